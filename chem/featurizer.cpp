@@ -1,0 +1,55 @@
+#include "chem/featurizer.h"
+
+#include <GraphMol/ROMol.h>
+
+#include "chem/descriptors.h"
+#include "chem/scaffold.h"
+
+namespace molprop::chem {
+
+MolGraph build_graph(const RDKit::ROMol& mol) {
+  MolGraph g;
+  g.num_atoms = static_cast<int32_t>(mol.getNumAtoms());
+  g.atom_features.resize(static_cast<size_t>(g.num_atoms) * kNumAtomFeatures);
+  for (const auto* atom : mol.atoms()) {
+    atom_features(*atom, &g.atom_features[atom->getIdx() * kNumAtomFeatures]);
+  }
+  const size_t num_bonds = mol.getNumBonds();
+  g.edge_index.resize(num_bonds * 4);
+  g.bond_features.resize(num_bonds * 2 * kNumBondFeatures);
+  for (const auto* bond : mol.bonds()) {
+    const size_t e = bond->getIdx() * 2;  // edges 2k (a→b) and 2k+1 (b→a)
+    const auto a = static_cast<int32_t>(bond->getBeginAtomIdx());
+    const auto b = static_cast<int32_t>(bond->getEndAtomIdx());
+    g.edge_index[e * 2 + 0] = a;
+    g.edge_index[e * 2 + 1] = b;
+    g.edge_index[e * 2 + 2] = b;
+    g.edge_index[e * 2 + 3] = a;
+    uint8_t* f = &g.bond_features[e * kNumBondFeatures];
+    bond_features(*bond, f);
+    std::copy(f, f + kNumBondFeatures, f + kNumBondFeatures);
+  }
+  return g;
+}
+
+FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& options) {
+  FeaturizedMol out;
+  ParseOptions parse_options;
+  parse_options.standardize = options.standardize;
+  ParsedMol parsed = parse_smiles(smiles, parse_options);
+  if (!parsed.ok()) {
+    out.error = parsed.error;
+    return out;
+  }
+  try {
+    out.graph = build_graph(*parsed.mol);
+    if (options.descriptors) out.descriptors = compute_descriptors(*parsed.mol);
+    if (options.scaffold) out.scaffold = murcko_scaffold(*parsed.mol);
+  } catch (const std::exception& e) {
+    out = FeaturizedMol{};
+    out.error = std::string("featurisation failed: ") + e.what();
+  }
+  return out;
+}
+
+}  // namespace molprop::chem

@@ -1,0 +1,37 @@
+#pragma once
+// The one entry point the data pipeline uses: SMILES in, graph (+ optional descriptors
+// and scaffold) or a reason out. Never throws on bad molecules; thread-safe.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chem/mol_graph.h"
+#include "chem/parse.h"
+
+namespace RDKit {
+class ROMol;
+}
+
+namespace molprop::chem {
+
+struct FeaturizeOptions {
+  bool standardize = false;  // largest fragment + neutralise before featurising
+  bool descriptors = false;  // compute descriptor_names().size() RDKit 2D descriptors
+  bool scaffold = false;     // compute the Murcko scaffold SMILES
+};
+
+struct FeaturizedMol {
+  MolGraph graph;
+  std::vector<float> descriptors;  // empty unless requested
+  std::string scaffold;            // empty unless requested (or acyclic)
+  std::string error;               // non-empty ⇔ the molecule failed
+
+  bool ok() const { return error.empty(); }
+};
+
+// Graph of an already parsed molecule.
+MolGraph build_graph(const RDKit::ROMol& mol);
+
+FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& options = {});
+
+}  // namespace molprop::chem

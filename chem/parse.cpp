@@ -1,0 +1,135 @@
+#include "chem/parse.h"
+
+#include <GraphMol/GraphMol.h>
+#include <GraphMol/MolOps.h>
+#include <GraphMol/MolStandardize/Charge.h>
+#include <GraphMol/MolStandardize/Fragment.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <RDGeneral/RDLog.h>
+
+#include <mutex>
+#include <streambuf>
+
+namespace molprop::chem {
+namespace {
+
+// A streambuf that appends to the calling thread's buffer. RDKit's loggers are process
+// globals that write to one std::ostream; pointing that stream at this buffer makes
+// each thread see only its own messages, which become the error reason.
+thread_local std::string t_log_buffer;
+
+class ThreadLocalBuf : public std::streambuf {
+ protected:
+  int_type overflow(int_type ch) override {
+    if (ch != traits_type::eof()) t_log_buffer.push_back(static_cast<char>(ch));
+    return ch;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    t_log_buffer.append(s, static_cast<size_t>(n));
+    return n;
+  }
+};
+
+void install_capture() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    RDLog::InitLogs();
+    static ThreadLocalBuf buf;
+    static std::ostream stream(&buf);
+    for (auto* log : {&rdErrorLog, &rdWarningLog}) {
+      if (*log) {
+        (*log)->ClearTee();
+        (*log)->dp_dest = &stream;
+        (*log)->df_owner = false;
+      }
+    }
+    // Info and debug messages carry no failure reason; silence them.
+    for (auto* log : {&rdInfoLog, &rdDebugLog}) {
+      if (*log) (*log)->df_enabled = false;
+    }
+  });
+}
+
+// "[09:34:03] SMILES Parse Error: syntax error while parsing: C1CC\n..." → one line
+// without timestamps.
+std::string clean_reason(const std::string& raw) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < raw.size()) {
+    size_t end = raw.find('\n', pos);
+    if (end == std::string::npos) end = raw.size();
+    std::string line = raw.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line[0] == '[') {
+      size_t close = line.find("] ");
+      if (close != std::string::npos) line = line.substr(close + 2);
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (line.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+ParsedMol::ParsedMol() = default;
+ParsedMol::ParsedMol(ParsedMol&&) noexcept = default;
+ParsedMol& ParsedMol::operator=(ParsedMol&&) noexcept = default;
+ParsedMol::~ParsedMol() = default;
+
+void quiet_rdkit_logs() { install_capture(); }
+
+ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
+  install_capture();
+  ParsedMol result;
+  if (smiles.empty()) {
+    result.error = "empty SMILES";
+    return result;
+  }
+  t_log_buffer.clear();
+  std::unique_ptr<RDKit::RWMol> mol;
+  try {
+    // Parse and sanitise in one call: RDKit then perceives stereo (CIP labels, E/Z).
+    mol.reset(RDKit::SmilesToMol(std::string(smiles)));
+  } catch (const std::exception& e) {
+    // Sanitisation problems (valence, kekulisation) arrive as exceptions.
+    result.error = e.what();
+    t_log_buffer.clear();
+    return result;
+  }
+  if (!mol) {
+    result.error = clean_reason(t_log_buffer);
+    if (result.error.empty()) result.error = "RDKit could not parse the SMILES";
+    t_log_buffer.clear();
+    return result;
+  }
+  if (mol->getNumAtoms() == 0) {
+    result.error = "SMILES has no atoms";
+    return result;
+  }
+  if (options.standardize) {
+    try {
+      std::unique_ptr<RDKit::ROMol> largest(
+          RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
+      std::unique_ptr<RDKit::ROMol> neutral(RDKit::MolStandardize::Uncharger().uncharge(*largest));
+      // Re-derive stereo labels and ring info on the new molecule.
+      mol = std::make_unique<RDKit::RWMol>(*neutral);
+      RDKit::MolOps::sanitizeMol(*mol);
+      RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true);
+    } catch (const std::exception& e) {
+      result.error = std::string("standardisation failed: ") + e.what();
+      t_log_buffer.clear();
+      return result;
+    }
+  }
+  t_log_buffer.clear();
+  result.mol = std::move(mol);
+  return result;
+}
+
+std::string canonical_smiles(const RDKit::ROMol& mol) { return RDKit::MolToSmiles(mol); }
+
+}  // namespace molprop::chem

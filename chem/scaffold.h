@@ -1,0 +1,16 @@
+#pragma once
+// Bemis–Murcko scaffold of a molecule as canonical SMILES, for scaffold splits.
+#include <string>
+
+namespace RDKit {
+class ROMol;
+}
+
+namespace molprop::chem {
+
+// Canonical SMILES of the Murcko scaffold (ring systems and the linkers between them,
+// side chains removed). Acyclic molecules have no scaffold: the result is "", and a
+// scaffold split keeps all of them in one group, as Chemprop does.
+std::string murcko_scaffold(const RDKit::ROMol& mol);
+
+}  // namespace molprop::chem

@@ -1,0 +1,68 @@
+#pragma once
+// Streaming reader for delimited text: CSV (RFC 4180 quoting), .csv.gz, and SMILES files.
+// Reads through zlib, so plain and gzip-compressed files are handled alike, and holds
+// only one record in memory at a time.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace molprop::data {
+
+struct CsvOptions {
+  char delimiter = ',';
+  // For .smi files: fields are separated by runs of spaces/tabs and there is no quoting.
+  bool whitespace_delimited = false;
+  bool has_header = true;
+};
+
+struct CsvRecord {
+  int64_t row = 0;   // 1-based data row number (header and blank lines not counted)
+  int64_t line = 0;  // 1-based physical line where the record starts (for messages)
+  std::vector<std::string> fields;
+};
+
+class CsvReader {
+ public:
+  // Throws molprop::Error naming the file when it cannot be opened.
+  explicit CsvReader(const std::string& path, CsvOptions options = {});
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  // Column names (empty when options.has_header is false).
+  const std::vector<std::string>& header() const { return header_; }
+  // Index of a named column; throws molprop::Error listing the columns that exist.
+  int column_index(const std::string& name) const;
+
+  // Next non-blank record; false at end of file. Handles quoted fields (with embedded
+  // delimiters, doubled quotes and newlines), CRLF and a UTF-8 BOM. Throws
+  // molprop::Error naming file and line for an unterminated quote or a read error.
+  bool next(CsvRecord& record);
+
+  // Compressed bytes consumed so far and the file's size, for progress and ETA.
+  int64_t bytes_read() const;
+  int64_t file_size() const { return file_size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  bool read_char(char& c);
+  std::string path_;
+  CsvOptions options_;
+  std::vector<std::string> header_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t file_size_ = 0;
+  int64_t line_ = 0;
+  int64_t row_ = 0;
+};
+
+// True for names ending in .smi or .smi.gz (whitespace-delimited SMILES, no header).
+bool is_smiles_file(const std::string& path);
+
+// Parses a target cell: "" (or NA, NaN, nan) → NaN; a number → its value; anything else
+// → throws molprop::Error "<file>: row R, column 'C': cannot parse '<text>' as a number".
+float parse_target(const std::string& text, const std::string& file, int64_t row,
+                   const std::string& column);
+
+}  // namespace molprop::data
