@@ -1,1 +1,30 @@
-int main() { return 0; }
+// molprop: one executable, one short file per subcommand. main turns every escaped
+// exception into one line on stderr and a non-zero exit code.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"molprop: molecular property prediction with graph neural networks"};
+  app.set_version_flag("--version", std::string("molprop ") + MOLPROP_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Example:\n"
+      "  molprop featurize --input ../shared/data/esol.csv --output esol.h5\n"
+      "Run 'molprop <command> --help' for a command's options.");
+  molprop::cli::register_featurize(app);
+  molprop::cli::register_inspect(app);
+  molprop::cli::register_info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "molprop: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,305 @@
+#include "data/csv_reader.h"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+#include "chem/check.h"
+
+namespace molprop::data {
+
+namespace {
+
+// Our own buffer, so that the parser scans contiguous bytes instead of paying one
+// gzgetc call per character; 64 KiB amortises the gzread call well.
+constexpr size_t kBufferSize = 64 * 1024;
+// zlib's internal input buffer (compressed side); larger than its 8 KiB default to cut
+// read() system calls on big .csv.gz files.
+constexpr unsigned kGzBufferSize = 128 * 1024;
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+}  // namespace
+
+struct CsvReader::Impl {
+  gzFile gz = nullptr;
+  std::vector<char> buf = std::vector<char>(kBufferSize);
+  size_t pos = 0;  // next unread byte in buf
+  size_t end = 0;  // one past the last valid byte in buf
+  bool exhausted = false;
+  // Strings dropped when a record has fewer fields than the previous one; handed back
+  // when a later record is wider, so their capacity is never freed and reallocated.
+  std::vector<std::string> spare;
+
+  ~Impl() {
+    if (gz != nullptr) gzclose(gz);
+  }
+
+  // Replaces the buffer with the next block of decompressed bytes; false at end of file.
+  bool refill(const std::string& path) {
+    pos = end = 0;
+    if (exhausted) return false;
+    const int n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()));
+    if (n < static_cast<int>(buf.size())) {
+      // A short read is end of file or an error; a truncated .gz shows up here as
+      // Z_BUF_ERROR rather than as n < 0, so check the error state either way.
+      int errnum = Z_OK;
+      const char* msg = gzerror(gz, &errnum);
+      if (n < 0 || errnum != Z_OK) {
+        const std::string reason = errnum == Z_ERRNO ? std::strerror(errno) : msg;
+        throw Error(path + ": read error (" + reason + ")");
+      }
+      exhausted = true;
+    }
+    end = static_cast<size_t>(n);
+    return end > 0;
+  }
+
+  bool has_data(const std::string& path) { return pos < end || refill(path); }
+
+  // Returns the string for field number `count` (0-based), emptied but with its capacity.
+  std::string& start_field(std::vector<std::string>& fields, size_t& count) {
+    if (count == fields.size()) {
+      if (spare.empty()) {
+        fields.emplace_back();
+      } else {
+        fields.push_back(std::move(spare.back()));
+        spare.pop_back();
+      }
+    }
+    std::string& field = fields[count++];
+    field.clear();
+    return field;
+  }
+
+  void shrink_to(std::vector<std::string>& fields, size_t count) {
+    while (fields.size() > count) {
+      spare.push_back(std::move(fields.back()));
+      fields.pop_back();
+    }
+  }
+};
+
+CsvReader::CsvReader(const std::string& path, CsvOptions options)
+    : path_(path), options_(options), impl_(std::make_unique<Impl>()) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
+  // open() succeeds on a directory and only the first read fails; say what is wrong.
+  if (S_ISDIR(st.st_mode)) throw Error(path + ": cannot open (" + std::strerror(EISDIR) + ")");
+  file_size_ = static_cast<int64_t>(st.st_size);
+
+  errno = 0;
+  impl_->gz = gzopen(path.c_str(), "rb");
+  if (impl_->gz == nullptr) {
+    const std::string reason = errno != 0 ? std::strerror(errno) : "out of memory";
+    throw Error(path + ": cannot open (" + reason + ")");
+  }
+  gzbuffer(impl_->gz, kGzBufferSize);
+
+  // Excel and some Windows tools prefix UTF-8 files with a byte-order mark; without
+  // this it would become part of the first column name.
+  if (impl_->refill(path_) && impl_->end >= 3 &&
+      std::memcmp(impl_->buf.data(), "\xEF\xBB\xBF", 3) == 0) {
+    impl_->pos = 3;
+  }
+
+  if (options_.has_header) {
+    CsvRecord header;
+    if (!next(header)) throw Error(path_ + ": empty file, expected a header line");
+    header_ = std::move(header.fields);
+    row_ = 0;  // data rows are numbered from the first record after the header
+  }
+}
+
+CsvReader::~CsvReader() = default;
+
+int CsvReader::column_index(const std::string& name) const {
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (header_[i] == name) return static_cast<int>(i);
+  }
+  std::string columns;
+  for (const auto& column : header_) {
+    if (!columns.empty()) columns += ", ";
+    columns += column;
+  }
+  if (header_.empty()) columns = "(none: the file is read without a header)";
+  throw Error(path_ + ": no column '" + name + "'; columns are: " + columns);
+}
+
+bool CsvReader::next(CsvRecord& record) {
+  Impl& in = *impl_;
+  std::vector<std::string>& fields = record.fields;
+  const char delim = options_.delimiter;
+
+  for (;;) {
+    const int64_t start_line = line_ + 1;
+    size_t count = 0;
+    bool any_quoted = false;
+    bool at_eof = false;
+
+    if (options_.whitespace_delimited) {
+      std::string* field = nullptr;  // null between fields
+      for (;;) {
+        if (!in.has_data(path_)) {
+          at_eof = true;
+          break;
+        }
+        const char* p = in.buf.data() + in.pos;
+        const char* e = in.buf.data() + in.end;
+        const char* q = p;
+        if (field != nullptr) {
+          while (q < e && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') ++q;
+          field->append(p, q);
+          in.pos += q - p;
+          if (q == e) continue;
+          field = nullptr;
+        }
+        // \r counts as a separator here, so a CRLF ending never reaches a field.
+        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+        in.pos = static_cast<size_t>(q - in.buf.data());
+        if (q == e) continue;
+        if (*q == '\n') {
+          ++in.pos;
+          ++line_;
+          break;
+        }
+        field = &in.start_field(fields, count);
+      }
+    } else {
+      enum class State { kFieldStart, kUnquoted, kQuoted };
+      State state = State::kFieldStart;
+      std::string* field = &in.start_field(fields, count);
+      int64_t quote_line = 0;
+      bool line_done = false;
+      while (!line_done) {
+        if (!in.has_data(path_)) {
+          if (state == State::kQuoted) {
+            throw Error(path_ + ": line " + std::to_string(quote_line) +
+                        ": unterminated quoted field");
+          }
+          at_eof = true;
+          break;
+        }
+        const char* p = in.buf.data() + in.pos;
+        const char* e = in.buf.data() + in.end;
+        if (state == State::kFieldStart) {
+          if (*p == '"') {
+            state = State::kQuoted;
+            quote_line = line_ + 1;
+            any_quoted = true;
+            ++in.pos;
+            continue;
+          }
+          state = State::kUnquoted;
+        }
+        if (state == State::kUnquoted) {
+          const char* q = p;
+          while (q < e && *q != delim && *q != '\n' && *q != '\r') ++q;
+          field->append(p, q);
+          in.pos += q - p;
+          if (q == e) continue;
+          const char c = *q;
+          ++in.pos;
+          if (c == delim) {
+            field = &in.start_field(fields, count);
+            state = State::kFieldStart;
+          } else if (c == '\n') {
+            ++line_;
+            line_done = true;
+          } else {
+            // \r ends the line when \n or end of file follows; a lone \r is data.
+            if (!in.has_data(path_)) {
+              at_eof = true;
+              break;
+            }
+            if (in.buf[in.pos] == '\n') {
+              ++in.pos;
+              ++line_;
+              line_done = true;
+            } else {
+              field->push_back('\r');
+            }
+          }
+        } else {  // kQuoted: everything up to the closing quote is data, newlines included
+          const char* q = p;
+          while (q < e && *q != '"') {
+            if (*q == '\n') ++line_;
+            ++q;
+          }
+          field->append(p, q);
+          in.pos += q - p;
+          if (q == e) continue;
+          ++in.pos;  // the quote
+          if (in.has_data(path_) && in.buf[in.pos] == '"') {
+            field->push_back('"');  // "" is an escaped quote
+            ++in.pos;
+          } else {
+            // Closing quote. Text between it and the next delimiter is kept as is
+            // (lenient, like Python's csv module) rather than rejected.
+            state = State::kUnquoted;
+          }
+        }
+      }
+    }
+
+    const bool blank =
+        options_.whitespace_delimited ? count == 0
+                                      : count == 1 && fields[0].empty() && !any_quoted;
+    if (blank) {
+      if (at_eof) {
+        in.shrink_to(fields, 0);
+        return false;
+      }
+      continue;
+    }
+    in.shrink_to(fields, count);
+    record.row = ++row_;
+    record.line = start_line;
+    return true;
+  }
+}
+
+int64_t CsvReader::bytes_read() const {
+  const z_off_t offset = gzoffset(impl_->gz);
+  return offset < 0 ? 0 : static_cast<int64_t>(offset);
+}
+
+bool is_smiles_file(const std::string& path) {
+  return ends_with(path, ".smi") || ends_with(path, ".smi.gz") || ends_with(path, ".smiles") ||
+         ends_with(path, ".smiles.gz");
+}
+
+float parse_target(const std::string& text, const std::string& file, int64_t row,
+                   const std::string& column) {
+  const char* kSpace = " \t\r\n";
+  const size_t first = text.find_first_not_of(kSpace);
+  const std::string trimmed =
+      first == std::string::npos ? std::string()
+                                 : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (trimmed.empty() || trimmed == "NA" || trimmed == "NaN" || trimmed == "nan" ||
+      trimmed == "N/A") {
+    return std::numeric_limits<float>::quiet_NaN();
+  }
+  char* end = nullptr;
+  errno = 0;
+  const float value = std::strtof(trimmed.c_str(), &end);
+  // strtof also accepts "inf" and "nan(...)"; a target must be a finite number, and an
+  // overflow (ERANGE with HUGE_VALF) is caught by the same finiteness test.
+  if (end != trimmed.c_str() + trimmed.size() || !std::isfinite(value)) {
+    throw Error(file + ": row " + std::to_string(row) + ", column '" + column +
+                "': cannot parse '" + text + "' as a number");
+  }
+  return value;
+}
+
+}  // namespace molprop::data

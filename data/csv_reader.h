@@ -46,7 +46,6 @@ class CsvReader {
   const std::string& path() const { return path_; }
 
  private:
-  bool read_char(char& c);
   std::string path_;
   CsvOptions options_;
   std::vector<std::string> header_;
@@ -57,10 +56,12 @@ class CsvReader {
   int64_t row_ = 0;
 };
 
-// True for names ending in .smi or .smi.gz (whitespace-delimited SMILES, no header).
+// True for names ending in .smi, .smiles (optionally .gz): whitespace-delimited SMILES
+// with no header.
 bool is_smiles_file(const std::string& path);
 
-// Parses a target cell: "" (or NA, NaN, nan) → NaN; a number → its value; anything else
+// Parses a target cell: "" (or NA, N/A, NaN, nan) → NaN; a finite number → its value;
+// anything else (text, inf, overflow)
 // → throws molprop::Error "<file>: row R, column 'C': cannot parse '<text>' as a number".
 float parse_target(const std::string& text, const std::string& file, int64_t row,
                    const std::string& column);

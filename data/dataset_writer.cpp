@@ -1,0 +1,201 @@
+#include "data/dataset_writer.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "chem/check.h"
+#include "chem/features.h"
+#include "data/dataset_format.h"
+#include "data/h5_util.h"
+
+namespace molprop::data {
+namespace fmt = format;
+
+namespace {
+constexpr hsize_t kMolChunk = 16384;   // rows per chunk of per-molecule datasets
+constexpr hsize_t kAtomChunk = 65536;  // rows per chunk of per-atom / per-edge datasets
+constexpr hsize_t kStringChunk = 4096;
+constexpr int64_t kFlushEvery = 8192;  // molecules buffered before a write
+}  // namespace
+
+struct DatasetWriter::Impl {
+  std::string path;
+  std::string tmp_path;
+  DatasetWriterOptions options;
+  // optional: HDF5's C++ handles are not safely copy-assignable, so construct in place.
+  std::optional<H5::H5File> file;
+  std::optional<H5::Group> root;
+  std::optional<H5::Group> failures;
+  std::optional<h5::StringAppender> smiles;
+  std::optional<h5::Appender<int64_t>> row, atom_ptr, bond_ptr;
+  std::optional<h5::Appender<uint8_t>> atom_features, bond_features;
+  std::optional<h5::Appender<int32_t>> bond_index, scaffold_id;
+  std::optional<h5::Appender<float>> targets, descriptors;
+  std::optional<h5::Appender<int64_t>> failure_row;
+  std::optional<h5::StringAppender> failure_smiles, failure_reason;
+  std::unordered_map<std::string, int32_t> scaffold_ids;
+  std::vector<std::string> scaffold_table;
+  int64_t num_molecules = 0, num_atoms = 0, num_edges = 0, num_failures = 0;
+  int64_t pending = 0;
+  bool finished = false;
+
+  void flush_all() {
+    smiles->flush();
+    row->flush();
+    atom_ptr->flush();
+    bond_ptr->flush();
+    atom_features->flush();
+    bond_features->flush();
+    bond_index->flush();
+    if (scaffold_id) scaffold_id->flush();
+    if (targets) targets->flush();
+    if (descriptors) descriptors->flush();
+    failure_row->flush();
+    failure_smiles->flush();
+    failure_reason->flush();
+    pending = 0;
+  }
+
+  // HDF5 keeps a file open while any dataset in it is open, so release every handle
+  // before closing: only then is the file complete on disk and safe to rename.
+  void close_all() {
+    smiles.reset(); row.reset(); atom_ptr.reset(); bond_ptr.reset();
+    atom_features.reset(); bond_features.reset(); bond_index.reset(); scaffold_id.reset();
+    targets.reset(); descriptors.reset();
+    failure_row.reset(); failure_smiles.reset(); failure_reason.reset();
+    failures.reset();
+    root.reset();
+    if (file) file->close();
+    file.reset();
+  }
+};
+
+DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  h5::silence_errors();
+  Impl& m = *impl_;
+  m.path = path;
+  m.tmp_path = path + ".tmp." + std::to_string(::getpid());
+  m.options = std::move(options);
+  const int level = m.options.compression_level;
+  try {
+    m.file.emplace(m.tmp_path, H5F_ACC_TRUNC);
+  } catch (const H5::Exception&) {
+    throw Error(path + ": cannot create output file (does the folder exist and is it writable?)");
+  }
+  m.root.emplace(m.file->openGroup("/"));
+  m.failures.emplace(m.file->createGroup("failures"));
+  m.smiles.emplace(*m.root, fmt::kSmiles, kStringChunk, level);
+  m.row.emplace(*m.root, fmt::kRow, 0, kMolChunk, level);
+  m.atom_ptr.emplace(*m.root, fmt::kAtomPtr, 0, kMolChunk, level);
+  m.bond_ptr.emplace(*m.root, fmt::kBondPtr, 0, kMolChunk, level);
+  m.atom_features.emplace(*m.root, fmt::kAtomFeatures, chem::kNumAtomFeatures, kAtomChunk, level);
+  m.bond_index.emplace(*m.root, fmt::kBondIndex, 2, kAtomChunk, level);
+  m.bond_features.emplace(*m.root, fmt::kBondFeatures, chem::kNumBondFeatures, kAtomChunk, level);
+  const hsize_t t = m.options.target_names.size();
+  if (t > 0) m.targets.emplace(*m.root, fmt::kTargets, t, kMolChunk, level);
+  const hsize_t d = m.options.descriptor_names.size();
+  if (d > 0) m.descriptors.emplace(*m.root, fmt::kDescriptors, d, 1024, level);
+  if (m.options.scaffolds) m.scaffold_id.emplace(*m.root, fmt::kScaffoldId, 0, kMolChunk, level);
+  m.failure_row.emplace(*m.failures, "row", 0, kMolChunk, level);
+  m.failure_smiles.emplace(*m.failures, "smiles", kStringChunk, level);
+  m.failure_reason.emplace(*m.failures, "reason", kStringChunk, level);
+  const int64_t zero = 0;
+  m.atom_ptr->append(&zero, 1);
+  m.bond_ptr->append(&zero, 1);
+}
+
+DatasetWriter::~DatasetWriter() {
+  if (impl_ && !impl_->finished) {
+    try {
+      impl_->close_all();
+    } catch (...) {
+    }
+    std::remove(impl_->tmp_path.c_str());
+  }
+}
+
+void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol,
+                        const float* targets) {
+  Impl& m = *impl_;
+  const chem::MolGraph& g = mol.graph;
+  m.smiles->append(smiles);
+  m.row->append(&row, 1);
+  m.atom_features->append(g.atom_features.data(), static_cast<size_t>(g.num_atoms));
+  m.bond_index->append(g.edge_index.data(), static_cast<size_t>(g.num_edges()));
+  m.bond_features->append(g.bond_features.data(), static_cast<size_t>(g.num_edges()));
+  m.num_atoms += g.num_atoms;
+  m.num_edges += g.num_edges();
+  m.atom_ptr->append(&m.num_atoms, 1);
+  m.bond_ptr->append(&m.num_edges, 1);
+  if (m.targets) m.targets->append(targets, 1);
+  if (m.descriptors) {
+    MOLPROP_CHECK(mol.descriptors.size() == m.options.descriptor_names.size(),
+                  "molecule has " << mol.descriptors.size() << " descriptors, dataset expects "
+                                  << m.options.descriptor_names.size());
+    m.descriptors->append(mol.descriptors.data(), 1);
+  }
+  if (m.scaffold_id) {
+    auto [it, inserted] =
+        m.scaffold_ids.emplace(mol.scaffold, static_cast<int32_t>(m.scaffold_table.size()));
+    if (inserted) m.scaffold_table.push_back(mol.scaffold);
+    m.scaffold_id->append(&it->second, 1);
+  }
+  ++m.num_molecules;
+  if (++m.pending >= kFlushEvery) m.flush_all();
+}
+
+void DatasetWriter::add_failure(int64_t row, const std::string& smiles, const std::string& reason) {
+  Impl& m = *impl_;
+  m.failure_row->append(&row, 1);
+  m.failure_smiles->append(smiles);
+  m.failure_reason->append(reason);
+  ++m.num_failures;
+  if (++m.pending >= kFlushEvery) m.flush_all();
+}
+
+void DatasetWriter::finish(int64_t num_rows) {
+  Impl& m = *impl_;
+  MOLPROP_CHECK(!m.finished, "DatasetWriter::finish called twice");
+  m.flush_all();
+  if (m.scaffold_id) {
+    h5::StringAppender table(*m.root, fmt::kScaffoldSmiles, kStringChunk,
+                             m.options.compression_level);
+    for (const auto& s : m.scaffold_table) table.append(s);
+    table.flush();
+  }
+  h5::write_attr(*m.root, fmt::kAttrFormat, std::string(fmt::kMagic));
+  h5::write_attr(*m.root, fmt::kAttrFormatVersion, int64_t{fmt::kFormatVersion});
+  h5::write_attr(*m.root, fmt::kAttrFeaturizerVersion, int64_t{chem::kFeaturizerVersion});
+  h5::write_attr(*m.root, fmt::kAttrVocabulary, chem::vocabulary_signature());
+  h5::write_attr(*m.root, fmt::kAttrTargetNames, nlohmann::json(m.options.target_names).dump());
+  h5::write_attr(*m.root, fmt::kAttrDescriptorNames,
+                 nlohmann::json(m.options.descriptor_names).dump());
+  h5::write_attr(*m.root, fmt::kAttrSourceFile, m.options.source_file);
+  h5::write_attr(*m.root, fmt::kAttrSourceSha256, m.options.source_sha256);
+  h5::write_attr(*m.root, fmt::kAttrNumMolecules, m.num_molecules);
+  h5::write_attr(*m.root, fmt::kAttrNumAtoms, m.num_atoms);
+  h5::write_attr(*m.root, fmt::kAttrNumEdges, m.num_edges);
+  h5::write_attr(*m.root, fmt::kAttrNumRows, num_rows);
+  h5::write_attr(*m.root, fmt::kAttrNumFailed, m.num_failures);
+  h5::write_attr(*m.root, fmt::kAttrStandardized, int64_t{m.options.standardized ? 1 : 0});
+  h5::write_attr(*m.root, fmt::kAttrCreator, std::string("molprop"));
+  m.close_all();
+  if (std::rename(m.tmp_path.c_str(), m.path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(m.tmp_path.c_str());
+    throw Error(m.path + ": cannot move the finished dataset into place (" + reason + ")");
+  }
+  m.finished = true;
+}
+
+int64_t DatasetWriter::num_molecules() const { return impl_->num_molecules; }
+int64_t DatasetWriter::num_failures() const { return impl_->num_failures; }
+
+}  // namespace molprop::data

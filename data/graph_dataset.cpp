@@ -1,0 +1,444 @@
+#include "data/graph_dataset.h"
+
+#include <H5Cpp.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "chem/check.h"
+#include "chem/features.h"
+#include "chem/parse.h"
+#include "chem/scaffold.h"
+#include "data/dataset_format.h"
+#include "data/h5_util.h"
+#include "data/rng.h"
+
+namespace molprop::data {
+namespace fmt = format;
+
+void Batch::clear() {
+  num_molecules = num_atoms = num_edges = 0;
+  atom_features.clear();
+  edge_index.clear();
+  bond_features.clear();
+  atom_to_mol.clear();
+  atom_ptr.clear();
+  targets.clear();
+  descriptors.clear();
+  indices.clear();
+}
+
+namespace {
+
+// Molecules [first, first + count) of the file, file-wide indices.
+struct Block {
+  int64_t first = 0, count = 0;
+  std::vector<int64_t> atom_ptr, bond_ptr;  // count + 1 each, file-wide offsets
+  std::vector<uint8_t> atom_features, bond_features;
+  std::vector<int32_t> bond_index;
+  std::vector<float> targets, descriptors;
+};
+
+std::vector<std::string> json_list(const std::string& text, const std::string& path,
+                                   const char* attr) {
+  try {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } catch (const std::exception&) {
+    throw Error(path + ": attribute '" + attr + "' is not a JSON list of strings");
+  }
+}
+
+}  // namespace
+
+struct GraphDataset::Impl {
+  GraphDatasetOptions options;
+  DatasetInfo info;
+  H5::H5File file;
+  H5::DataSet smiles, row, atom_ptr, bond_ptr, atom_features, bond_index, bond_features;
+  H5::DataSet targets, descriptors, scaffold_id;
+  int64_t shard_begin = 0, shard_end = 0;  // file-wide molecule range of this shard
+  int64_t block_size = 0;
+  bool in_memory = false;
+  std::list<std::pair<int64_t, std::shared_ptr<const Block>>> cache;  // most recent first
+  std::mutex mutex;  // serial HDF5 is not thread-safe
+
+  [[noreturn]] void fail(const std::string& why) const { throw Error(info.path + ": " + why); }
+
+  H5::DataSet require(const char* name) {
+    if (!file.nameExists(name)) fail(std::string("missing dataset '") + name + "' (truncated or not a molprop dataset?)");
+    return file.openDataSet(name);
+  }
+
+  void check_shape(const H5::DataSet& ds, const char* name, hsize_t rows, hsize_t cols) {
+    auto [r, c] = h5::shape(ds);
+    if (r != rows || c != cols) {
+      fail(std::string("dataset '") + name + "' has shape " + std::to_string(r) + "×" +
+           std::to_string(c) + ", expected " + std::to_string(rows) + "×" + std::to_string(cols));
+    }
+  }
+
+  void open(const std::string& path) {
+    info.path = path;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) fail("no such file");
+    h5::silence_errors();
+    htri_t is_h5 = H5Fis_hdf5(path.c_str());
+    if (is_h5 <= 0) fail("not an HDF5 file (or truncated)");
+    try {
+      file.openFile(path, H5F_ACC_RDONLY);
+    } catch (const H5::Exception&) {
+      fail("cannot open as HDF5 (truncated or corrupted?)");
+    }
+    H5::Group root = file.openGroup("/");
+    if (!h5::has_attr(root, fmt::kAttrFormat) ||
+        h5::read_string_attr(root, fmt::kAttrFormat) != fmt::kMagic) {
+      fail("not a molprop dataset (no 'format' attribute with value 'molprop-dataset')");
+    }
+    info.format_version = h5::read_int_attr(root, fmt::kAttrFormatVersion);
+    if (info.format_version > fmt::kFormatVersion) {
+      fail("written by a newer molprop (dataset format version " +
+           std::to_string(info.format_version) + "; this build reads up to version " +
+           std::to_string(fmt::kFormatVersion) + ")");
+    }
+    info.featurizer_version = h5::read_int_attr(root, fmt::kAttrFeaturizerVersion);
+    info.vocabulary = h5::read_string_attr(root, fmt::kAttrVocabulary);
+    if (info.featurizer_version != chem::kFeaturizerVersion) {
+      fail("featurised with feature vocabulary v" + std::to_string(info.featurizer_version) +
+           ", this build uses v" + std::to_string(chem::kFeaturizerVersion) +
+           "; run 'molprop featurize' again on the source file");
+    }
+    info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path,
+                                  fmt::kAttrTargetNames);
+    info.descriptor_names = json_list(h5::read_string_attr(root, fmt::kAttrDescriptorNames),
+                                      path, fmt::kAttrDescriptorNames);
+    info.source_file = h5::read_string_attr(root, fmt::kAttrSourceFile);
+    info.source_sha256 = h5::read_string_attr(root, fmt::kAttrSourceSha256);
+    info.num_molecules = h5::read_int_attr(root, fmt::kAttrNumMolecules);
+    info.num_atoms = h5::read_int_attr(root, fmt::kAttrNumAtoms);
+    info.num_edges = h5::read_int_attr(root, fmt::kAttrNumEdges);
+    info.num_rows = h5::read_int_attr(root, fmt::kAttrNumRows);
+    info.num_failed = h5::read_int_attr(root, fmt::kAttrNumFailed);
+    info.standardized = h5::read_int_attr(root, fmt::kAttrStandardized) != 0;
+
+    const auto n = static_cast<hsize_t>(info.num_molecules);
+    smiles = require(fmt::kSmiles);
+    row = require(fmt::kRow);
+    atom_ptr = require(fmt::kAtomPtr);
+    bond_ptr = require(fmt::kBondPtr);
+    atom_features = require(fmt::kAtomFeatures);
+    bond_index = require(fmt::kBondIndex);
+    bond_features = require(fmt::kBondFeatures);
+    check_shape(smiles, fmt::kSmiles, n, 1);
+    check_shape(row, fmt::kRow, n, 1);
+    check_shape(atom_ptr, fmt::kAtomPtr, n + 1, 1);
+    check_shape(bond_ptr, fmt::kBondPtr, n + 1, 1);
+    check_shape(atom_features, fmt::kAtomFeatures, info.num_atoms, chem::kNumAtomFeatures);
+    check_shape(bond_index, fmt::kBondIndex, info.num_edges, 2);
+    check_shape(bond_features, fmt::kBondFeatures, info.num_edges, chem::kNumBondFeatures);
+    if (!info.target_names.empty()) {
+      targets = require(fmt::kTargets);
+      check_shape(targets, fmt::kTargets, n, info.target_names.size());
+    }
+    if (!info.descriptor_names.empty()) {
+      descriptors = require(fmt::kDescriptors);
+      check_shape(descriptors, fmt::kDescriptors, n, info.descriptor_names.size());
+    }
+    info.has_scaffolds = file.nameExists(fmt::kScaffoldId);
+    if (info.has_scaffolds) {
+      scaffold_id = file.openDataSet(fmt::kScaffoldId);
+      check_shape(scaffold_id, fmt::kScaffoldId, n, 1);
+    }
+    // The offsets must end exactly at the feature arrays' lengths.
+    std::vector<int64_t> last;
+    h5::read_rows(atom_ptr, n, 1, last);
+    if (last[0] != info.num_atoms) fail("atom_ptr does not end at num_atoms (corrupted?)");
+    h5::read_rows(bond_ptr, n, 1, last);
+    if (last[0] != info.num_edges) fail("bond_ptr does not end at num_edges (corrupted?)");
+  }
+
+  std::shared_ptr<const Block> load(int64_t first, int64_t count) const {
+    auto b = std::make_shared<Block>();
+    b->first = first;
+    b->count = count;
+    h5::read_rows(atom_ptr, first, count + 1, b->atom_ptr);
+    h5::read_rows(bond_ptr, first, count + 1, b->bond_ptr);
+    const int64_t a0 = b->atom_ptr.front(), a1 = b->atom_ptr.back();
+    const int64_t e0 = b->bond_ptr.front(), e1 = b->bond_ptr.back();
+    if (a1 < a0 || e1 < e0 || a1 > info.num_atoms || e1 > info.num_edges) {
+      fail("corrupted offsets in molecules " + std::to_string(first) + ".." +
+           std::to_string(first + count - 1));
+    }
+    h5::read_rows(atom_features, a0, a1 - a0, b->atom_features);
+    h5::read_rows(bond_index, e0, e1 - e0, b->bond_index);
+    h5::read_rows(bond_features, e0, e1 - e0, b->bond_features);
+    if (!info.target_names.empty()) h5::read_rows(targets, first, count, b->targets);
+    if (!info.descriptor_names.empty()) h5::read_rows(descriptors, first, count, b->descriptors);
+    // Validate what we will index with, so corruption is an error rather than a crash.
+    for (int64_t m = 0; m < count; ++m) {
+      const int64_t na = b->atom_ptr[m + 1] - b->atom_ptr[m];
+      const int64_t ne = b->bond_ptr[m + 1] - b->bond_ptr[m];
+      if (na < 0 || ne < 0 || ne % 2 != 0) fail("corrupted offsets at molecule " + std::to_string(first + m));
+      const int32_t* idx = b->bond_index.data() + (b->bond_ptr[m] - e0) * 2;
+      for (int64_t k = 0; k < ne * 2; ++k) {
+        if (idx[k] < 0 || idx[k] >= na) fail("bond index out of range at molecule " + std::to_string(first + m));
+      }
+    }
+    const auto& aspecs = chem::atom_feature_specs();
+    for (size_t k = 0; k < b->atom_features.size(); ++k) {
+      if (b->atom_features[k] >= aspecs[k % chem::kNumAtomFeatures].cardinality) fail("atom feature out of vocabulary (corrupted?)");
+    }
+    const auto& bspecs = chem::bond_feature_specs();
+    for (size_t k = 0; k < b->bond_features.size(); ++k) {
+      if (b->bond_features[k] >= bspecs[k % chem::kNumBondFeatures].cardinality) fail("bond feature out of vocabulary (corrupted?)");
+    }
+    return b;
+  }
+
+  // Block holding shard-local molecule i (caller holds the mutex).
+  std::shared_ptr<const Block> block_of(int64_t i) {
+    const int64_t id = i / block_size;
+    for (auto it = cache.begin(); it != cache.end(); ++it) {
+      if (it->first == id) {
+        cache.splice(cache.begin(), cache, it);
+        return cache.front().second;
+      }
+    }
+    const int64_t first = shard_begin + id * block_size;
+    const int64_t count = std::min(block_size, shard_end - first);
+    std::shared_ptr<const Block> b;
+    try {
+      b = load(first, count);
+    } catch (const H5::Exception& e) {
+      fail("read failed in molecules " + std::to_string(first) + ".." +
+           std::to_string(first + count - 1) + " (corrupted file?): " + e.getDetailMsg());
+    }
+    cache.emplace_front(id, b);
+    const size_t capacity = in_memory ? 1 : static_cast<size_t>(std::max(1, options.cache_blocks));
+    while (cache.size() > capacity) cache.pop_back();
+    return b;
+  }
+
+  void check_index(int64_t i) const {
+    MOLPROP_CHECK(i >= 0 && i < shard_end - shard_begin,
+                  "molecule index " << i << " out of range [0, " << shard_end - shard_begin << ")");
+  }
+};
+
+GraphDataset::GraphDataset(const std::string& path, GraphDatasetOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.options = options;
+  MOLPROP_CHECK(options.world_size >= 1 && options.rank >= 0 && options.rank < options.world_size,
+                "invalid shard rank " << options.rank << " of world size " << options.world_size);
+  MOLPROP_CHECK(options.block_size >= 1, "block_size must be ≥ 1");
+  try {
+    m.open(path);
+  } catch (const H5::Exception& e) {
+    m.fail("cannot read (" + e.getDetailMsg() + ")");
+  }
+  const int64_t n = m.info.num_molecules;
+  m.shard_begin = n * options.rank / options.world_size;
+  m.shard_end = n * (options.rank + 1) / options.world_size;
+  const int64_t shard_atoms = n > 0 ? m.info.num_atoms * (m.shard_end - m.shard_begin) / n : 0;
+  using Mode = GraphDatasetOptions::Mode;
+  m.in_memory = options.mode == Mode::kInMemory ||
+                (options.mode == Mode::kAuto && shard_atoms <= options.max_in_memory_atoms);
+  m.block_size = m.in_memory ? std::max<int64_t>(1, m.shard_end - m.shard_begin) : options.block_size;
+  if (m.in_memory && m.shard_end > m.shard_begin) {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    m.block_of(0);  // read (and validate) everything now
+  }
+}
+
+GraphDataset::~GraphDataset() = default;
+GraphDataset::GraphDataset(GraphDataset&&) noexcept = default;
+GraphDataset& GraphDataset::operator=(GraphDataset&&) noexcept = default;
+
+const DatasetInfo& GraphDataset::info() const { return impl_->info; }
+bool GraphDataset::in_memory() const { return impl_->in_memory; }
+int64_t GraphDataset::size() const { return impl_->shard_end - impl_->shard_begin; }
+int64_t GraphDataset::global_index(int64_t i) const {
+  impl_->check_index(i);
+  return impl_->shard_begin + i;
+}
+
+chem::MolGraph GraphDataset::graph(int64_t i) {
+  impl_->check_index(i);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto b = impl_->block_of(i);
+  const int64_t m = impl_->shard_begin + i - b->first;
+  const int64_t a0 = b->atom_ptr[m] - b->atom_ptr[0], a1 = b->atom_ptr[m + 1] - b->atom_ptr[0];
+  const int64_t e0 = b->bond_ptr[m] - b->bond_ptr[0], e1 = b->bond_ptr[m + 1] - b->bond_ptr[0];
+  chem::MolGraph g;
+  g.num_atoms = static_cast<int32_t>(a1 - a0);
+  g.atom_features.assign(b->atom_features.begin() + a0 * chem::kNumAtomFeatures,
+                         b->atom_features.begin() + a1 * chem::kNumAtomFeatures);
+  g.edge_index.assign(b->bond_index.begin() + e0 * 2, b->bond_index.begin() + e1 * 2);
+  g.bond_features.assign(b->bond_features.begin() + e0 * chem::kNumBondFeatures,
+                         b->bond_features.begin() + e1 * chem::kNumBondFeatures);
+  return g;
+}
+
+std::string GraphDataset::smiles(int64_t i) {
+  const int64_t g = global_index(i);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<std::string> out;
+  h5::read_strings(impl_->smiles, g, 1, out);
+  return out[0];
+}
+
+int64_t GraphDataset::row(int64_t i) {
+  const int64_t g = global_index(i);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<int64_t> out;
+  h5::read_rows(impl_->row, g, 1, out);
+  return out[0];
+}
+
+std::vector<float> GraphDataset::targets(int64_t i) {
+  impl_->check_index(i);
+  const size_t t = impl_->info.target_names.size();
+  if (t == 0) return {};
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto b = impl_->block_of(i);
+  const int64_t m = impl_->shard_begin + i - b->first;
+  return {b->targets.begin() + m * t, b->targets.begin() + (m + 1) * t};
+}
+
+std::vector<float> GraphDataset::all_targets() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<float> out;
+  if (!impl_->info.target_names.empty())
+    h5::read_rows(impl_->targets, impl_->shard_begin, size(), out);
+  return out;
+}
+
+std::vector<float> GraphDataset::all_descriptors() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<float> out;
+  if (!impl_->info.descriptor_names.empty())
+    h5::read_rows(impl_->descriptors, impl_->shard_begin, size(), out);
+  return out;
+}
+
+std::vector<int32_t> GraphDataset::scaffold_ids() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<int32_t> ids;
+  if (impl_->info.has_scaffolds) {
+    h5::read_rows(impl_->scaffold_id, impl_->shard_begin, size(), ids);
+    return ids;
+  }
+  // No stored scaffolds: compute them from the SMILES, streaming in blocks.
+  std::unordered_map<std::string, int32_t> table;
+  std::vector<std::string> smiles;
+  ids.reserve(size());
+  for (int64_t first = 0; first < size(); first += 4096) {
+    const int64_t count = std::min<int64_t>(4096, size() - first);
+    h5::read_strings(impl_->smiles, impl_->shard_begin + first, count, smiles);
+    for (const auto& s : smiles) {
+      chem::ParsedMol p = chem::parse_smiles(s);
+      // A stored SMILES parsed when the file was written; if it fails now, it is its
+      // own group rather than an error.
+      std::string key = p.ok() ? chem::murcko_scaffold(*p.mol) : "!" + s;
+      auto it = table.emplace(std::move(key), static_cast<int32_t>(table.size())).first;
+      ids.push_back(it->second);
+    }
+  }
+  return ids;
+}
+
+std::vector<FailureRecord> GraphDataset::failures() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<FailureRecord> out;
+  if (!impl_->file.nameExists("failures/row")) return out;
+  H5::DataSet rows = impl_->file.openDataSet(fmt::kFailureRow);
+  H5::DataSet smiles = impl_->file.openDataSet(fmt::kFailureSmiles);
+  H5::DataSet reasons = impl_->file.openDataSet(fmt::kFailureReason);
+  const hsize_t n = h5::shape(rows).first;
+  std::vector<int64_t> r;
+  std::vector<std::string> s, why;
+  h5::read_rows(rows, 0, n, r);
+  h5::read_strings(smiles, 0, n, s);
+  h5::read_strings(reasons, 0, n, why);
+  for (hsize_t k = 0; k < n; ++k) out.push_back({r[k], s[k], why[k]});
+  return out;
+}
+
+std::vector<int32_t> GraphDataset::atom_counts() {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  std::vector<int32_t> counts;
+  counts.reserve(size());
+  std::vector<int64_t> ptr;
+  for (int64_t first = 0; first < size(); first += 65536) {
+    const int64_t count = std::min<int64_t>(65536, size() - first);
+    h5::read_rows(impl_->atom_ptr, impl_->shard_begin + first, count + 1, ptr);
+    for (int64_t k = 0; k < count; ++k) counts.push_back(static_cast<int32_t>(ptr[k + 1] - ptr[k]));
+  }
+  return counts;
+}
+
+void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {
+  Impl& m = *impl_;
+  out.clear();
+  const int64_t t = static_cast<int64_t>(m.info.target_names.size());
+  const int64_t d = static_cast<int64_t>(m.info.descriptor_names.size());
+  out.num_targets = t;
+  out.num_descriptors = d;
+  out.atom_ptr.push_back(0);
+  std::lock_guard<std::mutex> lock(m.mutex);
+  for (int64_t i : indices) {
+    m.check_index(i);
+    auto b = m.block_of(i);
+    const int64_t k = m.shard_begin + i - b->first;
+    const int64_t a0 = b->atom_ptr[k] - b->atom_ptr[0], a1 = b->atom_ptr[k + 1] - b->atom_ptr[0];
+    const int64_t e0 = b->bond_ptr[k] - b->bond_ptr[0], e1 = b->bond_ptr[k + 1] - b->bond_ptr[0];
+    const auto shift = static_cast<int32_t>(out.num_atoms);
+    const auto mol = static_cast<int32_t>(out.num_molecules);
+    out.atom_features.insert(out.atom_features.end(),
+                             b->atom_features.begin() + a0 * chem::kNumAtomFeatures,
+                             b->atom_features.begin() + a1 * chem::kNumAtomFeatures);
+    out.bond_features.insert(out.bond_features.end(),
+                             b->bond_features.begin() + e0 * chem::kNumBondFeatures,
+                             b->bond_features.begin() + e1 * chem::kNumBondFeatures);
+    for (int64_t e = e0 * 2; e < e1 * 2; ++e) out.edge_index.push_back(b->bond_index[e] + shift);
+    out.atom_to_mol.insert(out.atom_to_mol.end(), a1 - a0, mol);
+    if (t > 0) out.targets.insert(out.targets.end(), b->targets.begin() + k * t, b->targets.begin() + (k + 1) * t);
+    if (d > 0) out.descriptors.insert(out.descriptors.end(), b->descriptors.begin() + k * d, b->descriptors.begin() + (k + 1) * d);
+    out.num_atoms += a1 - a0;
+    out.num_edges += e1 - e0;
+    out.atom_ptr.push_back(out.num_atoms);
+    out.indices.push_back(i);
+    ++out.num_molecules;
+  }
+}
+
+std::vector<int64_t> GraphDataset::epoch_order(uint64_t seed, int64_t epoch) const {
+  const int64_t n = size();
+  Rng rng(mix_seed(seed, static_cast<uint64_t>(epoch)));
+  std::vector<int64_t> order;
+  order.reserve(n);
+  if (impl_->in_memory) {
+    for (int64_t i = 0; i < n; ++i) order.push_back(i);
+    shuffle(order, rng);
+    return order;
+  }
+  const int64_t bs = impl_->block_size;
+  std::vector<int64_t> blocks;
+  for (int64_t b = 0; b * bs < n; ++b) blocks.push_back(b);
+  shuffle(blocks, rng);
+  std::vector<int64_t> inner;
+  for (int64_t b : blocks) {
+    inner.clear();
+    for (int64_t i = b * bs; i < std::min(n, (b + 1) * bs); ++i) inner.push_back(i);
+    shuffle(inner, rng);
+    order.insert(order.end(), inner.begin(), inner.end());
+  }
+  return order;
+}
+
+}  // namespace molprop::data

@@ -2,7 +2,9 @@
 // Deterministic randomness that is the same on every platform and standard library:
 // std::shuffle and std::uniform_int_distribution are implementation-defined, so a
 // seed would not fix a split across compilers. Every random choice in data/ uses this.
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace molprop::data {

@@ -21,7 +21,7 @@ SplitSizes parse_split_sizes(const std::string& text);  // "0.8,0.1,0.1"
 Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed);
 
 // Chemprop's scaffold_balanced: molecules grouped by scaffold id; groups larger than
-// half the val or test size go first (largest first), the rest in random order; groups
+// half the val or test size go first, each part in random order; groups
 // are then assigned whole to train until it is full, then val, then test.
 Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const SplitSizes& sizes,
                               uint64_t seed);

@@ -1,0 +1,28 @@
+#pragma once
+// Options every subcommand shares, and how they are registered and applied.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace molprop::cli {
+
+struct CommonOptions {
+  int threads = 0;     // 0: all cores
+  bool quiet = false;  // no progress bars or informational logs
+};
+
+// Adds --threads and --quiet to a subcommand.
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+// Resolves threads = 0 to the core count and configures LibTorch/OpenMP to use it.
+int resolve_threads(const CommonOptions& options);
+
+// Informational log line on stderr ("molprop featurize: ..."), unless quiet.
+void log_info(const CommonOptions& options, const std::string& command, const std::string& line);
+
+// Registration functions, one per subcommand file.
+void register_featurize(CLI::App& app);
+void register_inspect(CLI::App& app);
+void register_info(CLI::App& app);
+
+}  // namespace molprop::cli
