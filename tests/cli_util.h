@@ -1,0 +1,45 @@
+#pragma once
+// Runs the molprop executable the way a user does and captures what it prints.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace molprop::testing_util {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// `args` is appended to the binary path as is (quote what needs quoting).
+inline CommandResult run_molprop(const std::string& args, const std::string& tmp_dir) {
+  const std::string out_path = tmp_dir + "/stdout.txt";
+  const std::string err_path = tmp_dir + "/stderr.txt";
+  const std::string cmd = std::string(MOLPROP_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  return r;
+}
+
+inline int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+}  // namespace molprop::testing_util
