@@ -1,0 +1,208 @@
+// Tests for chem/parse.h: every failure becomes ParsedMol::error carrying RDKit's own
+// reason, nothing reaches stderr, reasons never leak between threads, and the
+// standardize option keeps the largest fragment, neutralised.
+#include "chem/parse.h"
+
+#include <GraphMol/GraphMol.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace molprop::chem {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Runs parse_smiles with stderr captured; the capture must stay empty.
+ParsedMol parse_quietly(const std::string& smiles, const ParseOptions& options = {}) {
+  testing::internal::CaptureStderr();
+  ParsedMol p = parse_smiles(smiles, options);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err, "") << "parse_smiles(\"" << smiles << "\") printed to stderr";
+  return p;
+}
+
+TEST(ParseSmiles, ValidSmilesParses) {
+  struct Case { const char* smiles; unsigned heavy_atoms; };
+  for (const Case& c : {Case{"C", 1}, Case{"CCO", 3}, Case{"c1ccccc1", 6},
+                        Case{"C[C@H](N)C(=O)O", 6}, Case{"[Na+].[Cl-]", 2},
+                        Case{"CC(C)Cc1ccc(cc1)C(C)C(=O)O", 15}}) {
+    ParsedMol p = parse_quietly(c.smiles);
+    ASSERT_TRUE(p.ok()) << c.smiles << ": " << p.error;
+    EXPECT_TRUE(p.error.empty()) << c.smiles;
+    EXPECT_EQ(p.mol->getNumAtoms(), c.heavy_atoms) << c.smiles;
+  }
+}
+
+TEST(ParseSmiles, SyntaxErrorsGiveRdkitReason) {
+  for (const char* smi : {"C1CC", "C(C", "xyz", "CC)C", "C==C", "c1ccccc1]"}) {
+    ParsedMol p = parse_quietly(smi);
+    EXPECT_FALSE(p.ok()) << smi;
+    EXPECT_EQ(p.mol, nullptr) << smi;
+    EXPECT_FALSE(p.error.empty()) << smi;
+    EXPECT_TRUE(contains(p.error, "SMILES Parse Error")) << smi << " → " << p.error;
+    // Cleaned to one line without RDKit's "[hh:mm:ss] " timestamps.
+    EXPECT_EQ(p.error.find('\n'), std::string::npos) << p.error;
+    EXPECT_NE(p.error[0], '[') << p.error;
+  }
+  EXPECT_TRUE(contains(parse_quietly("C1CC").error, "unclosed ring"));
+  // The reason names the offending input, so a user can find the row.
+  EXPECT_TRUE(contains(parse_quietly("xyz").error, "xyz"));
+}
+
+TEST(ParseSmiles, ValenceErrorMentionsValence) {
+  ParsedMol p = parse_quietly("C(C)(C)(C)(C)C");
+  EXPECT_FALSE(p.ok());
+  EXPECT_TRUE(contains(p.error, "valence")) << p.error;
+  ParsedMol q = parse_quietly("FN(F)(F)F");
+  EXPECT_FALSE(q.ok());
+  EXPECT_TRUE(contains(q.error, "valence")) << q.error;
+}
+
+TEST(ParseSmiles, KekulizationErrorGivesReason) {
+  ParsedMol p = parse_quietly("c1cccc1");
+  EXPECT_FALSE(p.ok());
+  EXPECT_FALSE(p.error.empty());
+  EXPECT_TRUE(contains(p.error, "kekulize")) << p.error;
+}
+
+TEST(ParseSmiles, EmptySmiles) {
+  ParsedMol p = parse_quietly("");
+  EXPECT_FALSE(p.ok());
+  EXPECT_EQ(p.error, "empty SMILES");
+}
+
+// A failure must not leave its reason behind for the next, successful call.
+TEST(ParseSmiles, SuccessAfterFailureHasNoError) {
+  EXPECT_FALSE(parse_quietly("C1CC").ok());
+  ParsedMol p = parse_quietly("CCO");
+  EXPECT_TRUE(p.ok());
+  EXPECT_EQ(p.error, "");
+  // And the next failure reports only its own reason.
+  ParsedMol q = parse_quietly("xyz");
+  EXPECT_FALSE(contains(q.error, "C1CC")) << q.error;
+}
+
+TEST(ParseSmiles, NothingPrintedForWarningsEither) {
+  // Standardisation logs INFO/WARNING lines in RDKit; they must not reach stderr.
+  ParseOptions opts;
+  opts.standardize = true;
+  for (const char* smi : {"CC(=O)[O-].[Na+]", "C[N+](C)(C)C.[Cl-]", "c1ccccc1C(=O)[O-].[K+]"}) {
+    ParsedMol p = parse_quietly(smi, opts);
+    EXPECT_TRUE(p.ok()) << smi << ": " << p.error;
+  }
+}
+
+TEST(ParseSmiles, QuietRdkitLogsIsIdempotent) {
+  quiet_rdkit_logs();
+  quiet_rdkit_logs();
+  ParsedMol p = parse_quietly("C1CC");
+  EXPECT_TRUE(contains(p.error, "unclosed ring")) << p.error;
+}
+
+// Each thread parses its own bad SMILES; the reason it gets back must always be its own
+// (it names that SMILES) and never mention another thread's input.
+TEST(ParseSmilesThreads, ReasonsDoNotLeakBetweenThreads) {
+  const std::vector<std::string> bad = {"C1CC", "C(C", "xyz", "C(C)(C)(C)(C)C"};
+  // Reference reasons from a single thread.
+  std::vector<std::string> expected;
+  for (const auto& s : bad) {
+    ParsedMol p = parse_smiles(s);
+    ASSERT_FALSE(p.ok());
+    ASSERT_FALSE(p.error.empty()) << s;
+    expected.push_back(p.error);
+  }
+  constexpr int kIters = 500;
+  std::vector<int> mismatches(bad.size(), 0);
+  std::vector<std::string> first_bad(bad.size());
+  testing::internal::CaptureStderr();
+  {
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < bad.size(); ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kIters; ++i) {
+          ParsedMol p = parse_smiles(bad[t]);
+          if (p.ok() || p.error != expected[t]) {
+            if (mismatches[t]++ == 0) first_bad[t] = p.error;
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  for (size_t t = 0; t < bad.size(); ++t) {
+    EXPECT_EQ(mismatches[t], 0) << "thread parsing \"" << bad[t] << "\": expected \""
+                                << expected[t] << "\", first wrong reason: \"" << first_bad[t]
+                                << "\"";
+  }
+}
+
+// Good and bad SMILES interleaved across threads: good ones never pick up an error.
+TEST(ParseSmilesThreads, GoodParsesStayCleanUnderConcurrentFailures) {
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        if (t == 0) {
+          ParsedMol p = parse_smiles("c1ccccc1O");
+          if (!p.ok() || !p.error.empty()) ++wrong;
+        } else {
+          ParsedMol p = parse_smiles(t == 1 ? "C1CC" : "c1cccc1");
+          if (p.ok() || p.error.empty()) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(ParseStandardize, SaltBecomesNeutralAcid) {
+  ParseOptions opts;
+  opts.standardize = true;
+  ParsedMol p = parse_quietly("CC(=O)[O-].[Na+]", opts);
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(canonical_smiles(*p.mol), "CC(=O)O");
+  // Largest fragment first, then neutralised, whatever the fragment order.
+  ParsedMol q = parse_quietly("[Na+].[O-]C(=O)C", opts);
+  ASSERT_TRUE(q.ok()) << q.error;
+  EXPECT_EQ(canonical_smiles(*q.mol), "CC(=O)O");
+}
+
+TEST(ParseStandardize, OffKeepsBothFragments) {
+  ParsedMol p = parse_quietly("CC(=O)[O-].[Na+]");
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(p.mol->getNumAtoms(), 5u);
+  const std::string smi = canonical_smiles(*p.mol);
+  EXPECT_TRUE(contains(smi, ".")) << smi;
+  EXPECT_TRUE(contains(smi, "[Na+]")) << smi;
+  EXPECT_TRUE(contains(smi, "[O-]")) << smi;
+}
+
+TEST(ParseStandardize, KeepsStereo) {
+  ParseOptions opts;
+  opts.standardize = true;
+  ParsedMol plain = parse_quietly("C[C@H](N)C(=O)O");
+  ParsedMol salt = parse_quietly("C[C@H](N)C(=O)[O-].[Na+]", opts);
+  ASSERT_TRUE(plain.ok() && salt.ok()) << salt.error;
+  EXPECT_EQ(canonical_smiles(*salt.mol), canonical_smiles(*plain.mol));
+}
+
+TEST(CanonicalSmiles, SameMoleculeSameString) {
+  ParsedMol a = parse_quietly("OCC");
+  ParsedMol b = parse_quietly("C(O)C");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(canonical_smiles(*a.mol), canonical_smiles(*b.mol));
+  EXPECT_EQ(canonical_smiles(*a.mol), "CCO");
+}
+
+}  // namespace
+}  // namespace molprop::chem
