@@ -31,7 +31,16 @@ struct Batch {
 
   // Empties the batch but keeps every vector's capacity, so collating batch after
   // batch into one Batch allocates nothing in steady state.
-  void clear();
+  void clear() {
+    num_molecules = num_atoms = num_edges = 0;
+    for (auto* v : {&atom_features, &bond_features}) v->clear();
+    edge_index.clear();
+    atom_to_mol.clear();
+    atom_ptr.clear();
+    targets.clear();
+    descriptors.clear();
+    indices.clear();
+  }
 };
 
 }  // namespace molprop::data

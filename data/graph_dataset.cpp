@@ -21,18 +21,6 @@
 namespace molprop::data {
 namespace fmt = format;
 
-void Batch::clear() {
-  num_molecules = num_atoms = num_edges = 0;
-  atom_features.clear();
-  edge_index.clear();
-  bond_features.clear();
-  atom_to_mol.clear();
-  atom_ptr.clear();
-  targets.clear();
-  descriptors.clear();
-  indices.clear();
-}
-
 namespace {
 
 // Molecules [first, first + count) of the file, file-wide indices.
@@ -240,6 +228,11 @@ GraphDataset::GraphDataset(const std::string& path, GraphDatasetOptions options)
     m.open(path);
   } catch (const H5::Exception& e) {
     m.fail("cannot read (" + e.getDetailMsg() + ")");
+  } catch (const Error& e) {
+    // Errors from the attribute helpers do not know the file; every open error must.
+    const std::string what = e.what();
+    if (what.rfind(path + ": ", 0) == 0) throw;
+    m.fail(what);
   }
   const int64_t n = m.info.num_molecules;
   m.shard_begin = n * options.rank / options.world_size;
@@ -337,11 +330,15 @@ std::vector<int32_t> GraphDataset::scaffold_ids() {
   std::unordered_map<std::string, int32_t> table;
   std::vector<std::string> smiles;
   ids.reserve(size());
+  // Stored scaffolds come from the standardised molecule when the file was written with
+  // --standardize; compute them the same way.
+  chem::ParseOptions parse_options;
+  parse_options.standardize = impl_->info.standardized;
   for (int64_t first = 0; first < size(); first += 4096) {
     const int64_t count = std::min<int64_t>(4096, size() - first);
     h5::read_strings(impl_->smiles, impl_->shard_begin + first, count, smiles);
     for (const auto& s : smiles) {
-      chem::ParsedMol p = chem::parse_smiles(s);
+      chem::ParsedMol p = chem::parse_smiles(s, parse_options);
       // A stored SMILES parsed when the file was written; if it fails now, it is its
       // own group rather than an error.
       std::string key = p.ok() ? chem::murcko_scaffold(*p.mol) : "!" + s;

@@ -507,6 +507,49 @@ TEST(GraphDataset, StoredScaffoldIdsMatchComputedOnes) {
   EXPECT_LT(by_string.size(), 20u);  // ... some of them shared
 }
 
+// A standardised dataset stores graphs of the standardised molecules (largest fragment,
+// neutralised), and stored scaffolds come from those molecules too. Scaffold ids computed
+// for a file without stored scaffolds must describe the same molecules, or a scaffold
+// split depends on whether --scaffold was given at featurisation time.
+// Currently fails: GraphDataset::scaffold_ids() (data/graph_dataset.cpp) parses the
+// stored SMILES with default ParseOptions, ignoring info().standardized.
+TEST(GraphDataset, ComputedScaffoldIdsOfStandardizedDatasetMatchStoredOnes) {
+  const std::string dir = temp_dir();
+  // Salts whose counter-ion has a ring: the raw SMILES and the standardised molecule
+  // have different Murcko scaffolds.
+  const std::vector<std::string> smiles = {"OC(=O)c1ccccc1.C1CCNCC1", "OC(=O)Cc1ccccc1",
+                                           "C1CCNCC1", "Oc1ccccc1.C1CCNCC1", "c1ccncc1"};
+  chem::FeaturizeOptions options;
+  options.standardize = true;
+  options.scaffold = true;
+  auto write = [&](const std::string& path, bool scaffolds) {
+    DatasetWriterOptions o;
+    o.scaffolds = scaffolds;
+    o.standardized = true;
+    DatasetWriter writer(path, o);
+    for (size_t i = 0; i < smiles.size(); ++i) {
+      const chem::FeaturizedMol m = chem::featurize_smiles(smiles[i], options);
+      EXPECT_TRUE(m.ok()) << smiles[i] << ": " << m.error;
+      writer.add(static_cast<int64_t>(i) + 1, smiles[i], m, nullptr);
+    }
+    writer.finish(static_cast<int64_t>(smiles.size()));
+    return path;
+  };
+  GraphDataset with(write(dir + "/with.h5", true));
+  GraphDataset without(write(dir + "/without.h5", false));
+  EXPECT_TRUE(without.info().standardized);
+  const std::vector<int32_t> stored = with.scaffold_ids();
+  const std::vector<int32_t> computed = without.scaffold_ids();
+  ASSERT_EQ(stored.size(), smiles.size());
+  ASSERT_EQ(computed.size(), smiles.size());
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    for (size_t j = 0; j < smiles.size(); ++j) {
+      EXPECT_EQ(stored[i] == stored[j], computed[i] == computed[j])
+          << smiles[i] << " and " << smiles[j];
+    }
+  }
+}
+
 // ---------------------------------------------------------------- open errors
 
 std::string open_error(const std::string& path) {
@@ -640,6 +683,9 @@ TEST(GraphDatasetOpen, OtherFeaturizerVersionIsRefused) {
 
 // The header promises that a foreign or corrupted file throws molprop::Error *naming the
 // file*. An attribute of the wrong type is such a file.
+// Currently fails: h5::read_int_attr / read_string_attr (data/h5_util.cpp) throw a
+// MOLPROP_CHECK Error without the path, and GraphDataset::Impl::open
+// (data/graph_dataset.cpp) lets it through; only H5::Exception gets the path added.
 TEST(GraphDatasetOpen, AttributeOfWrongTypeNamesTheFile) {
   const std::string dir = temp_dir();
   const std::string path = dir + "/string_version.h5";
