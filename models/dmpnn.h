@@ -1,0 +1,35 @@
+#pragma once
+// Directed message passing (Chemprop's D-MPNN, Yang et al. 2019), on embeddings.
+//
+// For a directed bond e = v→w with reverse ē = w→v:
+//   h⁰_e   = act(A_in[x_v] + B[x_e])                         (= W_i·[x_v ‖ x_e], no bias)
+//   m^t_e  = Σ_{k→v} h^t_{k→v} − h^t_ē                        (all messages into v except w's)
+//   h^{t+1}_e = act(h⁰_e + W_h·m^t_e)                          (+ h^t_e with residual)
+// after depth − 1 updates, each atom v gets
+//   h_v = act(A_out[x_v] + W_o·Σ_{k→v} h_{k→v} + b)           (= W_o·[x_v ‖ m_v] + b)
+// Embedding lookups replace Chemprop's one-hot products, which saves the largest matmul.
+// With jumping knowledge, the atom sums of every layer are combined before W_o.
+#include "models/encoder.h"
+
+namespace molprop::models {
+
+class DmpnnEncoder : public Encoder {
+ public:
+  explicit DmpnnEncoder(const EncoderOptions& options);
+  torch::Tensor forward(const GraphTensors& g) override;
+  std::vector<torch::Tensor> layer_states(const GraphTensors& g) override;
+  int64_t out_dim() const override { return options_.hidden; }
+
+ private:
+  // Per layer (input layer first), the A × hidden sums of messages into each atom.
+  std::vector<torch::Tensor> run(const GraphTensors& g);
+  torch::Tensor atom_output(const GraphTensors& g, const torch::Tensor& incoming);
+
+  EncoderOptions options_;
+  CategoricalEmbedding atom_in_{nullptr}, bond_in_{nullptr}, atom_out_{nullptr};
+  torch::nn::Linear w_h_{nullptr}, w_o_{nullptr};
+  std::vector<torch::nn::AnyModule> norms_;
+  torch::nn::Dropout dropout_{nullptr};
+};
+
+}  // namespace molprop::models

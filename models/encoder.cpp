@@ -1,0 +1,77 @@
+#include "models/encoder.h"
+
+#include "chem/check.h"
+#include "models/dmpnn.h"
+#include "models/gine.h"
+
+namespace molprop::models {
+
+const std::map<std::string, EncoderFactory>& encoder_registry() {
+  static const std::map<std::string, EncoderFactory> registry{
+      {"dmpnn", [](const EncoderOptions& o) { return std::make_shared<DmpnnEncoder>(o); }},
+      {"gine", [](const EncoderOptions& o) { return std::make_shared<GineEncoder>(o); }},
+  };
+  return registry;
+}
+
+std::shared_ptr<Encoder> make_encoder(const EncoderOptions& options) {
+  const auto& registry = encoder_registry();
+  auto it = registry.find(options.name);
+  if (it == registry.end()) {
+    std::string known;
+    for (const auto& [name, _] : registry) known += (known.empty() ? "" : ", ") + name;
+    throw Error("unknown encoder '" + options.name + "'; known encoders: " + known);
+  }
+  check_encoder_options(options);
+  return it->second(options);
+}
+
+void check_encoder_options(const EncoderOptions& o) {
+  if (o.hidden < 1) throw Error("encoder hidden size must be ≥ 1, got " + std::to_string(o.hidden));
+  if (o.depth < 1) throw Error("encoder depth must be ≥ 1, got " + std::to_string(o.depth));
+  if (o.dropout < 0 || o.dropout >= 1) throw Error("encoder dropout must be in [0, 1), got " + std::to_string(o.dropout));
+  if (o.norm != "none" && o.norm != "batch" && o.norm != "layer")
+    throw Error("encoder norm must be none, batch or layer, got '" + o.norm + "'");
+  if (o.jk != "last" && o.jk != "sum" && o.jk != "concat")
+    throw Error("jumping knowledge must be last, sum or concat, got '" + o.jk + "'");
+  if (o.atom_cardinalities.empty() || o.bond_cardinalities.empty())
+    throw Error("encoder needs the feature vocabulary's atom and bond cardinalities");
+}
+
+CategoricalEmbeddingImpl::CategoricalEmbeddingImpl(const std::vector<int64_t>& cardinalities, int64_t dim)
+    : cardinalities_(cardinalities) {
+  std::vector<int64_t> offsets;
+  int64_t rows = 0;
+  for (int64_t c : cardinalities) {
+    offsets.push_back(rows);
+    rows += c + 1;  // + [MASK]
+  }
+  offsets_ = register_buffer("offsets", torch::tensor(offsets, torch::kLong).unsqueeze(0));
+  bag_ = register_module("table", torch::nn::EmbeddingBag(
+                                      torch::nn::EmbeddingBagOptions(rows, dim).mode(torch::kSum)));
+}
+
+torch::Tensor CategoricalEmbeddingImpl::forward(const torch::Tensor& categories) {
+  MOLPROP_CHECK(categories.dim() == 2 && categories.size(1) == static_cast<int64_t>(cardinalities_.size()),
+                "categorical input has " << (categories.dim() == 2 ? categories.size(1) : -1)
+                                         << " features, the embedding expects " << cardinalities_.size());
+  if (categories.size(0) == 0) {
+    return torch::zeros({0, bag_->weight.size(1)}, bag_->weight.options());
+  }
+  // Each row is one "bag" of feature rows, summed.
+  return bag_(categories + offsets_);
+}
+
+torch::nn::AnyModule make_norm(const std::string& norm, int64_t dim) {
+  if (norm == "batch") return torch::nn::AnyModule(torch::nn::BatchNorm1d(dim));
+  if (norm == "layer") return torch::nn::AnyModule(torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})));
+  return torch::nn::AnyModule(torch::nn::Identity());
+}
+
+torch::Tensor jumping_knowledge(const std::vector<torch::Tensor>& states, const std::string& jk) {
+  if (jk == "sum") return torch::stack(states).sum(0);
+  if (jk == "concat") return torch::cat(states, 1);
+  return states.back();
+}
+
+}  // namespace molprop::models

@@ -1,0 +1,56 @@
+#include "models/model_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "chem/check.h"
+
+namespace molprop::models {
+
+using nlohmann::json;
+
+std::string to_json(const ModelConfig& c) {
+  json j;
+  j["encoder"] = {{"name", c.encoder.name},       {"hidden", c.encoder.hidden},
+                  {"depth", c.encoder.depth},     {"dropout", c.encoder.dropout},
+                  {"norm", c.encoder.norm},       {"residual", c.encoder.residual},
+                  {"jk", c.encoder.jk},           {"atom_cardinalities", c.encoder.atom_cardinalities},
+                  {"bond_cardinalities", c.encoder.bond_cardinalities}};
+  j["readout"] = {{"name", c.readout.name}};
+  j["head"] = {{"hidden", c.head.hidden},
+               {"layers", c.head.layers},
+               {"dropout", c.head.dropout},
+               {"num_tasks", c.head.num_tasks}};
+  j["num_descriptors"] = c.num_descriptors;
+  j["featurizer_version"] = c.featurizer_version;
+  return j.dump();
+}
+
+ModelConfig model_config_from_json(const std::string& text) {
+  ModelConfig c;
+  try {
+    const json j = json::parse(text);
+    const json& e = j.at("encoder");
+    c.encoder.name = e.at("name").get<std::string>();
+    c.encoder.hidden = e.at("hidden").get<int64_t>();
+    c.encoder.depth = e.at("depth").get<int64_t>();
+    c.encoder.dropout = e.at("dropout").get<double>();
+    c.encoder.norm = e.at("norm").get<std::string>();
+    c.encoder.residual = e.at("residual").get<bool>();
+    c.encoder.jk = e.at("jk").get<std::string>();
+    c.encoder.atom_cardinalities = e.at("atom_cardinalities").get<std::vector<int64_t>>();
+    c.encoder.bond_cardinalities = e.at("bond_cardinalities").get<std::vector<int64_t>>();
+    c.readout.name = j.at("readout").at("name").get<std::string>();
+    const json& h = j.at("head");
+    c.head.hidden = h.at("hidden").get<int64_t>();
+    c.head.layers = h.at("layers").get<int64_t>();
+    c.head.dropout = h.at("dropout").get<double>();
+    c.head.num_tasks = h.at("num_tasks").get<int64_t>();
+    c.num_descriptors = j.at("num_descriptors").get<int64_t>();
+    c.featurizer_version = j.at("featurizer_version").get<int64_t>();
+  } catch (const json::exception& e) {
+    throw Error(std::string("model configuration is invalid: ") + e.what());
+  }
+  return c;
+}
+
+}  // namespace molprop::models

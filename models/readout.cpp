@@ -1,0 +1,54 @@
+#include "models/readout.h"
+
+#include "chem/check.h"
+
+namespace molprop::models {
+
+const std::map<std::string, ReadoutFactory>& readout_registry() {
+  static const std::map<std::string, ReadoutFactory> registry{
+      {"sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<SumReadout>(d); }},
+      {"mean", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanReadout>(d); }},
+      {"attention", [](const ReadoutOptions&, int64_t d) { return std::make_shared<AttentionReadout>(d); }},
+  };
+  return registry;
+}
+
+std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_dim) {
+  const auto& registry = readout_registry();
+  auto it = registry.find(options.name);
+  if (it == registry.end()) {
+    std::string known;
+    for (const auto& [name, _] : registry) known += (known.empty() ? "" : ", ") + name;
+    throw Error("unknown readout '" + options.name + "'; known readouts: " + known);
+  }
+  return it->second(options, in_dim);
+}
+
+torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+}
+
+torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  torch::Tensor sum = torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+  torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())
+                            .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  return sum / count.clamp_min(1).unsqueeze(1);
+}
+
+AttentionReadout::AttentionReadout(int64_t dim) : dim_(dim) {
+  gate_ = register_module("gate", torch::nn::Linear(dim, 1));
+}
+
+torch::Tensor AttentionReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  const torch::Tensor score = gate_(atoms).squeeze(1);  // A
+  // Softmax within each molecule, stabilised by the molecule's maximum score.
+  const torch::Tensor max = torch::full({g.num_molecules}, -1e30, score.options())
+                                .scatter_reduce(0, g.atom_to_mol, score, "amax", /*include_self=*/true);
+  const torch::Tensor e = torch::exp(score - max.index_select(0, g.atom_to_mol));
+  const torch::Tensor denom = torch::zeros({g.num_molecules}, score.options()).index_add_(0, g.atom_to_mol, e);
+  const torch::Tensor weight = e / denom.index_select(0, g.atom_to_mol);
+  return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options())
+      .index_add_(0, g.atom_to_mol, atoms * weight.unsqueeze(1));
+}
+
+}  // namespace molprop::models

@@ -1,0 +1,62 @@
+#pragma once
+// Readouts: atom states → one vector per molecule, by segment reductions over
+// atom_to_mol (no padding).
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "models/graph_tensors.h"
+#include "models/model_config.h"
+
+namespace molprop::models {
+
+class Readout : public torch::nn::Module {
+ public:
+  // atoms: A × in_dim → M × out_dim()
+  virtual torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) = 0;
+  virtual int64_t out_dim() const = 0;
+};
+
+using ReadoutFactory = std::function<std::shared_ptr<Readout>(const ReadoutOptions&, int64_t in_dim)>;
+const std::map<std::string, ReadoutFactory>& readout_registry();
+// Throws molprop::Error listing the known names.
+std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_dim);
+
+// Σ over atoms.
+class SumReadout : public Readout {
+ public:
+  explicit SumReadout(int64_t dim) : dim_(dim) {}
+  torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t out_dim() const override { return dim_; }
+
+ private:
+  int64_t dim_;
+};
+
+// Mean over atoms (Chemprop's default aggregation).
+class MeanReadout : public Readout {
+ public:
+  explicit MeanReadout(int64_t dim) : dim_(dim) {}
+  torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t out_dim() const override { return dim_; }
+
+ private:
+  int64_t dim_;
+};
+
+// Attention pooling: weights softmax_v(w·h_v) within each molecule, then Σ weight·h_v.
+class AttentionReadout : public Readout {
+ public:
+  explicit AttentionReadout(int64_t dim);
+  torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t out_dim() const override { return dim_; }
+
+ private:
+  int64_t dim_;
+  torch::nn::Linear gate_{nullptr};
+};
+
+}  // namespace molprop::models
