@@ -85,8 +85,16 @@ void quiet_rdkit_logs() { install_capture(); }
 ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   install_capture();
   ParsedMol result;
-  if (smiles.empty()) {
+  // Surrounding whitespace is harmless; inside, RDKit would silently read the rest as a
+  // molecule name ("CCO ethanol" → ethanol), which hides a broken input column.
+  const size_t first = smiles.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) {
     result.error = "empty SMILES";
+    return result;
+  }
+  smiles = smiles.substr(first, smiles.find_last_not_of(" \t\r\n") - first + 1);
+  if (smiles.find_first_of(" \t\r\n") != std::string_view::npos) {
+    result.error = "SMILES contains whitespace";
     return result;
   }
   t_log_buffer.clear();

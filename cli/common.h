@@ -24,5 +24,8 @@ void log_info(const CommonOptions& options, const std::string& command, const st
 void register_featurize(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_info(CLI::App& app);
+// command_line: the whole invocation, recorded in the output folder.
+void register_train(CLI::App& app, const std::string& command_line);
+void register_predict(CLI::App& app);
 
 }  // namespace molprop::cli

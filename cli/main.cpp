@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   molprop::cli::register_featurize(app);
   molprop::cli::register_inspect(app);
   molprop::cli::register_info(app);
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  molprop::cli::register_train(app, command_line);
+  molprop::cli::register_predict(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

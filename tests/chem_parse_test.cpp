@@ -4,10 +4,12 @@
 #include "chem/parse.h"
 
 #include <GraphMol/GraphMol.h>
+#include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,6 +106,32 @@ TEST(ParseSmiles, QuietRdkitLogsIsIdempotent) {
   quiet_rdkit_logs();
   ParsedMol p = parse_quietly("C1CC");
   EXPECT_TRUE(contains(p.error, "unclosed ring")) << p.error;
+}
+
+// quiet_rdkit_logs() also silences RDKit calls made outside parse_smiles.
+TEST(ParseSmiles, QuietRdkitLogsCoversDirectRdkitCalls) {
+  quiet_rdkit_logs();
+  testing::internal::CaptureStderr();
+  std::unique_ptr<RDKit::RWMol> bad(RDKit::SmilesToMol("C1CC"));
+  EXPECT_EQ(bad, nullptr);
+  try {
+    std::unique_ptr<RDKit::RWMol> valence(RDKit::SmilesToMol("C(C)(C)(C)(C)C"));
+  } catch (const std::exception&) {
+    // RDKit reports sanitisation failures as exceptions; only the log output matters here.
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  // parse_smiles still reports its own reason afterwards, not the leftovers above.
+  ParsedMol p = parse_quietly("xyz");
+  EXPECT_FALSE(contains(p.error, "C1CC")) << p.error;
+  EXPECT_TRUE(contains(p.error, "xyz")) << p.error;
+}
+
+TEST(ParseSmiles, WarningsOnSuccessfulParsesStayOffStderr) {
+  for (const char* smi : {"[H]", "[H][H]", "[2H]C", "C[C@H](C)C", "F/C=C/F", "CCO ethanol"}) {
+    ParsedMol p = parse_quietly(smi);
+    EXPECT_TRUE(p.ok()) << smi << ": " << p.error;
+    EXPECT_EQ(p.error, "") << smi;
+  }
 }
 
 // Each thread parses its own bad SMILES; the reason it gets back must always be its own

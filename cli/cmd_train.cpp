@@ -1,0 +1,104 @@
+// molprop train: supervised training (from scratch or from a pretrained encoder).
+#include <cstdio>
+#include <sstream>
+
+#include "chem/check.h"
+#include "cli/common.h"
+#include "finetune/train_run.h"
+
+namespace molprop::cli {
+namespace {
+
+struct TrainArgs {
+  CommonOptions common;
+  finetune::TrainRunOptions run;
+  std::string targets, split_sizes = "0.8,0.1,0.1", features;
+  int64_t depth = 0;  // 0: the encoder's own default
+  double lr = 1e-3;
+  uint64_t seed = 0;
+};
+
+void run(TrainArgs& a, const std::string& command_line) {
+  auto& o = a.run;
+  o.threads = resolve_threads(a.common);
+  o.quiet = a.common.quiet;
+  o.command_line = command_line;
+  std::stringstream ss(a.targets);
+  for (std::string t; std::getline(ss, t, ',');) {
+    if (!t.empty()) o.targets.push_back(t);
+  }
+  o.split_sizes = data::parse_split_sizes(a.split_sizes);
+  if (!a.features.empty() && a.features != "descriptors") {
+    throw Error("--features: only 'descriptors' is supported, got '" + a.features + "'");
+  }
+  o.use_descriptors = a.features == "descriptors";
+  o.model.encoder.depth = a.depth > 0 ? a.depth : (o.model.encoder.name == "gine" ? 5 : 3);
+  o.train.schedule.max_lr = a.lr;
+  o.train.seed = a.seed;
+  o.model.head.dropout = o.model.encoder.dropout;
+  const finetune::TrainRunSummary s = finetune::run_training(o);
+  if (a.common.quiet) return;
+  std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s)\n", s.model_paths.size(),
+               o.output_dir.c_str(), s.train_molecules_per_second);
+  for (const auto& t : s.tasks) {
+    std::fprintf(stderr, "  %-5s %-20s RMSE %.4f ± %.4f   MAE %.4f   R² %.3f\n", t.split.c_str(), t.task.c_str(),
+                 t.rmse.mean, t.rmse.std, t.mae.mean, t.r2.mean);
+  }
+}
+
+}  // namespace
+
+void register_train(CLI::App& app, const std::string& command_line) {
+  auto a = std::make_shared<TrainArgs>();
+  CLI::App* sub = app.add_subcommand("train", "Train a property model (optionally from a pretrained encoder)");
+  auto& o = a->run;
+  sub->add_option("--data", o.data, "Training data: .h5 from 'featurize', or .csv/.csv.gz (featurized on the fly)")->required();
+  sub->add_option("--val", o.val_data, "Fixed validation set (.h5 or .csv) instead of a split");
+  sub->add_option("--test", o.test_data, "Fixed test set (.h5 or .csv) instead of a split");
+  sub->add_option("--targets", a->targets, "CSV input: comma-separated target columns (default: all but SMILES)");
+  sub->add_option("--smiles-column", o.smiles_column, "CSV input: SMILES column")->capture_default_str();
+  sub->add_option("--output-dir,-o", o.output_dir, "Folder for models, metrics.json, log.csv, splits.json")->required();
+  sub->add_option("--encoder", o.model.encoder.name, "Message-passing encoder")
+      ->check(CLI::IsMember({"dmpnn", "gine"}))->capture_default_str();
+  sub->add_option("--hidden", o.model.encoder.hidden, "Encoder width")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--depth", a->depth, "Message-passing depth (default: dmpnn 3, gine 5)")->check(CLI::Range(1, 100));
+  sub->add_option("--dropout", o.model.encoder.dropout, "Dropout in encoder and head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  sub->add_option("--norm", o.model.encoder.norm, "Normalisation in the encoder")
+      ->check(CLI::IsMember({"none", "batch", "layer"}))->capture_default_str();
+  sub->add_flag("--residual", o.model.encoder.residual, "Residual connections between layers");
+  sub->add_option("--jk", o.model.encoder.jk, "Jumping knowledge over layers")
+      ->check(CLI::IsMember({"last", "sum", "concat"}))->capture_default_str();
+  sub->add_option("--readout", o.model.readout.name, "Atoms → molecule pooling")
+      ->check(CLI::IsMember({"mean", "sum", "attention"}))->capture_default_str();
+  sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")->check(CLI::Range(1, 10))->capture_default_str();
+  sub->add_option("--features", a->features, "Extra molecule features: 'descriptors' (RDKit 2D, standardised)");
+  sub->add_option("--split", o.split, "How to split --data")
+      ->check(CLI::IsMember({"random", "scaffold", "kfold", "column"}))->capture_default_str();
+  sub->add_option("--split-sizes", a->split_sizes, "Train,val,test fractions")->capture_default_str();
+  sub->add_option("--split-column", o.split_column, "split=column: CSV column with train/val/test")->capture_default_str();
+  sub->add_option("--num-folds", o.num_folds, "split=kfold: number of folds")->check(CLI::Range(2, 100))->capture_default_str();
+  sub->add_option("--ensemble-size", o.ensemble_size, "Models per split (seeds seed..seed+K-1)")->check(CLI::Range(1, 100))->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed for the split, initialisation, dropout and batch order")->capture_default_str();
+  sub->add_option("--epochs", o.train.epochs, "Training epochs")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")->check(CLI::Range(1, 1000000))->capture_default_str();
+  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--final-lr", o.train.schedule.final_lr, "Learning rate at the last step")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--warmup-epochs", o.train.schedule.warmup_epochs, "Warm-up length")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model");
+  sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
+  sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
+      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  add_common_options(*sub, a->common);
+  sub->footer(
+      "Example:\n"
+      "  molprop train --data ../shared/data/esol.csv --targets logS --output-dir runs/esol \\\n"
+      "      --split scaffold --seed 0 --ensemble-size 3\n"
+      "Writes model.h5 (or models/*.h5), metrics.json, log.csv, splits.json and command.txt.");
+  sub->callback([a, command_line] { run(*a, command_line); });
+}
+
+}  // namespace molprop::cli

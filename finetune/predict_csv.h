@@ -1,0 +1,34 @@
+#pragma once
+// Batch prediction of a SMILES file: the pipeline behind `molprop predict`.
+//
+// Streams the input in chunks; worker threads featurise chunk k+1 while the calling
+// thread runs the model on chunk k, so parsing and inference overlap. Memory is bounded
+// by the number of chunks in flight, not by the input size. Every input row appears in
+// the output, in input order, with its original columns, one column per target (original
+// units), the ensemble standard deviation per target when there are several models, and
+// an `error` column (empty when the row was predicted). The output is written to a
+// temporary file and renamed into place when complete.
+#include <cstdint>
+#include <string>
+
+namespace molprop::finetune {
+
+class Predictor;
+
+struct PredictCsvOptions {
+  std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
+  std::string output;                    // .csv
+  std::string smiles_column = "smiles";  // ignored for .smi (first field)
+  int threads = 1;                       // featurisation workers (inference uses the caller)
+  int64_t batch_size = 256;              // molecules per inference batch (= rows per chunk)
+  bool quiet = false;
+};
+
+struct PredictSummary {
+  int64_t rows = 0, predicted = 0, failed = 0;
+  double seconds = 0;
+};
+
+PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options);
+
+}  // namespace molprop::finetune

@@ -1,0 +1,46 @@
+#pragma once
+// Loads a trained model — one checkpoint, or every checkpoint in a folder as an
+// ensemble — and predicts collated batches in original target units.
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "data/batch.h"
+#include "finetune/checkpoint.h"
+#include "models/property_model.h"
+
+namespace molprop::finetune {
+
+class Predictor {
+ public:
+  // `path`: a .h5 checkpoint, or a folder (as written by `molprop train`) whose
+  // model.h5 or models/*.h5 form the ensemble. Throws molprop::Error naming the path
+  // when nothing loadable is found or the members disagree on targets.
+  explicit Predictor(const std::string& path, const torch::Device& device = torch::kCPU);
+
+  const std::vector<std::string>& target_names() const { return checkpoints_.front().targets.names; }
+  size_t ensemble_size() const { return models_.size(); }
+  const std::vector<std::string>& model_paths() const { return paths_; }
+  // What featurisation the models need (descriptors when trained with them).
+  chem::FeaturizeOptions featurize_options() const;
+  int64_t num_descriptors() const { return checkpoints_.front().config.num_descriptors; }
+
+  // mean and std: batch.num_molecules × tasks, row-major; std is the ensemble's
+  // standard deviation (0 for a single model). Eval mode, no grad.
+  void predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std);
+
+  // Readout embeddings of the first model: batch.num_molecules × embedding_dim().
+  std::vector<float> embed(const data::Batch& batch);
+  int64_t embedding_dim() { return models_.front()->embedding_dim(); }
+
+ private:
+  std::vector<std::string> paths_;
+  std::vector<Checkpoint> checkpoints_;
+  std::vector<models::PropertyModel> models_;
+  torch::Device device_;
+};
+
+// The checkpoint files a model path stands for (see Predictor).
+std::vector<std::string> model_files(const std::string& path);
+
+}  // namespace molprop::finetune

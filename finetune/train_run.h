@@ -1,0 +1,52 @@
+#pragma once
+// One `molprop train` invocation: data in (HDF5, or CSV featurised through the same
+// pipeline as `molprop featurize`), splits, k folds × ensemble members, and everything
+// written to the output folder (models, metrics.json, per-epoch log, split indices,
+// command line).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "data/splits.h"
+#include "finetune/trainer.h"
+#include "models/model_config.h"
+
+namespace molprop::finetune {
+
+struct TrainRunOptions {
+  std::string data;                 // .h5 dataset, or .csv/.csv.gz featurised on the fly
+  std::string val_data, test_data;  // optional fixed validation / test files
+  std::vector<std::string> targets; // CSV input: target columns (empty = all but SMILES)
+  std::string smiles_column = "smiles";
+  std::string output_dir;
+  std::string split = "random";     // random | scaffold | kfold | column
+  data::SplitSizes split_sizes{0.8, 0.1, 0.1};
+  std::string split_column = "split";  // CSV column with train/val/test for split=column
+  int num_folds = 5;                // split=kfold
+  int ensemble_size = 1;
+  bool use_descriptors = false;     // --features descriptors
+  std::string from;                 // pretrained checkpoint whose encoder is reused
+  models::ModelConfig model;        // encoder/readout/head options (tasks filled in)
+  TrainOptions train;
+  int threads = 1;
+  bool quiet = false;
+  std::string command_line;         // recorded in the output folder
+};
+
+struct TrainRunSummary {
+  std::vector<std::string> target_names;
+  // Per split ("train", "val", "test"), per task: mean and std over folds of the
+  // ensemble's RMSE (std over folds; 0 for a single split).
+  struct TaskSummary {
+    std::string split, task;
+    MeanStd rmse, mae, r2;
+  };
+  std::vector<TaskSummary> tasks;
+  double train_molecules_per_second = 0;
+  std::vector<std::string> model_paths;
+};
+
+TrainRunSummary run_training(const TrainRunOptions& options);
+
+}  // namespace molprop::finetune

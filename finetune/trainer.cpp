@@ -1,0 +1,230 @@
+#include "finetune/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "chem/check.h"
+#include "data/progress.h"
+#include "data/rng.h"
+#include "finetune/scaler.h"
+#include "models/graph_tensors.h"
+
+namespace molprop::finetune {
+namespace {
+
+constexpr double kDescriptorClip = 10.0;  // standardised descriptors beyond ±10σ are clipped
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Masked MSE over present targets: missing targets contribute neither loss nor gradient.
+torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target) {
+  const torch::Tensor mask = ~torch::isnan(target);
+  const torch::Tensor diff = torch::where(mask, pred - torch::nan_to_num(target), torch::zeros_like(pred));
+  return diff.pow(2).sum() / mask.sum().clamp_min(1);
+}
+
+// A deep copy of every parameter and buffer, to restore the best epoch.
+std::vector<torch::Tensor> snapshot(models::PropertyModel& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+void restore(models::PropertyModel& model, const std::vector<torch::Tensor>& saved) {
+  torch::NoGradGuard no_grad;
+  size_t k = 0;
+  for (auto& p : model->parameters()) p.copy_(saved[k++]);
+  for (auto& b : model->buffers()) b.copy_(saved[k++]);
+}
+
+double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
+  double sum = 0;
+  int n = 0;
+  for (const auto& m : metrics) {
+    if (m.count > 0) { sum += m.rmse; ++n; }
+  }
+  return n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace
+
+torch::Tensor scaled_descriptors(const data::Batch& batch, const Checkpoint& checkpoint) {
+  if (checkpoint.config.num_descriptors == 0) return {};
+  MOLPROP_CHECK(batch.num_descriptors == checkpoint.config.num_descriptors,
+                "the data has " << batch.num_descriptors << " descriptors per molecule, the model expects "
+                                << checkpoint.config.num_descriptors << " (featurize with --descriptors)");
+  std::vector<float> values = batch.descriptors;
+  apply_scaling(values, checkpoint.descriptors, /*nan_to_zero=*/true, kDescriptorClip);
+  return torch::from_blob(values.data(), {batch.num_molecules, batch.num_descriptors}, torch::kFloat32).clone();
+}
+
+std::vector<float> subset_targets(const Subset& subset) {
+  const auto t = static_cast<int64_t>(subset.dataset->info().target_names.size());
+  std::vector<float> all = subset.dataset->all_targets();
+  std::vector<float> out;
+  out.reserve(subset.indices.size() * t);
+  for (int64_t i : subset.indices) out.insert(out.end(), all.begin() + i * t, all.begin() + (i + 1) * t);
+  return out;
+}
+
+std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
+                                  const Subset& subset, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const torch::Device device = model->parameters()[0].device();
+  const int64_t tasks = checkpoint.config.head.num_tasks;
+  std::vector<float> out;
+  out.reserve(subset.indices.size() * tasks);
+  data::Batch batch;
+  std::vector<int64_t> idx;
+  for (size_t start = 0; start < subset.indices.size(); start += batch_size) {
+    idx.assign(subset.indices.begin() + start,
+               subset.indices.begin() + std::min(subset.indices.size(), start + batch_size));
+    subset.dataset->collate(idx, batch);
+    const models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
+    const torch::Tensor pred = model->forward(g).to(torch::kCPU).contiguous();
+    out.insert(out.end(), pred.data_ptr<float>(), pred.data_ptr<float>() + pred.numel());
+  }
+  invert_scaling(out, checkpoint.targets);
+  return out;
+}
+
+TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, const Subset& train,
+                        const Subset& val, const TrainOptions& options) {
+  MOLPROP_CHECK(train.dataset && !train.indices.empty(), "training set is empty");
+  if (options.epochs < 1) throw Error("--epochs must be ≥ 1");
+  if (options.batch_size < 1) throw Error("--batch-size must be ≥ 1");
+  const int64_t tasks = checkpoint.config.head.num_tasks;
+  const torch::Device device = model->parameters()[0].device();
+
+  // Scaling is fitted on training molecules only: nothing about val/test leaks in.
+  checkpoint.targets = [&] {
+    ColumnScaling s = fit_scaling(subset_targets(train), tasks);
+    s.names = train.dataset->info().target_names;
+    return s;
+  }();
+  if (checkpoint.config.num_descriptors > 0) {
+    const auto d = checkpoint.config.num_descriptors;
+    std::vector<float> all = train.dataset->all_descriptors();
+    std::vector<float> rows;
+    rows.reserve(train.indices.size() * d);
+    for (int64_t i : train.indices) rows.insert(rows.end(), all.begin() + i * d, all.begin() + (i + 1) * d);
+    checkpoint.descriptors = fit_scaling(rows, d);
+    checkpoint.descriptors.names = train.dataset->info().descriptor_names;
+  }
+
+  // Parameter groups: the encoder may learn slower (fine-tuning) or not at all (frozen).
+  std::vector<torch::Tensor> encoder_params, other_params;
+  for (const auto& p : model->named_parameters()) {
+    (p.key().rfind("encoder.", 0) == 0 ? encoder_params : other_params).push_back(p.value());
+  }
+  if (options.freeze_encoder) {
+    for (auto& p : encoder_params) p.set_requires_grad(false);
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(other_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr));
+  if (!options.freeze_encoder && !encoder_params.empty()) {
+    groups.emplace_back(encoder_params, std::make_unique<torch::optim::AdamOptions>(
+                                            options.schedule.init_lr * options.encoder_lr_ratio));
+  }
+  torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.schedule.init_lr));
+
+  const auto n = static_cast<int64_t>(train.indices.size());
+  const int64_t steps_per_epoch = (n + options.batch_size - 1) / options.batch_size;
+  const NoamSchedule schedule(options.schedule, options.epochs, steps_per_epoch);
+  const std::vector<float> val_truth = val.dataset ? subset_targets(val) : std::vector<float>{};
+
+  TrainResult result;
+  result.best_val_rmse = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> best = snapshot(model);
+  int64_t step = 0, since_best = 0;
+  double train_time = 0;
+  data::Batch batch;
+  std::vector<int64_t> order = train.indices, idx;
+
+  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    const double t0 = now_seconds();
+    model->train();
+    data::Rng rng(data::mix_seed(options.seed, static_cast<uint64_t>(epoch)));
+    order = train.indices;
+    data::shuffle(order, rng);
+    data::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
+                            n, "mol", options.quiet);
+    double loss_sum = 0;
+    int64_t loss_batches = 0, done = 0;
+    double lr = 0;
+    for (int64_t start = 0; start < n; start += options.batch_size) {
+      idx.assign(order.begin() + start, order.begin() + std::min(n, start + options.batch_size));
+      // BatchNorm cannot normalise a single sample; Chemprop skips such batches too.
+      if (idx.size() < 2 && n > 1 && checkpoint.config.encoder.norm == "batch") continue;
+      train.dataset->collate(idx, batch);
+      std::vector<float> y = batch.targets;
+      apply_scaling(y, checkpoint.targets);
+      models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
+      const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
+      lr = schedule.lr(step);
+      auto& group_list = optimizer.param_groups();
+      static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
+      if (group_list.size() > 1) static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
+      optimizer.zero_grad();
+      const torch::Tensor loss = masked_mse(model->forward(g), target);
+      loss.backward();
+      if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.grad_clip);
+      optimizer.step();
+      ++step;
+      loss_sum += loss.item<double>();
+      ++loss_batches;
+      done += static_cast<int64_t>(idx.size());
+      char extra[64];
+      std::snprintf(extra, sizeof extra, "loss %.4f", loss_sum / static_cast<double>(loss_batches));
+      progress.update(done, done, extra);
+    }
+    progress.finish();
+    const double train_seconds = now_seconds() - t0;
+    train_time += train_seconds;
+
+    EpochLog log;
+    log.epoch = epoch;
+    log.train_loss = loss_batches > 0 ? loss_sum / static_cast<double>(loss_batches) : 0;
+    log.lr = lr;
+    log.molecules_per_second = train_seconds > 0 ? static_cast<double>(done) / train_seconds : 0;
+    log.val_rmse = std::numeric_limits<double>::quiet_NaN();
+    if (val.dataset && !val.indices.empty()) {
+      log.val_rmse = mean_rmse(regression_metrics(predict_subset(model, checkpoint, val), val_truth, tasks));
+    }
+    log.seconds = now_seconds() - t0;
+    // Without a validation set, the last epoch is the best one.
+    const double score = std::isnan(log.val_rmse) ? -static_cast<double>(epoch) : log.val_rmse;
+    if (score < result.best_val_rmse) {
+      result.best_val_rmse = score;
+      result.best_epoch = epoch;
+      best = snapshot(model);
+      since_best = 0;
+    } else {
+      ++since_best;
+    }
+    result.log.push_back(log);
+    if (!options.quiet) {
+      std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val RMSE %.4f, lr %.2e, %.0f mol/s%s\n",
+                   options.label.c_str(), static_cast<long long>(epoch), static_cast<long long>(options.epochs),
+                   log.train_loss, log.val_rmse, lr, log.molecules_per_second, since_best == 0 ? " *" : "");
+    }
+    if (options.patience > 0 && since_best >= options.patience) break;
+  }
+  restore(model, best);
+  model->eval();
+  if (std::isnan(result.log[result.best_epoch - 1].val_rmse)) {
+    result.best_val_rmse = std::numeric_limits<double>::quiet_NaN();
+  }
+  result.train_seconds = train_time;
+  result.train_molecules_per_second =
+      train_time > 0 ? static_cast<double>(n * static_cast<int64_t>(result.log.size())) / train_time : 0;
+  return result;
+}
+
+}  // namespace molprop::finetune

@@ -1,0 +1,73 @@
+#pragma once
+// Supervised training of one PropertyModel: multi-task regression with a NaN-masked MSE
+// loss on standardised targets, Adam with Chemprop's Noam-like schedule, gradient
+// clipping, and early stopping that keeps the epoch with the best validation RMSE.
+// Deterministic for a given seed and thread count.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/graph_dataset.h"
+#include "finetune/checkpoint.h"
+#include "finetune/metrics.h"
+#include "finetune/schedule.h"
+#include "models/property_model.h"
+
+namespace molprop::finetune {
+
+// Some molecules of a dataset.
+struct Subset {
+  data::GraphDataset* dataset = nullptr;
+  std::vector<int64_t> indices;
+};
+
+struct TrainOptions {
+  int64_t epochs = 30;
+  int64_t batch_size = 50;
+  ScheduleOptions schedule;
+  double grad_clip = 10.0;  // max gradient L2 norm; 0 = off
+  int64_t patience = 0;     // stop after this many epochs without improvement; 0 = never
+  uint64_t seed = 0;        // weight initialisation, dropout and batch order
+  bool quiet = false;       // no progress bar or per-epoch lines
+  std::string label;        // prefix of progress lines, e.g. "fold 1/5 member 2/3"
+  double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate
+  bool freeze_encoder = false;    // train only the head
+};
+
+struct EpochLog {
+  int64_t epoch = 0;
+  double train_loss = 0;
+  double val_rmse = 0;  // mean over tasks, original units (NaN without a val set)
+  double lr = 0;
+  double seconds = 0;
+  double molecules_per_second = 0;
+};
+
+struct TrainResult {
+  int64_t best_epoch = 0;
+  double best_val_rmse = 0;
+  std::vector<EpochLog> log;
+  double train_seconds = 0;
+  double train_molecules_per_second = 0;  // over all epochs, training passes only
+};
+
+// Fits per-task target scaling and descriptor scaling on `train` (stored into
+// checkpoint.targets / .descriptors), then trains `model` in place; on return the model
+// holds the best epoch's weights, in eval mode.
+TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, const Subset& train,
+                        const Subset& val, const TrainOptions& options);
+
+// Predictions for a subset in original target units, rows × tasks (row-major), in the
+// subset's order. Eval mode, no grad, batches of batch_size.
+std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
+                                  const Subset& subset, int64_t batch_size = 256);
+
+// True targets of a subset, rows × tasks (NaN = missing).
+std::vector<float> subset_targets(const Subset& subset);
+
+// Descriptor rows of a batch, standardised with the checkpoint's scaling, as an M × D
+// tensor (undefined when the model uses no descriptors).
+torch::Tensor scaled_descriptors(const data::Batch& batch, const Checkpoint& checkpoint);
+
+}  // namespace molprop::finetune
