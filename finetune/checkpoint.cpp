@@ -320,6 +320,13 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
                 ": its configuration differs from the model's (" + config_json + " vs " +
                 models::to_json(model->config()) + ")");
   }
+  // The weights are tied to the vocabulary of this build (feature_vocabulary below); a
+  // configuration claiming another one would make a checkpoint that no build can load.
+  if (checkpoint.config.featurizer_version != chem::kFeaturizerVersion) {
+    throw Error("cannot save checkpoint " + path + ": its configuration says feature vocabulary v" +
+                std::to_string(checkpoint.config.featurizer_version) + ", this build uses v" +
+                std::to_string(chem::kFeaturizerVersion));
+  }
   check_scaling(path, checkpoint.targets, "target");
   check_scaling(path, checkpoint.descriptors, "descriptor");
   if (!json::accept(checkpoint.metadata_json)) {
@@ -336,6 +343,15 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
     root.reset();
     if (file) file->close();
     file.reset();
+  };
+  auto abandon = [&](const std::string& reason) {
+    try {
+      close_all();
+    } catch (...) {
+      // Already failing: the removal below is what matters.
+    }
+    std::remove(tmp_path.c_str());
+    throw Error(path + ": cannot write checkpoint (" + reason + ")");
   };
   try {
     file.emplace(tmp_path, H5F_ACC_TRUNC);
@@ -357,22 +373,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
     weights.emplace(file->createGroup(kWeightsGroup));
     for (const auto& [name, tensor] : named_tensors(model)) write_tensor(*weights, name, tensor);
     close_all();
-  } catch (...) {
-    std::string reason = "unknown error";
-    try {
-      throw;
-    } catch (const H5::Exception& e) {
-      reason = e.getDetailMsg();
-    } catch (const std::exception& e) {
-      reason = e.what();
-    } catch (...) {
-    }
-    try {
-      close_all();
-    } catch (...) {
-    }
-    std::remove(tmp_path.c_str());
-    throw Error(path + ": cannot write checkpoint (" + reason + ")");
+  } catch (const std::exception& e) {
+    // molprop::Error from write_tensor, or torch; HDF5 exceptions are no std::exception.
+    abandon(e.what());
+  } catch (const H5::Exception& e) {
+    abandon(e.getDetailMsg());
   }
   if (std::rename(tmp_path.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);

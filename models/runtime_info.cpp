@@ -40,6 +40,14 @@ void set_num_threads(int n) {
   if (n > 0) at::set_num_threads(n);
 }
 
+bool set_blas_threads(int n) {
+  using SetFn = void (*)(int);
+  auto fn = reinterpret_cast<SetFn>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!fn || n <= 0) return false;
+  fn(n);
+  return true;
+}
+
 double measure_sgemm_gflops(int m, int k, int n, double seconds) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);

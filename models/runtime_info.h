@@ -21,6 +21,10 @@ RuntimeInfo runtime_info();
 // Sets LibTorch's intra-op thread count (and OpenMP's). n ≤ 0 leaves the default.
 void set_num_threads(int n);
 
+// Sets OpenBLAS's own thread count (it keeps a pool separate from LibTorch's OpenMP
+// threads). No-op when the BLAS is not OpenBLAS. Returns false then.
+bool set_blas_threads(int n);
+
 // Measures single-precision matrix product throughput (GFLOP/s) with an m×k by k×n
 // torch::mm, repeated for about `seconds`.
 double measure_sgemm_gflops(int m, int k, int n, double seconds);

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -35,15 +36,24 @@ const std::vector<std::string> kSmiles = {"CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc
                                           "C", "N[C@@H](C)C(=O)O"};
 constexpr int64_t kNumDescriptors = 3;
 
-std::string temp_dir() {
-  const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(testing::TempDir()) /
-                       (std::string("molprop_ckpt_") + test->test_suite_name() + "_" +
-                        test->name() + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
+// A fresh folder per test, removed when the test ends.
+struct ScratchDir {
+  std::string path;
+
+  ScratchDir() {
+    const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("molprop_ckpt_") + test->test_suite_name() + "_" + test->name() +
+                       "_" + std::to_string(::getpid());
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterised test names
+    path = (fs::path(testing::TempDir()) / name).string();
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
 
 models::ModelConfig small_config(const std::string& encoder, int64_t num_tasks = 1) {
   models::ModelConfig c;
@@ -183,7 +193,8 @@ void rewrite_weight(const std::string& path, const std::string& name, std::vecto
 class RoundTrip : public testing::TestWithParam<std::string> {};
 
 TEST_P(RoundTrip, ReproducesPredictionsAndEveryTensorExactly) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const models::GraphTensors g = graph_inputs();
   const models::ModelConfig config = small_config(GetParam());
   models::PropertyModel model = warmed_model(config, 1, g);
@@ -222,7 +233,8 @@ TEST_P(RoundTrip, ReproducesPredictionsAndEveryTensorExactly) {
 INSTANTIATE_TEST_SUITE_P(Encoders, RoundTrip, testing::Values("dmpnn", "gine"));
 
 TEST(Checkpoint, DescriptionRoundTrips) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const models::ModelConfig config = small_config("gine", /*num_tasks=*/2);
   const models::GraphTensors g = graph_inputs();
   models::PropertyModel model = warmed_model(config, 3, g);
@@ -271,7 +283,8 @@ TEST(Checkpoint, DescriptionRoundTrips) {
 
 TEST(Checkpoint, EmptyScalingAndDefaultMetadataRoundTrip) {
   // A pretraining checkpoint: no targets, no descriptors.
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   models::ModelConfig config = small_config("dmpnn");
   config.num_descriptors = 0;
   torch::manual_seed(5);
@@ -286,7 +299,8 @@ TEST(Checkpoint, EmptyScalingAndDefaultMetadataRoundTrip) {
 }
 
 TEST(Checkpoint, SaveRefusesInconsistentDescription) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const models::ModelConfig config = small_config("dmpnn");
   torch::manual_seed(5);
   models::PropertyModel model(config);
@@ -295,6 +309,12 @@ TEST(Checkpoint, SaveRefusesInconsistentDescription) {
   Checkpoint other = make_checkpoint(config);
   other.config.head.hidden = 32;
   EXPECT_THAT(error_of([&] { save_checkpoint(path, other, model); }), HasSubstr("configuration differs"));
+
+  Checkpoint unversioned = make_checkpoint(config);
+  unversioned.config.featurizer_version = 0;
+  models::PropertyModel unversioned_model(unversioned.config);
+  EXPECT_THAT(error_of([&] { save_checkpoint(path, unversioned, unversioned_model); }),
+              HasSubstr("feature vocabulary v0, this build uses v"));
 
   Checkpoint short_std = make_checkpoint(config);
   short_std.targets.std.clear();
@@ -307,7 +327,8 @@ TEST(Checkpoint, SaveRefusesInconsistentDescription) {
 }
 
 TEST(Checkpoint, RefusesFilesThatAreNotCheckpoints) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string text = dir + "/notes.h5";
   std::ofstream(text) << "not an HDF5 file\n";
   EXPECT_THAT(load_error(text), HasSubstr(text + ": not a molprop checkpoint"));
@@ -331,7 +352,8 @@ TEST(Checkpoint, RefusesFilesThatAreNotCheckpoints) {
 }
 
 TEST(Checkpoint, RefusesAnotherFeatureVocabulary) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir);
   const int64_t other = chem::kFeaturizerVersion + 1;
   rewrite_int_attr(path, "featurizer_version", other);
@@ -349,7 +371,8 @@ TEST(Checkpoint, RefusesAnotherFeatureVocabulary) {
 }
 
 TEST(Checkpoint, RefusesANewerFormat) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir);
   rewrite_int_attr(path, "format_version", 99);
   EXPECT_THAT(load_error(path),
@@ -359,7 +382,8 @@ TEST(Checkpoint, RefusesANewerFormat) {
 }
 
 TEST(Checkpoint, RefusesWeightsThatDoNotMatchTheConfiguration) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir);
   const std::string copy = dir + "/copy.h5";
 
@@ -401,7 +425,8 @@ TEST(Checkpoint, RefusesWeightsThatDoNotMatchTheConfiguration) {
 }
 
 TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir);
   const auto size = fs::file_size(path);
   for (const auto keep : {size / 2, size - 64, uintmax_t{600}}) {
@@ -414,7 +439,8 @@ TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
 }
 
 TEST(Checkpoint, PrefixLoadingCopiesTheEncoderOnly) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const models::GraphTensors g = graph_inputs();
   const models::ModelConfig pre_config = small_config("gine", /*num_tasks=*/1);
   models::PropertyModel pretrained = warmed_model(pre_config, 11, g);
@@ -444,7 +470,8 @@ TEST(Checkpoint, PrefixLoadingCopiesTheEncoderOnly) {
 }
 
 TEST(Checkpoint, PrefixLoadingRefusesMismatches) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir, "dmpnn");
 
   models::ModelConfig wider = small_config("dmpnn");
@@ -477,7 +504,8 @@ bool has_tmp_file(const std::string& dir) {
 }
 
 TEST(Checkpoint, UnwritablePathIsAnErrorAndLeavesNoTemporaryFile) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const models::ModelConfig config = small_config("dmpnn");
   torch::manual_seed(5);
   models::PropertyModel model(config);
@@ -496,7 +524,8 @@ TEST(Checkpoint, UnwritablePathIsAnErrorAndLeavesNoTemporaryFile) {
 }
 
 TEST(Checkpoint, SavingOverAnExistingCheckpointReplacesIt) {
-  const std::string dir = temp_dir();
+  const ScratchDir scratch;
+  const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir, "dmpnn");
   const models::ModelConfig config = small_config("gine");
   torch::manual_seed(8);
