@@ -27,8 +27,8 @@ void run(InfoArgs& args) {
   std::printf("RDKit        %s\n", RDKit::rdkitVersion);
   std::printf("LibTorch     %s\n", rt.torch_version.c_str());
   std::printf("HDF5         %u.%u.%u\n", h5_major, h5_minor, h5_release);
-  std::printf("threads      %d (LibTorch intra-op %d, inter-op %d)\n", threads, rt.intra_op_threads,
-              rt.inter_op_threads);
+  std::printf("threads      %d (OpenBLAS %d; LibTorch intra-op %d, inter-op %d)\n", threads, threads,
+              rt.intra_op_threads, rt.inter_op_threads);
   std::printf("BLAS         %s\n", rt.blas_library.c_str());
   if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   std::printf("features     %s\n", chem::vocabulary_signature().c_str());

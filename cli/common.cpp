@@ -17,7 +17,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
 int resolve_threads(const CommonOptions& options) {
   int n = options.threads;
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  models::set_num_threads(n);
+  models::configure_threads(n);
   return n;
 }
 

@@ -14,7 +14,7 @@ struct CommonOptions {
 // Adds --threads and --quiet to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
-// Resolves threads = 0 to the core count and configures LibTorch/OpenMP to use it.
+// Resolves threads = 0 to the core count and applies models::configure_threads.
 int resolve_threads(const CommonOptions& options);
 
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.

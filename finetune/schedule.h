@@ -1,6 +1,7 @@
 #pragma once
 // Chemprop's Noam-like learning-rate schedule: linear warm-up from init_lr to max_lr
-// over warmup_epochs, then exponential decay to final_lr at the last step.
+// over warmup_epochs (at most the whole run), then exponential decay to final_lr at the
+// last step.
 #include <cstdint>
 
 namespace molprop::finetune {

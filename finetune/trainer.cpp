@@ -20,13 +20,6 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Masked MSE over present targets: missing targets contribute neither loss nor gradient.
-torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target) {
-  const torch::Tensor mask = ~torch::isnan(target);
-  const torch::Tensor diff = torch::where(mask, pred - torch::nan_to_num(target), torch::zeros_like(pred));
-  return diff.pow(2).sum() / mask.sum().clamp_min(1);
-}
-
 // A deep copy of every parameter and buffer, to restore the best epoch.
 std::vector<torch::Tensor> snapshot(models::PropertyModel& model) {
   std::vector<torch::Tensor> out;
@@ -52,6 +45,12 @@ double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
 }
 
 }  // namespace
+
+torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target) {
+  const torch::Tensor mask = ~torch::isnan(target);
+  const torch::Tensor diff = torch::where(mask, pred - torch::nan_to_num(target), torch::zeros_like(pred));
+  return diff.pow(2).sum() / mask.sum().clamp_min(1);
+}
 
 torch::Tensor scaled_descriptors(const data::Batch& batch, const Checkpoint& checkpoint) {
   if (checkpoint.config.num_descriptors == 0) return {};

@@ -63,6 +63,10 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
 std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
                                   const Subset& subset, int64_t batch_size = 256);
 
+// Mean squared error over the present entries of `target` (NaN = missing): missing
+// entries add neither loss nor gradient, so tasks with gaps can share one model.
+torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target);
+
 // True targets of a subset, rows × tasks (NaN = missing).
 std::vector<float> subset_targets(const Subset& subset);
 

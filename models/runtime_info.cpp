@@ -40,6 +40,11 @@ void set_num_threads(int n) {
   if (n > 0) at::set_num_threads(n);
 }
 
+void configure_threads(int n) {
+  at::set_num_threads(1);
+  set_blas_threads(n);
+}
+
 bool set_blas_threads(int n) {
   using SetFn = void (*)(int);
   auto fn = reinterpret_cast<SetFn>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));

@@ -25,6 +25,14 @@ void set_num_threads(int n);
 // threads). No-op when the BLAS is not OpenBLAS. Returns false then.
 bool set_blas_threads(int n);
 
+// molprop's thread policy for a run with n threads: dense products run on n OpenBLAS
+// threads, LibTorch's element-wise and scatter ops on the calling thread. Graph batches
+// are small, so OpenMP's fork/join per op costs more than it saves, and OpenMP threads
+// spinning beside OpenBLAS's pool starve it (bench_train: torch 1 / OpenBLAS 2 trains at
+// ~3.4k mol/s, torch 2 / OpenBLAS 2 at ~0.9k mol/s on 2 cores). Deterministic across n,
+// since OpenBLAS sgemm does not split the reduction dimension across threads.
+void configure_threads(int n);
+
 // Measures single-precision matrix product throughput (GFLOP/s) with an m×k by k×n
 // torch::mm, repeated for about `seconds`.
 double measure_sgemm_gflops(int m, int k, int n, double seconds);

@@ -127,7 +127,7 @@ TEST(ParseSmiles, QuietRdkitLogsCoversDirectRdkitCalls) {
 }
 
 TEST(ParseSmiles, WarningsOnSuccessfulParsesStayOffStderr) {
-  for (const char* smi : {"[H]", "[H][H]", "[2H]C", "C[C@H](C)C", "F/C=C/F", "CCO ethanol"}) {
+  for (const char* smi : {"[H]", "[H][H]", "[2H]C", "C[C@H](C)C", "F/C=C/F", " CCO\r\n"}) {
     ParsedMol p = parse_quietly(smi);
     EXPECT_TRUE(p.ok()) << smi << ": " << p.error;
     EXPECT_EQ(p.error, "") << smi;
@@ -234,3 +234,13 @@ TEST(CanonicalSmiles, SameMoleculeSameString) {
 
 }  // namespace
 }  // namespace molprop::chem
+
+// RDKit reads "CCO ethanol" as ethanol with a name; in a CSV cell that hides a broken
+// column, so whitespace inside a SMILES is an error while surrounding whitespace is not.
+TEST(ParseSmiles, WhitespaceInsideIsAnErrorAroundIsTrimmed) {
+  using molprop::chem::parse_smiles;
+  EXPECT_EQ(parse_smiles("CCO ethanol").error, "SMILES contains whitespace");
+  EXPECT_EQ(parse_smiles("CC\nCC").error, "SMILES contains whitespace");
+  EXPECT_TRUE(parse_smiles("  CCO\t").ok());
+  EXPECT_EQ(parse_smiles("   ").error, "empty SMILES");
+}

@@ -1,0 +1,43 @@
+#pragma once
+// Shared set-up for the finetune tests: a small featurised training set and a small
+// default-shaped model configuration.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "chem/features.h"
+#include "data/featurize_csv.h"
+#include "models/model_config.h"
+
+namespace molprop::testing_util {
+
+// tests/data/train_small.csv (60 ESOL molecules; logS and a second task with gaps)
+// featurised into a fresh folder under TempDir; returns the .h5 path.
+inline std::string small_dataset(const std::string& name, bool descriptors = false) {
+  const std::string dir = ::testing::TempDir() + "/finetune_" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  data::FeaturizeCsvOptions o;
+  o.input = std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv";
+  o.output = dir + "/small.h5";
+  o.quiet = true;
+  o.featurize.descriptors = descriptors;
+  data::featurize_csv(o);
+  return o.output;
+}
+
+inline models::ModelConfig small_config(int64_t tasks, int64_t hidden = 64, const std::string& encoder = "dmpnn") {
+  models::ModelConfig c;
+  c.encoder.name = encoder;
+  c.encoder.hidden = hidden;
+  c.encoder.depth = 3;
+  for (const auto& s : chem::atom_feature_specs()) c.encoder.atom_cardinalities.push_back(s.cardinality);
+  for (const auto& s : chem::bond_feature_specs()) c.encoder.bond_cardinalities.push_back(s.cardinality);
+  c.head.hidden = hidden;
+  c.head.num_tasks = tasks;
+  c.featurizer_version = chem::kFeaturizerVersion;
+  return c;
+}
+
+}  // namespace molprop::testing_util
