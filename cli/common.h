@@ -27,5 +27,8 @@ void register_info(CLI::App& app);
 // command_line: the whole invocation, recorded in the output folder.
 void register_train(CLI::App& app, const std::string& command_line);
 void register_predict(CLI::App& app);
+void register_embed(CLI::App& app);
+void register_analyze(CLI::App& app);
+void register_pretrain(CLI::App& app, const std::string& command_line);
 
 }  // namespace molprop::cli

@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   molprop::cli::register_train(app, command_line);
   molprop::cli::register_predict(app);
+  molprop::cli::register_embed(app);
+  molprop::cli::register_analyze(app);
+  molprop::cli::register_pretrain(app, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

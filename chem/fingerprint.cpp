@@ -1,0 +1,43 @@
+#include "chem/fingerprint.h"
+
+#include <DataStructs/ExplicitBitVect.h>
+#include <GraphMol/Fingerprints/MorganFingerprints.h>
+#include <GraphMol/ROMol.h>
+
+#include <memory>
+
+#include "chem/check.h"
+
+namespace molprop::chem {
+
+// RDKit's default Morgan invariants (ECFP-like: atomic number, degree, Hs, charge, ring
+// membership, ...), bond types on, chirality off: the classic ECFP bit vector.
+std::vector<uint8_t> morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options) {
+  MOLPROP_CHECK(options.radius >= 0, "morgan_fingerprint: radius must be >= 0, got " << options.radius);
+  MOLPROP_CHECK(options.num_bits > 0, "morgan_fingerprint: num_bits must be positive, got " << options.num_bits);
+  // RDKit returns an owning raw pointer.
+  const std::unique_ptr<ExplicitBitVect> bits(RDKit::MorganFingerprints::getFingerprintAsBitVect(
+      mol, static_cast<unsigned int>(options.radius), static_cast<unsigned int>(options.num_bits)));
+  MOLPROP_CHECK(bits != nullptr, "morgan_fingerprint: RDKit returned no fingerprint");
+  std::vector<uint8_t> out(static_cast<size_t>(options.num_bits), 0);
+  for (unsigned int i = 0; i < bits->getNumBits(); ++i) out[i] = bits->getBit(i) ? 1 : 0;
+  return out;
+}
+
+// |a ∧ b| / |a ∨ b|, any non-zero entry counting as a set bit.
+double tanimoto(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  MOLPROP_CHECK(a.size() == b.size(),
+                "tanimoto: fingerprints differ in length (" << a.size() << " vs " << b.size() << ")");
+  size_t both = 0;
+  size_t either = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const bool x = a[i] != 0;
+    const bool y = b[i] != 0;
+    both += (x && y) ? 1 : 0;
+    either += (x || y) ? 1 : 0;
+  }
+  if (either == 0) return 1.0;  // two empty fingerprints are identical
+  return static_cast<double>(both) / static_cast<double>(either);
+}
+
+}  // namespace molprop::chem

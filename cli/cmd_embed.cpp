@@ -1,0 +1,60 @@
+// molprop embed: SMILES file in, one readout embedding per input row out (HDF5).
+#include <cstdio>
+
+#include "cli/common.h"
+#include "finetune/embed_csv.h"
+#include "finetune/predictor.h"
+
+namespace molprop::cli {
+namespace {
+
+struct EmbedArgs {
+  CommonOptions common;
+  std::string model;
+  finetune::EmbedCsvOptions options;
+};
+
+void run(EmbedArgs& a) {
+  const int threads = resolve_threads(a.common);
+  auto& o = a.options;
+  o.threads = threads;
+  o.quiet = a.common.quiet;
+  finetune::Predictor predictor(a.model);
+  if (predictor.ensemble_size() > 1) {
+    log_info(a.common, "embed", "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
+                                    " models: " + predictor.model_paths().front());
+  }
+  const finetune::EmbedSummary s = finetune::embed_csv(predictor, o);
+  char line[256];
+  std::snprintf(line, sizeof line, "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads) → %s",
+                static_cast<long long>(s.rows), static_cast<long long>(s.embedded), static_cast<long long>(s.failed),
+                s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0,
+                static_cast<long long>(predictor.embedding_dim()), threads, o.output.c_str());
+  log_info(a.common, "embed", line);
+}
+
+}  // namespace
+
+void register_embed(CLI::App& app) {
+  auto a = std::make_shared<EmbedArgs>();
+  CLI::App* sub = app.add_subcommand("embed", "Write learned molecule embeddings (HDF5) for a CSV or SMILES file");
+  sub->add_option("--model,-m", a->model,
+                  "Any molprop checkpoint .h5 (trained model or pretrained encoder), or a folder from 'molprop train'")
+      ->required();
+  sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
+  sub->add_option("--output,-o", a->options.output, "Output .h5 (written atomically)")->required();
+  sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
+  sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
+      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  add_common_options(*sub, a->common);
+  sub->footer(
+      "Example:\n"
+      "  molprop embed --model runs/esol --input examples/molecules.smi --output embeddings.h5\n"
+      "Every input row gets one row, in order: 'embeddings' (N × D float32, the readout before\n"
+      "the head; NaN for a row that failed), 'smiles', 'row', 'status' (0 ok, 1 failed) and\n"
+      "'error'. With a folder of several models, the first model's embeddings are written.\n"
+      "Layout: docs/embeddings-format.md.");
+  sub->callback([a] { run(*a); });
+}
+
+}  // namespace molprop::cli

@@ -1,0 +1,82 @@
+// molprop pretrain: self-supervised pretraining on an unlabeled corpus.
+#include <cstdio>
+
+#include "chem/check.h"
+#include "cli/common.h"
+#include "pretrain/objective.h"
+#include "pretrain/pretrainer.h"
+
+namespace molprop::cli {
+namespace {
+
+struct PretrainArgs {
+  CommonOptions common;
+  pretrain::PretrainOptions options;
+  std::string objectives = "masking,descriptors";
+  int64_t depth = 0;
+  double lr = 1e-3;
+};
+
+void run(PretrainArgs& a, const std::string& command_line) {
+  resolve_threads(a.common);
+  auto& o = a.options;
+  o.quiet = a.common.quiet;
+  o.command_line = command_line;
+  o.objectives = pretrain::parse_objectives(a.objectives);
+  o.encoder.depth = a.depth > 0 ? a.depth : (o.encoder.name == "gine" ? 5 : 3);
+  o.schedule.max_lr = a.lr;
+  const pretrain::PretrainSummary s = pretrain::pretrain(o);
+  std::string losses;
+  for (const auto& [name, value] : s.final_losses) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.4f", losses.empty() ? "" : ", ", name.c_str(), value);
+    losses += buf;
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%lld steps, %lld molecules in %.1f s (%.0f mol/s); last losses: %s → %s/encoder.h5",
+                static_cast<long long>(s.steps), static_cast<long long>(s.molecules), s.seconds, s.molecules_per_second,
+                losses.c_str(), o.output_dir.c_str());
+  log_info(a.common, "pretrain", line);
+}
+
+}  // namespace
+
+void register_pretrain(CLI::App& app, const std::string& command_line) {
+  auto a = std::make_shared<PretrainArgs>();
+  auto& o = a->options;
+  o.encoder.name = "gine";
+  o.encoder.norm = "batch";
+  CLI::App* sub = app.add_subcommand("pretrain", "Self-supervised pretraining of an encoder on unlabeled molecules");
+  sub->add_option("--data", o.data, "Corpus .h5 from 'molprop featurize' (--descriptors for that objective)")
+      ->required()->check(CLI::ExistingFile);
+  sub->add_option("--output-dir,-o", o.output_dir, "Folder for encoder.h5, resume.pt, log.csv")->required();
+  sub->add_option("--objectives", a->objectives, "Comma-separated objectives with optional weights: masking, descriptors, contrastive")
+      ->capture_default_str();
+  sub->add_option("--encoder", o.encoder.name, "Message-passing encoder")->check(CLI::IsMember({"gine", "dmpnn"}))->capture_default_str();
+  sub->add_option("--hidden", o.encoder.hidden, "Encoder width")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--depth", a->depth, "Layers (default: gine 5, dmpnn 3)")->check(CLI::Range(1, 100));
+  sub->add_option("--dropout", o.encoder.dropout, "Encoder dropout")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  sub->add_option("--norm", o.encoder.norm, "Normalisation")->check(CLI::IsMember({"none", "batch", "layer"}))->capture_default_str();
+  sub->add_flag("--residual", o.encoder.residual, "Residual connections between layers");
+  sub->add_option("--jk", o.encoder.jk, "Jumping knowledge")->check(CLI::IsMember({"last", "sum", "concat"}))->capture_default_str();
+  sub->add_option("--readout", o.readout, "Atoms → molecule pooling")->check(CLI::IsMember({"mean", "sum", "attention"}))->capture_default_str();
+  sub->add_option("--epochs", o.epochs, "Passes over the corpus")->check(CLI::Range(1, 100000))->capture_default_str();
+  sub->add_option("--batch-size", o.batch_size, "Molecules per step")->check(CLI::Range(2, 1000000))->capture_default_str();
+  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")->check(CLI::PositiveNumber)->capture_default_str();
+  sub->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Warm-up length in epochs")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--seed", o.seed, "Seed for initialisation, masking and data order")->capture_default_str();
+  sub->add_option("--checkpoint-every", o.checkpoint_every, "Write encoder.h5 and resume.pt every N steps")->check(CLI::Range(1, 100000000))->capture_default_str();
+  sub->add_option("--log-every", o.log_every, "Append losses to log.csv every N steps")->check(CLI::Range(1, 100000000))->capture_default_str();
+  sub->add_flag("--resume", o.resume, "Continue the run in --output-dir from its last checkpoint");
+  sub->add_option("--stop-after-steps", o.stop_after_steps, "Stop after N steps in total without a final checkpoint (for testing --resume)")
+      ->group("");
+  add_common_options(*sub, a->common);
+  sub->footer(
+      "Example:\n"
+      "  molprop featurize --input ../shared/data/zinc250k.csv.gz --output zinc.h5 --no-targets --descriptors\n"
+      "  molprop pretrain --data zinc.h5 --objectives masking,descriptors:0.5 --epochs 2 --output-dir runs/pretrain\n"
+      "  molprop train --data ../shared/data/esol.csv --from runs/pretrain/encoder.h5 --output-dir runs/esol-ft");
+  sub->callback([a, command_line] { run(*a, command_line); });
+}
+
+}  // namespace molprop::cli

@@ -1,0 +1,22 @@
+#pragma once
+#include "pretrain/objective.h"
+
+namespace molprop::pretrain {
+
+// Attribute masking: each atom is masked with probability mask_rate (at least one atom
+// per batch); one linear classifier per atom feature predicts the original category of
+// masked atoms from their encoder state. Loss: mean cross-entropy over masked atoms and
+// features.
+class MaskingObjective : public Objective {
+ public:
+  explicit MaskingObjective(const ObjectiveContext& context, double mask_rate = 0.15);
+  std::string name() const override { return "masking"; }
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
+
+ private:
+  models::EncoderOptions encoder_;
+  double mask_rate_;
+  std::vector<torch::nn::Linear> classifiers_;
+};
+
+}  // namespace molprop::pretrain

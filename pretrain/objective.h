@@ -1,0 +1,61 @@
+#pragma once
+// Self-supervised pretraining objectives behind one interface, combinable with weights
+// in one run (`--objectives masking,descriptors:0.5`).
+//
+//  masking      attribute masking (Hu et al. 2020): hide ~15% of atoms (and the bonds
+//               touching them) behind [MASK] categories; predict every masked atom's
+//               original categorical features from its context.
+//  descriptors  predict the standardised RDKit 2D descriptor vector of each molecule
+//               from the graph, through the model's own readout and head (CheMeleon).
+//  contrastive  two augmented views of each molecule (atom masking, bond deletion),
+//               NT-Xent loss over the batch (MolCLR).
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/graph_tensors.h"
+#include "models/property_model.h"
+
+namespace molprop::pretrain {
+
+// What an objective needs to know to build its own layers.
+struct ObjectiveContext {
+  models::ModelConfig config;  // the shared model's configuration
+  int64_t atom_state_dim = 0;  // encoder output width
+  int64_t embedding_dim = 0;   // readout output width
+};
+
+class Objective : public torch::nn::Module {
+ public:
+  virtual std::string name() const = 0;
+  // Scalar loss for one batch. `g.targets` holds the standardised descriptors (M × D)
+  // when the descriptor objective is active. Randomness comes from torch's default
+  // generator, which the pretrainer seeds and checkpoints.
+  virtual torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) = 0;
+};
+
+using ObjectiveFactory = std::function<std::shared_ptr<Objective>(const ObjectiveContext&)>;
+// name → factory; make_objective throws molprop::Error listing the known names.
+const std::map<std::string, ObjectiveFactory>& objective_registry();
+std::shared_ptr<Objective> make_objective(const std::string& name, const ObjectiveContext& context);
+
+// "masking,descriptors:0.5" → {("masking", 1), ("descriptors", 0.5)}. Throws
+// molprop::Error naming the bad item.
+std::vector<std::pair<std::string, double>> parse_objectives(const std::string& text);
+
+// Replaces the categories of `atoms` (a bool mask over atoms) and of every edge touching
+// them with each feature's [MASK] index. Returns a new GraphTensors sharing the rest.
+models::GraphTensors mask_atoms(const models::GraphTensors& g, const torch::Tensor& atoms,
+                                const std::vector<int64_t>& atom_cardinalities,
+                                const std::vector<int64_t>& bond_cardinalities);
+
+// Removes the chemical bonds selected by `drop` (a bool mask over bonds, i.e. over edge
+// pairs), keeping pairs adjacent so the reverse of edge e stays e ^ 1.
+models::GraphTensors drop_bonds(const models::GraphTensors& g, const torch::Tensor& drop);
+
+}  // namespace molprop::pretrain

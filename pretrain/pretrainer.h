@@ -1,0 +1,60 @@
+#pragma once
+// The pretraining loop: one shared PropertyModel (encoder + readout + descriptor head),
+// one or more weighted objectives, Adam with the Noam schedule, streamed epochs over an
+// HDF5 corpus, progress and loss logs, and atomic checkpoints every N steps.
+//
+// Output folder:
+//   encoder.h5   the pretrained model in the standard checkpoint format (usable by
+//                `train --from`, `embed`, `analyze`; with the descriptor objective it
+//                also predicts the descriptors)
+//   resume.pt    everything --resume needs: weights of model and objective layers,
+//                optimiser state, RNG state, epoch and position in the epoch
+//   log.csv      step, epoch, loss per objective, lr, molecules/s (every log_every steps)
+//   command.txt  the command line
+//
+// A run resumed from resume.pt ends with exactly the weights an uninterrupted run ends
+// with (same seed, same thread count): the data order is a function of (seed, epoch),
+// the position within the epoch is saved, and so is torch's generator state.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "finetune/schedule.h"
+#include "models/model_config.h"
+
+namespace molprop::pretrain {
+
+struct PretrainOptions {
+  std::string data;        // corpus .h5 (from `molprop featurize`, --descriptors for that objective)
+  std::string output_dir;
+  std::vector<std::pair<std::string, double>> objectives{{"masking", 1.0}};
+  models::EncoderOptions encoder;  // cardinalities filled in by the pretrainer
+  std::string readout = "mean";
+  int64_t head_hidden = 300;
+  int64_t epochs = 1;
+  int64_t batch_size = 128;
+  finetune::ScheduleOptions schedule{1e-4, 1e-3, 1e-4, 0.1};
+  double grad_clip = 10.0;
+  uint64_t seed = 0;
+  int64_t checkpoint_every = 1000;  // steps; a checkpoint is also written at the end
+  int64_t log_every = 50;           // steps
+  bool resume = false;
+  int64_t stop_after_steps = 0;     // > 0: stop (without a final checkpoint) after this many steps in total — to test --resume
+  int rank = 0, world_size = 1;     // this process's shard of the corpus
+  bool quiet = false;
+  std::string command_line;
+};
+
+struct PretrainSummary {
+  int64_t steps = 0;
+  int64_t molecules = 0;       // seen in this invocation
+  double seconds = 0;
+  double molecules_per_second = 0;
+  std::vector<std::pair<std::string, double>> final_losses;  // mean over the last logged window
+  bool finished = false;       // false when stopped by stop_after_steps
+};
+
+PretrainSummary pretrain(const PretrainOptions& options);
+
+}  // namespace molprop::pretrain
