@@ -55,19 +55,20 @@ void register_analyze(CLI::App& app) {
   sub->add_option("--input,-i", a->options.input, "Molecules: .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
   sub->add_option("--output,-o", a->output, "Also write the table as CSV (layer,mean_cosine,dirichlet_energy,molecules)");
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
-  sub->add_option("--max-molecules", a->options.max_molecules, "Analyse the first N molecules that parse (0 = all)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--max-molecules", a->options.max_molecules, "Analyse the first N molecules that parse")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per encoder batch")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"
       "  molprop analyze --model runs/esol/model.h5 --input examples/molecules.smi --output layers.csv\n"
-      "Per message-passing layer, over molecules with >= 2 atoms: the mean pairwise cosine\n"
-      "similarity of atom states within a molecule (-> 1 as states collapse), and the Dirichlet\n"
-      "energy (1/atoms) sum over bonds |h_u - h_v|^2 of states divided by the molecule's mean\n"
-      "state norm (-> 0 as states collapse). 'output' is what the readout sees: the jumping-\n"
-      "knowledge combination of the layers (or D-MPNN's atom output).");
+      "Per message-passing layer, over molecules with >= 2 atoms, on atom states centred on the\n"
+      "mean state of all analysed atoms: the mean pairwise cosine similarity of a molecule's\n"
+      "atom states (-> 1 as they collapse), and the Dirichlet energy (1/atoms) sum over bonds\n"
+      "|h_u - h_v|^2, with states divided by the molecule's mean state norm (-> 0 as they\n"
+      "collapse). 'output' is what the readout sees: the jumping-knowledge combination of the\n"
+      "layers (or D-MPNN's atom output). Definitions: finetune/oversmoothing.h.");
   sub->callback([a] { run(*a); });
 }
 

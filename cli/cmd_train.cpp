@@ -90,6 +90,11 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
+  sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
+      ->check(CLI::IsMember({"mlp", "ridge", "gp"}))->capture_default_str();
+  sub->add_option("--representation", o.representation,
+                  "With --head ridge|gp: embedding (of --from) or ecfp (Morgan r=2, 2048 bits; a baseline, metrics only)")
+      ->check(CLI::IsMember({"embedding", "ecfp"}))->capture_default_str();
   sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
       ->check(CLI::Range(0.0, 100.0))->capture_default_str();
   add_common_options(*sub, a->common);

@@ -37,6 +37,7 @@ constexpr const char* kAttrDescriptorStd = "descriptor_std";
 constexpr const char* kAttrMetadata = "metadata";
 constexpr const char* kAttrCreator = "created_by";
 constexpr const char* kWeightsGroup = "weights";
+constexpr const char* kRegressorGroup = "regressor";
 
 std::string shape_string(const std::vector<int64_t>& dims) {
   std::ostringstream os;
@@ -222,6 +223,44 @@ Checkpoint read_info(const H5::Group& root, const std::string& path) {
   return c;
 }
 
+// The optional "regressor" group: attributes kind and params (JSON), one float64
+// dataset per array with its shape.
+void write_regressor(H5::H5File& file, const Checkpoint& c) {
+  H5::Group group = file.createGroup(kRegressorGroup);
+  h5::write_attr(group, "kind", c.regressor_kind);
+  h5::write_attr(group, "params", c.regressor_params);
+  for (const auto& a : c.regressor_arrays) {
+    std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+    if (dims.empty()) dims.push_back(a.values.size());
+    H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+    H5::DataSet ds = group.createDataSet(a.name, H5::PredType::IEEE_F64LE, space);
+    if (!a.values.empty()) ds.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+  }
+}
+
+void read_regressor(const H5::H5File& file, Checkpoint& c) {
+  if (!file.nameExists(kRegressorGroup)) return;
+  const H5::Group group = file.openGroup(kRegressorGroup);
+  c.regressor_kind = h5::read_string_attr(group, "kind");
+  c.regressor_params = h5::read_string_attr(group, "params");
+  for (hsize_t i = 0; i < group.getNumObjs(); ++i) {
+    NamedArray a;
+    a.name = group.getObjnameByIdx(i);
+    const H5::DataSet ds = group.openDataSet(a.name);
+    const H5::DataSpace space = ds.getSpace();
+    std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    size_t count = 1;
+    for (hsize_t d : dims) {
+      a.shape.push_back(static_cast<int64_t>(d));
+      count *= d;
+    }
+    a.values.resize(count);
+    if (count > 0) ds.read(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+    c.regressor_arrays.push_back(std::move(a));
+  }
+}
+
 // Weights are features-by-index: a model trained on another vocabulary would silently
 // read the wrong embedding rows, so refuse it. Both the root attribute and the copy in
 // the configuration are checked (they can only differ in a hand-edited file).
@@ -372,6 +411,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
     h5::write_attr(*root, kAttrCreator, std::string("molprop"));
     weights.emplace(file->createGroup(kWeightsGroup));
     for (const auto& [name, tensor] : named_tensors(model)) write_tensor(*weights, name, tensor);
+    if (!checkpoint.regressor_kind.empty()) write_regressor(*file, checkpoint);
     close_all();
   } catch (const std::exception& e) {
     // molprop::Error from write_tensor, or torch; HDF5 exceptions are no std::exception.
@@ -389,7 +429,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
 Checkpoint read_checkpoint_info(const std::string& path) {
   std::optional<H5::H5File> file;
   open_file(path, file);
-  return guard_h5(path, [&] { return read_info(file->openGroup("/"), path); });
+  return guard_h5(path, [&] {
+    Checkpoint c = read_info(file->openGroup("/"), path);
+    read_regressor(*file, c);
+    return c;
+  });
 }
 
 models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* checkpoint) {
@@ -398,6 +442,7 @@ models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* check
   return guard_h5(path, [&] {
     const H5::Group root = file->openGroup("/");
     Checkpoint info = read_info(root, path);
+    read_regressor(*file, info);
     check_vocabulary(root, path, info);
     models::PropertyModel model = with_path(path, [&] { return models::PropertyModel(info.config); });
 

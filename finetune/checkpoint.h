@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "finetune/regressor.h"
 #include "models/property_model.h"
 
 namespace molprop::finetune {
@@ -23,6 +24,11 @@ struct Checkpoint {
   ColumnScaling targets;      // names = target names (size num_tasks)
   ColumnScaling descriptors;  // names empty when the model uses no descriptors
   std::string metadata_json = "{}";  // free-form training record (seed, epochs, command...)
+  // A ridge or GP head on the frozen model's embeddings (model->embed), used instead of
+  // the MLP head when regressor_kind is non-empty. Stored in the group "regressor".
+  std::string regressor_kind;
+  std::string regressor_params;  // JSON, from EmbeddingRegressor::params_json()
+  std::vector<NamedArray> regressor_arrays;
 };
 
 // Writes atomically (temporary file + rename). Throws molprop::Error naming the path.

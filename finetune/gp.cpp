@@ -122,8 +122,8 @@ bool factorise(Eigen::MatrixXd& a, double noise) {
 Eigen::MatrixXd cholesky_factor(Kernel kernel, const Eigen::MatrixXd& base, double length_scale, double noise) {
   Eigen::MatrixXd a = base;
   apply_length_scale(kernel, a, length_scale);
-  MOLPROP_CHECK(factorise(a, noise), "gp: K + σ²I is not positive definite (length scale "
-                                         << length_scale << ", noise " << noise << ")");
+  MOLPROP_CHECK(factorise(a, noise),
+                "gp: K + σ²I is not positive definite (length scale " << length_scale << ", noise " << noise << ")");
   a.triangularView<Eigen::StrictlyUpper>().setZero();
   return a;
 }
@@ -254,8 +254,8 @@ void GaussianProcessRegressor::fit(const std::vector<float>& x, int64_t n, int64
         if (!factorise(a, noises[ni])) return;
         const auto l = a.triangularView<Eigen::Lower>();
         const Eigen::VectorXd z = l.solve(yt);  // L⁻¹y, so yᵀ(K + σ²I)⁻¹y = ‖z‖²
-        const double value = -0.5 * z.squaredNorm() - a.diagonal().array().log().sum() -
-                             0.5 * static_cast<double>(m) * log_2pi;
+        const double value =
+            -0.5 * z.squaredNorm() - a.diagonal().array().log().sum() - 0.5 * static_cast<double>(m) * log_2pi;
         if (std::isfinite(value)) lml[ni] = value;
       });
       for (size_t ni = 0; ni < noises.size(); ++ni) {
@@ -273,8 +273,8 @@ void GaussianProcessRegressor::fit(const std::vector<float>& x, int64_t n, int64
     task.log_marginal_likelihood = best_lml;
 
     const Eigen::MatrixXd l = cholesky_factor(kernel, base, task.length_scale, task.noise);
-    const Eigen::VectorXd alpha = l.triangularView<Eigen::Lower>().transpose().solve(
-        l.triangularView<Eigen::Lower>().solve(yt));
+    const Eigen::VectorXd alpha =
+        l.triangularView<Eigen::Lower>().transpose().solve(l.triangularView<Eigen::Lower>().solve(yt));
     task.alpha.assign(alpha.data(), alpha.data() + m);
     task.chol.assign(l.data(), l.data() + m * m);
     task.x_train.resize(static_cast<size_t>(m * d));
@@ -422,8 +422,8 @@ std::unique_ptr<GaussianProcessRegressor> GaussianProcessRegressor::load(const s
   for (size_t j = 0; j < g->tasks_.size(); ++j) {
     const Task& task = g->tasks_[j];
     MOLPROP_CHECK(task.rows >= 1, "gp checkpoint: task " << j << " has " << task.rows << " training rows");
-    MOLPROP_CHECK(std::isfinite(task.noise) && task.noise > 0, "gp checkpoint: task " << j << " noise " << task.noise
-                                                                                        << " is not positive");
+    MOLPROP_CHECK(std::isfinite(task.noise) && task.noise > 0,
+                  "gp checkpoint: task " << j << " noise " << task.noise << " is not positive");
     MOLPROP_CHECK(kernel != Kernel::kRbf || (std::isfinite(task.length_scale) && task.length_scale > 0),
                   "gp checkpoint: task " << j << " length scale " << task.length_scale << " is not positive");
     MOLPROP_CHECK(std::isfinite(task.y_mean) && std::isfinite(task.y_std) && task.y_std > 0,

@@ -20,98 +20,124 @@
 namespace molprop::finetune {
 namespace {
 
-// Per-molecule sums of the two measures (see the header) over molecules with ≥ 2 atoms.
-// states: A × width, any dtype and device; atom_to_mol: A int64 on the CPU; atoms: M
-// float64 atom counts; multi: M bool, atoms ≥ 2.
-struct MoleculeSums {
+// One batch as the measurement needs it, on the CPU.
+struct Molecules {
+  models::GraphTensors g;
+  torch::Tensor atom_to_mol;         // A int64
+  torch::Tensor edge_src, edge_dst;  // E int64
+  torch::Tensor atoms;               // M float64: atoms per molecule
+  torch::Tensor multi;               // M bool: the molecule has ≥ 2 atoms (is measured)
+  torch::Tensor atom_multi;          // A bool: the atom belongs to a measured molecule
+};
+
+Molecules index(const data::Batch& batch, const torch::Device& device) {
+  Molecules m;
+  m.g = models::to_tensors(batch, device);
+  m.atom_to_mol = m.g.atom_to_mol.to(torch::kCPU);
+  m.edge_src = m.g.edge_src.to(torch::kCPU);
+  m.edge_dst = m.g.edge_dst.to(torch::kCPU);
+  m.atoms = torch::bincount(m.atom_to_mol, {}, batch.num_molecules).to(torch::kFloat64);
+  m.multi = m.atoms >= 2;
+  m.atom_multi = m.multi.index_select(0, m.atom_to_mol);
+  return m;
+}
+
+// Every layer's atom states (padded to `depth`), then the encoder output; float64, CPU.
+std::vector<torch::Tensor> encoder_states(models::PropertyModel& model, const models::GraphTensors& g, size_t depth) {
+  std::vector<torch::Tensor> states = model->encoder().layer_states(g);
+  MOLPROP_CHECK(!states.empty() && states.size() <= depth,
+                "the encoder returned " << states.size() << " layer states, its depth is " << depth);
+  // D-MPNN returns only its input layer for a batch without any bond: no messages are
+  // sent, so every later layer's atom states are zero as well.
+  while (states.size() < depth) states.push_back(torch::zeros_like(states.front()));
+  states.push_back(model->encoder().forward(g));
+  for (auto& s : states) {
+    s = s.to(torch::kCPU, torch::kFloat64);
+    MOLPROP_CHECK(s.dim() == 2 && s.size(0) == g.num_atoms,
+                  "atom states have shape " << s.sizes() << ", expected " << g.num_atoms << " atoms × width");
+  }
+  return states;
+}
+
+struct Sums {
   double cosine = 0, energy = 0;
 };
 
-MoleculeSums measure(const torch::Tensor& states, const models::GraphTensors& g, const torch::Tensor& atom_to_mol,
-                     const torch::Tensor& edge_src, const torch::Tensor& edge_dst, const torch::Tensor& atoms,
-                     const torch::Tensor& multi) {
+// Sums over the measured molecules of the two measures (see the header) of centred
+// states x (A × width).
+Sums measure(const torch::Tensor& x, const Molecules& m) {
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
-  const int64_t m = g.num_molecules;
-  const torch::Tensor h = states.to(torch::kCPU, torch::kFloat64);
-  MOLPROP_CHECK(h.dim() == 2 && h.size(0) == g.num_atoms,
-                "layer states have shape " << h.sizes() << ", expected " << g.num_atoms << " atoms × width");
-  const torch::Tensor norms = h.norm(2, {1});  // A
+  const int64_t mols = m.g.num_molecules;
+  const torch::Tensor norms = x.norm(2, {1});  // A
   // Unit rows; an all-zero row stays zero (cosine 0 with every other row).
-  const torch::Tensor unit = h / norms.clamp_min(1e-300).unsqueeze(1);
-  const torch::Tensor unit_sum = torch::zeros({m, h.size(1)}, f64).index_add_(0, atom_to_mol, unit);
-  const torch::Tensor unit_sq = torch::zeros({m}, f64).index_add_(0, atom_to_mol, unit.pow(2).sum(1));
-  // Σ_{i≠j} ĥ_i·ĥ_j = ‖Σ_i ĥ_i‖² − Σ_i ‖ĥ_i‖²
-  const torch::Tensor cosine = (unit_sum.pow(2).sum(1) - unit_sq) / (atoms * (atoms - 1)).clamp_min(1);
+  const torch::Tensor unit = x / norms.clamp_min(1e-300).unsqueeze(1);
+  const torch::Tensor unit_sum = torch::zeros({mols, x.size(1)}, f64).index_add_(0, m.atom_to_mol, unit);
+  const torch::Tensor unit_sq = torch::zeros({mols}, f64).index_add_(0, m.atom_to_mol, unit.pow(2).sum(1));
+  // Σ_{i≠j} x̂_i·x̂_j = ‖Σ_i x̂_i‖² − Σ_i ‖x̂_i‖²: linear in atoms, no pair matrix.
+  const torch::Tensor cosine = (unit_sum.pow(2).sum(1) - unit_sq) / (m.atoms * (m.atoms - 1)).clamp_min(1);
 
-  const torch::Tensor mean_norm = torch::zeros({m}, f64).index_add_(0, atom_to_mol, norms) / atoms.clamp_min(1);
-  torch::Tensor edge_sum = torch::zeros({m}, f64);
-  if (g.num_edges > 0) {
-    const torch::Tensor diff = h.index_select(0, edge_src) - h.index_select(0, edge_dst);
-    edge_sum.index_add_(0, atom_to_mol.index_select(0, edge_src), diff.pow(2).sum(1));
+  const torch::Tensor mean_norm = torch::zeros({mols}, f64).index_add_(0, m.atom_to_mol, norms) / m.atoms.clamp_min(1);
+  torch::Tensor edge_sum = torch::zeros({mols}, f64);
+  if (m.g.num_edges > 0) {
+    const torch::Tensor diff = x.index_select(0, m.edge_src) - x.index_select(0, m.edge_dst);
+    edge_sum.index_add_(0, m.atom_to_mol.index_select(0, m.edge_src), diff.pow(2).sum(1));
   }
   // All-zero states have no differences either: 0 / tiny = 0.
-  const torch::Tensor energy = edge_sum / 2 / atoms.clamp_min(1) /
-                               mean_norm.pow(2).clamp_min(std::numeric_limits<double>::min());
-  return {cosine.masked_select(multi).sum().item<double>(), energy.masked_select(multi).sum().item<double>()};
+  const torch::Tensor energy =
+      edge_sum / 2 / m.atoms.clamp_min(1) / mean_norm.pow(2).clamp_min(std::numeric_limits<double>::min());
+  return {cosine.masked_select(m.multi).sum().item<double>(), energy.masked_select(m.multi).sum().item<double>()};
 }
 
 }  // namespace
 
-OversmoothingMeter::OversmoothingMeter(models::PropertyModel& model)
-    : model_(model), device_(model->parameters().front().device()) {
-  model_->eval();
-  layers_.resize(static_cast<size_t>(model_->config().encoder.depth));
-}
-
-void OversmoothingMeter::add(const data::Batch& batch) {
-  if (batch.num_molecules == 0) return;
+OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const std::vector<data::Batch>& batches) {
+  model->eval();
   torch::NoGradGuard no_grad;
-  const models::GraphTensors g = models::to_tensors(batch, device_);
-  std::vector<torch::Tensor> states = model_->encoder().layer_states(g);
-  const torch::Tensor output = model_->encoder().forward(g);
-  MOLPROP_CHECK(!states.empty() && states.size() <= layers_.size(),
-                "the encoder returned " << states.size() << " layer states, its depth is " << layers_.size());
-  // D-MPNN returns only its input layer for a batch without any bond: no messages are
-  // sent, so every later layer's atom states are zero as well.
-  while (states.size() < layers_.size()) states.push_back(torch::zeros_like(states.front()));
+  const torch::Device device = model->parameters().front().device();
+  const auto depth = static_cast<size_t>(model->config().encoder.depth);
 
-  const torch::Tensor atom_to_mol = g.atom_to_mol.to(torch::kCPU);
-  const torch::Tensor edge_src = g.edge_src.to(torch::kCPU), edge_dst = g.edge_dst.to(torch::kCPU);
-  const torch::Tensor atoms = torch::bincount(atom_to_mol, {}, g.num_molecules).to(torch::kFloat64);
-  const torch::Tensor multi = atoms >= 2;
-  const int64_t measured = multi.sum().item<int64_t>();
-  if (measured == 0) return;
-  for (size_t l = 0; l < states.size(); ++l) {
-    const MoleculeSums s = measure(states[l], g, atom_to_mol, edge_src, edge_dst, atoms, multi);
-    layers_[l].cosine += s.cosine;
-    layers_[l].energy += s.energy;
+  // Pass 1: the centre μ of each layer (and of the output) over every measured atom.
+  std::vector<torch::Tensor> centre;
+  int64_t measured_atoms = 0, molecules = 0;
+  for (const auto& batch : batches) {
+    if (batch.num_molecules == 0) continue;
+    const Molecules m = index(batch, device);
+    const std::vector<torch::Tensor> states = encoder_states(model, m.g, depth);
+    if (centre.empty()) {
+      for (const auto& s : states) centre.push_back(torch::zeros({s.size(1)}, torch::kFloat64));
+    }
+    for (size_t l = 0; l < states.size(); ++l) centre[l] += states[l].index({m.atom_multi}).sum(0);
+    measured_atoms += m.atom_multi.sum().item<int64_t>();
+    molecules += m.multi.sum().item<int64_t>();
   }
-  const MoleculeSums s = measure(output, g, atom_to_mol, edge_src, edge_dst, atoms, multi);
-  output_.cosine += s.cosine;
-  output_.energy += s.energy;
-  molecules_ += measured;
-}
+  for (auto& c : centre) c /= static_cast<double>(std::max<int64_t>(1, measured_atoms));
 
-OversmoothingReport OversmoothingMeter::report() const {
+  // Pass 2: the measures on centred states.
+  std::vector<Sums> sums(depth + 1);
+  for (const auto& batch : batches) {
+    if (batch.num_molecules == 0) continue;
+    const Molecules m = index(batch, device);
+    const std::vector<torch::Tensor> states = encoder_states(model, m.g, depth);
+    for (size_t l = 0; l < states.size(); ++l) {
+      const Sums s = measure(states[l] - centre[l], m);
+      sums[l].cosine += s.cosine;
+      sums[l].energy += s.energy;
+    }
+  }
+
   const double nan = std::numeric_limits<double>::quiet_NaN();
   auto mean = [&](const Sums& s, int layer) {
     LayerSmoothness r;
     r.layer = layer;
-    r.molecules = molecules_;
-    r.mean_cosine = molecules_ > 0 ? s.cosine / static_cast<double>(molecules_) : nan;
-    r.dirichlet_energy = molecules_ > 0 ? s.energy / static_cast<double>(molecules_) : nan;
+    r.molecules = molecules;
+    r.mean_cosine = molecules > 0 ? s.cosine / static_cast<double>(molecules) : nan;
+    r.dirichlet_energy = molecules > 0 ? s.energy / static_cast<double>(molecules) : nan;
     return r;
   };
   OversmoothingReport report;
-  for (size_t l = 0; l < layers_.size(); ++l) report.layers.push_back(mean(layers_[l], static_cast<int>(l) + 1));
-  report.output = mean(output_, 0);
+  for (size_t l = 0; l < depth; ++l) report.layers.push_back(mean(sums[l], static_cast<int>(l) + 1));
+  report.output = mean(sums[depth], 0);
   return report;
-}
-
-OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const std::vector<data::Batch>& batches) {
-  OversmoothingMeter meter(model);
-  for (const auto& b : batches) meter.add(b);
-  return meter.report();
 }
 
 namespace {
@@ -125,7 +151,7 @@ struct Row {
 
 OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, const OversmoothingCsvOptions& options) {
   MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
-  MOLPROP_CHECK(options.max_molecules >= 0, "max molecules must be ≥ 0, got " << options.max_molecules);
+  MOLPROP_CHECK(options.max_molecules >= 1, "max molecules must be ≥ 1, got " << options.max_molecules);
   const bool smi = data::is_smiles_file(options.input);
   data::CsvOptions csv_options;
   if (smi) {
@@ -134,13 +160,12 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
   }
   data::CsvReader reader(options.input, csv_options);
   const int smiles_col = smi ? 0 : reader.column_index(options.smiles_column);
-  const int64_t limit = options.max_molecules > 0 ? options.max_molecules : std::numeric_limits<int64_t>::max();
+  const int64_t limit = options.max_molecules;
 
-  OversmoothingMeter meter(model);
+  std::vector<data::Batch> batches;
   OversmoothingCsvResult result;
-  data::Progress progress("analyze", options.max_molecules > 0 ? limit : 0, "mol", options.quiet);
+  data::Progress progress("analyze", limit, "mol", options.quiet);
   data::CsvRecord record;
-  data::Batch batch;
   bool end_of_input = false;
   // Which rows parse is known only once they are featurised, so read in rounds: each
   // round reads at most as many rows as molecules are still wanted, and a round that
@@ -165,7 +190,7 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
       return std::move(chunk);
     };
     std::function<void(std::vector<Row>&)> consume = [&](std::vector<Row>& chunk) {
-      batch.clear();
+      data::Batch batch;
       for (const Row& r : chunk) {
         ++result.rows;
         if (!r.mol.ok()) {
@@ -175,7 +200,7 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
         append_graph(r.mol.graph, nullptr, batch);
         ++result.molecules;
       }
-      meter.add(batch);
+      if (batch.num_molecules > 0) batches.push_back(std::move(batch));
       progress.update(result.molecules, result.molecules);
     };
     data::ordered_map<std::vector<Row>, std::vector<Row>>(options.threads, static_cast<size_t>(2 * options.threads + 2),
@@ -183,7 +208,7 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
     if (read == 0) break;
   }
   progress.finish();
-  result.report = meter.report();
+  result.report = measure_oversmoothing(model, batches);
   result.seconds = progress.elapsed_seconds();
   return result;
 }

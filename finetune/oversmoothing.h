@@ -2,24 +2,33 @@
 // Oversmoothing diagnostic: how alike the atom states of a molecule become, layer by
 // layer (the measurement behind `molprop analyze`).
 //
-// For each message-passing layer l, on the atom states H^l (A × width) that
-// Encoder::layer_states returns, and for each molecule m with n_m ≥ 2 atoms:
+// For each message-passing layer l, take the atom states H^l (A × width) that
+// Encoder::layer_states returns and centre them: x_i = h_i − μ^l, where μ^l is the mean
+// state over every atom of the measured molecules (those with n_m ≥ 2 atoms). Then, per
+// molecule m,
 //
-//   cosine_m = 1/(n_m(n_m − 1)) Σ_{i≠j} cos(h_i, h_j)        (self-pairs excluded)
-//   energy_m = 1/n_m Σ_{directed edges u→v} ‖h_u − h_v‖² / 2 / s_m²,
-//              s_m = (1/n_m) Σ_i ‖h_i‖                        (the molecule's mean state norm)
+//   cosine_m = 1/(n_m(n_m − 1)) Σ_{i≠j} cos(x_i, x_j)        (self-pairs excluded)
+//   energy_m = 1/n_m Σ_{directed edges u→v} ‖x_u − x_v‖² / 2 / s_m²,
+//              s_m = (1/n_m) Σ_i ‖x_i‖                        (the molecule's mean state norm)
 //
-// and reports the mean of each over molecules. Cosine is scale-free by construction; the
-// energy is made scale-free by dividing the states by their molecule's mean norm, so
-// layers (and models) of different scale compare: a constant rescaling of a layer leaves
-// both numbers unchanged. Cosine → 1 and energy → 0 as atom states collapse onto one
-// vector. The pairwise cosine sum is computed as ‖Σ_i ĥ_i‖² − Σ_i ‖ĥ_i‖² over unit rows
-// ĥ (a zero row counts as cosine 0 with everything), so cost is linear in atoms.
+// and report the mean of each over molecules. Cosine → 1 and energy → 0 as a molecule's
+// atom states collapse onto one vector.
+//
+// Why centre: an offset shared by every atom of every molecule (bias terms, and the
+// positive mean of ReLU outputs, which residual connections and jumping-knowledge sums
+// accumulate layer after layer) carries no information — the next linear layer absorbs
+// it — yet it dominates the raw cosine: on untrained GINE stacks the raw value sits at
+// 0.85–0.97 on every layer and grows with the offset rather than with smoothing over
+// bonds. Centring on the analysed set removes it, so the cosine measures how alike atoms
+// of one molecule are compared with atoms in general. Why divide by s_m²: the energy is
+// then scale-free like the cosine, so layers (and models) of different scale compare; a
+// rescaling or a common shift of a layer's states leaves both numbers unchanged.
 //
 // The same is measured on the encoder's output, i.e. what the readout sees: the
 // jumping-knowledge combination of the layers (GINE with jk sum/concat; equal to the last
-// layer with jk last), or D-MPNN's atom output. Molecules with one atom (no pairs) are
-// skipped. The model runs in eval mode under torch::NoGradGuard.
+// layer with jk last), or D-MPNN's atom output. The centre needs every measured atom, so
+// the encoder runs twice over the batches (once for μ, once to measure); the model runs
+// in eval mode under torch::NoGradGuard. Molecules with one atom (no pairs) are skipped.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,37 +50,18 @@ struct OversmoothingReport {
   LayerSmoothness output;               // the encoder's output (layer = 0)
 };
 
-// Streaming: add batches one at a time (memory stays one batch), then read the report.
-class OversmoothingMeter {
- public:
-  // Puts `model` in eval mode. The model must outlive the meter.
-  explicit OversmoothingMeter(models::PropertyModel& model);
-  // Molecules of a collated batch (descriptors are not needed and are ignored).
-  void add(const data::Batch& batch);
-  OversmoothingReport report() const;
-  int64_t molecules() const { return molecules_; }
-
- private:
-  struct Sums {
-    double cosine = 0, energy = 0;
-  };
-  models::PropertyModel model_;
-  torch::Device device_;
-  std::vector<Sums> layers_;  // grows to the number of layers on the first batch
-  Sums output_;
-  int64_t molecules_ = 0;
-};
-
-// Convenience over OversmoothingMeter for batches already in memory.
+// Measures the molecules of `batches` (collated; descriptors are not needed). Puts
+// `model` in eval mode. With no molecule of ≥ 2 atoms, every value is NaN and
+// molecules is 0. The result does not depend on how molecules are split into batches.
 OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const std::vector<data::Batch>& batches);
 
 // The pipeline behind `molprop analyze`: streams a SMILES file, featurises on worker
-// threads while the calling thread runs the encoder, and stops after the first
-// max_molecules molecules that parse.
+// threads, and keeps the first max_molecules molecules that parse (their graphs stay in
+// memory for the two passes: roughly 1 KB per molecule), then measures them.
 struct OversmoothingCsvOptions {
   std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
-  int64_t max_molecules = 2000;          // parsed molecules to analyse; 0 = all
+  int64_t max_molecules = 2000;          // parsed molecules to analyse, ≥ 1
   int threads = 1;                       // featurisation workers
   int64_t batch_size = 256;              // molecules per encoder batch
   bool quiet = false;
@@ -80,7 +70,7 @@ struct OversmoothingCsvOptions {
 struct OversmoothingCsvResult {
   OversmoothingReport report;
   int64_t rows = 0;       // input rows read
-  int64_t molecules = 0;  // rows that parsed and were run (single atoms included; report counts ≥ 2 atoms)
+  int64_t molecules = 0;  // rows that parsed (single atoms included; the report counts ≥ 2 atoms)
   int64_t failed = 0;     // rows whose SMILES could not be used
   double seconds = 0;
 };

@@ -66,7 +66,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   std::vector<std::string> header = smi ? std::vector<std::string>{"smiles", "name"} : reader.header();
   const size_t input_cols = header.size();
   const auto& targets = predictor.target_names();
-  const bool ensemble = predictor.ensemble_size() > 1;
+  const bool ensemble = predictor.has_uncertainty();
   for (const auto& t : targets) header.push_back(t);
   if (ensemble) {
     for (const auto& t : targets) header.push_back(t + "_std");

@@ -5,7 +5,8 @@
 // thread runs the model on chunk k, so parsing and inference overlap. Memory is bounded
 // by the number of chunks in flight, not by the input size. Every input row appears in
 // the output, in input order, with its original columns, one column per target (original
-// units), the ensemble standard deviation per target when there are several models, and
+// units), the standard deviation per target (`<target>_std`) when there are several
+// models or the model has a GP/ridge head, and
 // an `error` column (empty when the row was predicted). The output is written to a
 // temporary file and renamed into place when complete.
 #include <cstdint>

@@ -41,6 +41,9 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
         throw Error(file + ": targets or features differ from " + paths_.front() + "; an ensemble must agree");
       }
     }
+    regressors_.push_back(c.regressor_kind.empty()
+                              ? nullptr
+                              : load_regressor(c.regressor_kind, c.regressor_params, c.regressor_arrays));
     checkpoints_.push_back(std::move(c));
     models_.push_back(m);
   }
@@ -54,28 +57,38 @@ chem::FeaturizeOptions Predictor::featurize_options() const {
 
 void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std) {
   torch::NoGradGuard no_grad;
-  const auto tasks = static_cast<size_t>(checkpoints_.front().config.head.num_tasks);
+  const auto tasks = target_names().size();
   const size_t n = static_cast<size_t>(batch.num_molecules) * tasks;
   mean.assign(n, 0.0f);
   std.assign(n, 0.0f);
   if (batch.num_molecules == 0) return;
-  std::vector<float> sq(n, 0.0f);
+  std::vector<std::vector<float>> members;
+  std::vector<float> head_std;
   for (size_t k = 0; k < models_.size(); ++k) {
     const models::GraphTensors g = models::to_tensors(batch, device_, scaled_descriptors(batch, checkpoints_[k]));
-    const torch::Tensor out = models_[k]->forward(g).to(torch::kCPU).contiguous();
-    std::vector<float> pred(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
-    invert_scaling(pred, checkpoints_[k].targets);
-    for (size_t i = 0; i < n; ++i) {
-      mean[i] += pred[i];
-      sq[i] += pred[i] * pred[i];
+    std::vector<float> pred;
+    if (regressors_[k]) {
+      const torch::Tensor emb = models_[k]->embed(g).to(torch::kCPU).contiguous();
+      regressors_[k]->predict({emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel()}, batch.num_molecules,
+                              pred, head_std);
+    } else {
+      const torch::Tensor out = models_[k]->forward(g).to(torch::kCPU).contiguous();
+      pred.assign(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+      invert_scaling(pred, checkpoints_[k].targets);
     }
+    MOLPROP_CHECK(pred.size() == n, "model " << paths_[k] << " gave " << pred.size() << " values, expected " << n);
+    for (size_t i = 0; i < n; ++i) mean[i] += pred[i] / static_cast<float>(models_.size());
+    members.push_back(std::move(pred));
   }
-  const auto m = static_cast<float>(models_.size());
-  for (size_t i = 0; i < n; ++i) {
-    mean[i] /= m;
-    // Population std over members; numerical noise can make the variance slightly < 0.
-    std[i] = models_.size() > 1 ? std::sqrt(std::max(0.0f, sq[i] / m - mean[i] * mean[i])) : 0.0f;
+  if (models_.size() == 1) {
+    if (regressors_.front()) std = head_std;
+    return;
   }
+  // Population standard deviation over members, two-pass for accuracy.
+  for (const auto& m : members) {
+    for (size_t i = 0; i < n; ++i) std[i] += (m[i] - mean[i]) * (m[i] - mean[i]);
+  }
+  for (size_t i = 0; i < n; ++i) std[i] = std::sqrt(std[i] / static_cast<float>(members.size()));
 }
 
 std::vector<float> Predictor::embed(const data::Batch& batch) {

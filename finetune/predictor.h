@@ -1,6 +1,7 @@
 #pragma once
 // Loads a trained model — one checkpoint, or every checkpoint in a folder as an
 // ensemble — and predicts collated batches in original target units.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,13 +21,16 @@ class Predictor {
 
   const std::vector<std::string>& target_names() const { return checkpoints_.front().targets.names; }
   size_t ensemble_size() const { return models_.size(); }
+  // True when predictions come with a spread: an ensemble, or a GP/ridge head.
+  bool has_uncertainty() const { return models_.size() > 1 || regressors_.front() != nullptr; }
   const std::vector<std::string>& model_paths() const { return paths_; }
   // What featurisation the models need (descriptors when trained with them).
   chem::FeaturizeOptions featurize_options() const;
   int64_t num_descriptors() const { return checkpoints_.front().config.num_descriptors; }
 
   // mean and std: batch.num_molecules × tasks, row-major; std is the ensemble's
-  // standard deviation (0 for a single model). Eval mode, no grad.
+  // standard deviation, or for a single model with a ridge/GP head that head's
+  // predictive std (0 for a single MLP model). Eval mode, no grad.
   void predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std);
 
   // Readout embeddings of the first model: batch.num_molecules × embedding_dim().
@@ -37,6 +41,7 @@ class Predictor {
   std::vector<std::string> paths_;
   std::vector<Checkpoint> checkpoints_;
   std::vector<models::PropertyModel> models_;
+  std::vector<std::unique_ptr<EmbeddingRegressor>> regressors_;  // null for MLP heads
   torch::Device device_;
 };
 

@@ -48,6 +48,9 @@ struct RegressorOptions {
   // training rows (mean validation RMSE).
   std::vector<double> ridge_alphas{1e-3, 1e-2, 1e-1, 1, 10, 100, 1e3, 1e4};
   int cv_folds = 5;
+  // ridge: scale each feature to unit variance before fitting. Right for embeddings;
+  // wrong for 0/1 fingerprints, where it would blow rare bits up to huge values.
+  bool standardize_features = true;
   // gp: kernel "rbf" (on standardised features) or "tanimoto" (for 0/1 fingerprints);
   // hyperparameters (length scale for rbf, noise) chosen per task by maximising the log
   // marginal likelihood over a grid. At most max_train rows are used (subsampled by seed),

@@ -49,48 +49,93 @@ Eigen::MatrixXd gather_rows(const std::vector<float>& x, int64_t d, const std::v
   return out;
 }
 
-// Solves (XcᵀXc + αI) w = Xcᵀyc for every α (Xc, yc centred); returns d × |alphas|.
-// The primal system is d × d and costs m·d² + d³/3 per α; when d > m the dual
-// w = Xcᵀ (XcXcᵀ + αI)⁻¹ yc is m × m and cheaper. Both are exact.
-Eigen::MatrixXd ridge_solve(const Eigen::MatrixXd& xc, const Eigen::VectorXd& yc, const std::vector<double>& alphas) {
-  const Index m = xc.rows();
-  const Index d = xc.cols();
-  Eigen::MatrixXd w(d, static_cast<Index>(alphas.size()));
-  const bool primal = d <= m;
-  const Index size = primal ? d : m;
-  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(size, size);  // lower triangle filled
-  if (primal) {
-    gram.selfadjointView<Eigen::Lower>().rankUpdate(xc.transpose());
-  } else {
-    gram.selfadjointView<Eigen::Lower>().rankUpdate(xc);
-  }
-  const Eigen::VectorXd rhs = primal ? Eigen::VectorXd(xc.transpose() * yc) : yc;
-  Eigen::LDLT<Eigen::MatrixXd, Eigen::Lower> ldlt(size);
-  for (size_t a = 0; a < alphas.size(); ++a) {
-    Eigen::MatrixXd regularised = gram;
-    regularised.diagonal().array() += alphas[a];
-    ldlt.compute(regularised);
-    MOLPROP_CHECK(ldlt.info() == Eigen::Success, "ridge: factorisation failed for alpha " << alphas[a]);
-    const Eigen::VectorXd sol = ldlt.solve(rhs);
-    w.col(static_cast<Index>(a)) = primal ? sol : Eigen::VectorXd(xc.transpose() * sol);
-  }
-  return w;
+// Solves A x = rhs for symmetric positive definite A (lower triangle used; A is
+// overwritten). A = XᵀX + αI with α > 0 is SPD, so blocked LLT is exact and about twice as
+// fast as Eigen's unblocked LDLT at fingerprint widths (d ≈ 2048); LDLT is the fallback
+// should round-off ever make LLT fail.
+Eigen::VectorXd solve_spd(Eigen::MatrixXd& a, const Eigen::VectorXd& rhs, double alpha) {
+  Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(a);
+  if (llt.info() == Eigen::Success) return llt.solve(rhs);
+  Eigen::LDLT<Eigen::MatrixXd, Eigen::Lower> ldlt(a);
+  MOLPROP_CHECK(ldlt.info() == Eigen::Success, "ridge: factorisation failed for alpha " << alpha);
+  return ldlt.solve(rhs);
 }
 
-// A centred linear fit: ŷ = (z − mu) · w + ybar.
+// A centred linear fit: ŷ = (z − mu) · w + ybar, one column of w per alpha.
 struct CentredFit {
   Eigen::RowVectorXd mu;  // 1 × d
   double ybar = 0;
-  Eigen::MatrixXd w;      // d × |alphas|
+  Eigen::MatrixXd w;  // d × |alphas|
 };
 
-CentredFit fit_centred(Eigen::MatrixXd z, const Eigen::VectorXd& y, const std::vector<double>& alphas) {
+// Sums over a set of rows (z, y) from which the centred primal system follows; the sums of
+// a training fold are those of all rows minus those of the validation rows, so the d × d
+// Gram matrix is accumulated once per task rather than once per fold.
+struct Moments {
+  double count = 0;
+  Eigen::RowVectorXd sum_z;  // 1 × d: Σ z
+  double sum_y = 0;
+  Eigen::MatrixXd zz;  // d × d, lower triangle: Σ z zᵀ
+  Eigen::VectorXd zy;  // d: Σ z y
+};
+
+template <typename Z, typename Y>
+Moments moments_of(const Z& z, const Y& y) {
+  Moments s;
+  s.count = static_cast<double>(z.rows());
+  s.sum_z = z.colwise().sum();
+  s.sum_y = y.sum();
+  s.zz = Eigen::MatrixXd::Zero(z.cols(), z.cols());
+  s.zz.selfadjointView<Eigen::Lower>().rankUpdate(z.transpose());
+  s.zy = z.transpose() * y;
+  return s;
+}
+
+Moments minus(const Moments& a, const Moments& b) {
+  Moments s;
+  s.count = a.count - b.count;
+  s.sum_z = a.sum_z - b.sum_z;
+  s.sum_y = a.sum_y - b.sum_y;
+  s.zz = a.zz - b.zz;
+  s.zy = a.zy - b.zy;
+  return s;
+}
+
+// Primal form, d × d: (Σ(z − μ)(z − μ)ᵀ + αI) w = Σ(z − μ)(y − ȳ), where
+// Σ(z − μ)(z − μ)ᵀ = Σzzᵀ − m μμᵀ and Σ(z − μ)(y − ȳ) = Σzy − m μ ȳ.
+// Cost m·d² for the sums plus d³/3 per α.
+CentredFit solve_primal(const Moments& s, const std::vector<double>& alphas) {
+  CentredFit f;
+  f.mu = s.sum_z / s.count;
+  f.ybar = s.sum_y / s.count;
+  Eigen::MatrixXd gram = s.zz;
+  gram.selfadjointView<Eigen::Lower>().rankUpdate(f.mu.transpose(), -s.count);
+  const Eigen::VectorXd rhs = s.zy - s.count * f.ybar * f.mu.transpose();
+  f.w.resize(f.mu.size(), static_cast<Index>(alphas.size()));
+  for (size_t a = 0; a < alphas.size(); ++a) {
+    Eigen::MatrixXd regularised = gram;
+    regularised.diagonal().array() += alphas[a];
+    f.w.col(static_cast<Index>(a)) = solve_spd(regularised, rhs, alphas[a]);
+  }
+  return f;
+}
+
+// Dual form, m × m, for d > m: w = Zcᵀ (Zc Zcᵀ + αI)⁻¹ yc with Zc, yc centred (the same
+// w as the primal form). Cost m²·d plus m³/3 per α.
+CentredFit solve_dual(Eigen::MatrixXd z, const Eigen::VectorXd& y, const std::vector<double>& alphas) {
   CentredFit f;
   f.mu = z.colwise().mean();
   z.rowwise() -= f.mu;
   f.ybar = y.mean();
   const Eigen::VectorXd yc = y.array() - f.ybar;
-  f.w = ridge_solve(z, yc, alphas);
+  Eigen::MatrixXd kernel = Eigen::MatrixXd::Zero(z.rows(), z.rows());
+  kernel.selfadjointView<Eigen::Lower>().rankUpdate(z);
+  f.w.resize(z.cols(), static_cast<Index>(alphas.size()));
+  for (size_t a = 0; a < alphas.size(); ++a) {
+    Eigen::MatrixXd regularised = kernel;
+    regularised.diagonal().array() += alphas[a];
+    f.w.col(static_cast<Index>(a)) = z.transpose() * solve_spd(regularised, yc, alphas[a]);
+  }
   return f;
 }
 
@@ -102,8 +147,7 @@ const NamedArray& find_array(const std::vector<NamedArray>& arrays, const std::s
   int64_t count = 1;
   for (int64_t s : shape) count *= s;
   MOLPROP_CHECK(static_cast<int64_t>(it->values.size()) == count,
-                "ridge checkpoint: array '" << name << "' has " << it->values.size() << " values, expected "
-                                            << count);
+                "ridge checkpoint: array '" << name << "' has " << it->values.size() << " values, expected " << count);
   return *it;
 }
 
@@ -144,7 +188,7 @@ void RidgeRegressor::fit(const std::vector<float>& x, int64_t n, int64_t d, cons
     z.rowwise() -= mean;
     Eigen::RowVectorXd sd = (z.colwise().squaredNorm() / static_cast<double>(m)).cwiseSqrt();
     for (Index c = 0; c < d; ++c) {
-      if (!(sd(c) >= kMinStd)) sd(c) = 1.0;
+      if (!(sd(c) >= kMinStd) || !options_.standardize_features) sd(c) = 1.0;
     }
     z.array().rowwise() /= sd.array();
     Eigen::VectorXd yv(m);
@@ -159,15 +203,24 @@ void RidgeRegressor::fit(const std::vector<float>& x, int64_t n, int64_t d, cons
     std::vector<Index> fold_of(static_cast<size_t>(m));
     for (Index p = 0; p < m; ++p) fold_of[static_cast<size_t>(order[static_cast<size_t>(p)])] = p % k;
 
+    // Primal when d is at most the smallest training fold, else dual; both are exact.
+    const Index min_train = m - (m + k - 1) / k;
+    const bool primal = d <= min_train;
+    Moments all;
+    if (primal) all = moments_of(z, yv);
+
     Eigen::VectorXd rmse_sum = Eigen::VectorXd::Zero(static_cast<Index>(num_alphas));
     Eigen::VectorXd sse_total = Eigen::VectorXd::Zero(static_cast<Index>(num_alphas));
     for (Index f = 0; f < k; ++f) {
       std::vector<Index> train, val;
       for (Index r = 0; r < m; ++r) (fold_of[static_cast<size_t>(r)] == f ? val : train).push_back(r);
-      const CentredFit cf = fit_centred(z(train, Eigen::all), yv(train), alphas);
-      Eigen::MatrixXd residual = (z(val, Eigen::all).rowwise() - cf.mu) * cf.w;  // |val| × A
+      const Eigen::MatrixXd z_val = z(val, Eigen::all);
+      const Eigen::VectorXd y_val = yv(val);
+      const CentredFit cf = primal ? solve_primal(minus(all, moments_of(z_val, y_val)), alphas)
+                                   : solve_dual(z(train, Eigen::all), yv(train), alphas);
+      Eigen::MatrixXd residual = (z_val.rowwise() - cf.mu) * cf.w;  // |val| × A
       residual.array() += cf.ybar;
-      residual.colwise() -= yv(val);
+      residual.colwise() -= y_val;
       const Eigen::VectorXd sse = residual.colwise().squaredNorm().transpose();
       sse_total += sse;
       rmse_sum += (sse / static_cast<double>(val.size())).cwiseSqrt();
@@ -177,7 +230,8 @@ void RidgeRegressor::fit(const std::vector<float>& x, int64_t n, int64_t d, cons
       if (rmse_sum(a) < rmse_sum(best)) best = a;
     }
 
-    const CentredFit full = fit_centred(z, yv, {alphas[static_cast<size_t>(best)]});
+    const std::vector<double> chosen{alphas[static_cast<size_t>(best)]};
+    const CentredFit full = primal ? solve_primal(all, chosen) : solve_dual(z, yv, chosen);
     const size_t off = static_cast<size_t>(j * d);
     for (Index c = 0; c < d; ++c) {
       feature_mean[off + static_cast<size_t>(c)] = mean(c);
@@ -257,9 +311,7 @@ std::string RidgeRegressor::params_json() const {
 
 std::vector<NamedArray> RidgeRegressor::arrays() const {
   const std::vector<int64_t> shape{t_, d_};
-  return {{"feature_mean", shape, feature_mean_},
-          {"feature_std", shape, feature_std_},
-          {"weights", shape, weights_}};
+  return {{"feature_mean", shape, feature_mean_}, {"feature_std", shape, feature_std_}, {"weights", shape, weights_}};
 }
 
 std::unique_ptr<RidgeRegressor> RidgeRegressor::load(const std::string& params_json,
@@ -287,7 +339,8 @@ std::unique_ptr<RidgeRegressor> RidgeRegressor::load(const std::string& params_j
     throw Error(std::string("ridge checkpoint: bad parameters: ") + e.what());
   }
   const int64_t d = r->d_, t = r->t_;
-  MOLPROP_CHECK(d > 0 && t > 0, "ridge checkpoint: num_features and num_tasks must be positive, got " << d << ", " << t);
+  MOLPROP_CHECK(d > 0 && t > 0,
+                "ridge checkpoint: num_features and num_tasks must be positive, got " << d << ", " << t);
   const size_t ts = static_cast<size_t>(t);
   MOLPROP_CHECK(r->alpha_.size() == ts && r->bias_.size() == ts && r->residual_std_.size() == ts &&
                     r->cv_rmse_.size() == ts && r->train_rows_.size() == ts,

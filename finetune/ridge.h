@@ -9,6 +9,8 @@
 // (k = min(cv_folds, m_j), folds from data::Rng(seed), smallest mean validation RMSE;
 // ties keep the earlier grid entry). Each fold re-centres x and y on its own training
 // rows. The predictive std of task j is the pooled out-of-fold RMSE at α_j.
+// Solved in closed form in double: the d × d primal system (Gram matrix accumulated once
+// per task, folds by subtraction), or the m × m dual when d exceeds the training rows.
 // Standardising per task (not over all rows) makes a task's model depend only on its own
 // rows: a NaN elsewhere in the table cannot change it.
 #include <cstdint>
@@ -37,27 +39,26 @@ class RidgeRegressor : public EmbeddingRegressor {
 
   // Rebuilds a fitted model from params_json() and arrays(); throws molprop::Error on
   // malformed or inconsistent input.
-  static std::unique_ptr<RidgeRegressor> load(const std::string& params_json,
-                                              const std::vector<NamedArray>& arrays);
+  static std::unique_ptr<RidgeRegressor> load(const std::string& params_json, const std::vector<NamedArray>& arrays);
 
   // Fitted state, for inspection. Empty before fit.
   const std::vector<double>& alpha() const { return alpha_; }                // t: chosen α per task
   const std::vector<double>& residual_std() const { return residual_std_; }  // t: CV RMSE
-  const std::vector<double>& weights() const { return weights_; }  // t × d, on standardised x
-  const std::vector<double>& bias() const { return bias_; }        // t
+  const std::vector<double>& weights() const { return weights_; }            // t × d, on standardised x
+  const std::vector<double>& bias() const { return bias_; }                  // t
 
  private:
   RegressorOptions options_;
   int64_t d_ = 0;
   int64_t t_ = 0;
-  std::vector<double> feature_mean_;   // t × d: μ_j per task
-  std::vector<double> feature_std_;    // t × d: s_j per task, all >= 1e-12
-  std::vector<double> weights_;        // t × d: w_j on standardised features
-  std::vector<double> bias_;           // t: b_j = mean target of the task's rows
-  std::vector<double> alpha_;          // t: α_j chosen by CV
-  std::vector<double> residual_std_;   // t: pooled out-of-fold RMSE at α_j (target units)
-  std::vector<double> cv_rmse_;        // t: mean validation RMSE at α_j (the selection score)
-  std::vector<int64_t> train_rows_;    // t: m_j
+  std::vector<double> feature_mean_;  // t × d: μ_j per task
+  std::vector<double> feature_std_;   // t × d: s_j per task, all >= 1e-12
+  std::vector<double> weights_;       // t × d: w_j on standardised features
+  std::vector<double> bias_;          // t: b_j = mean target of the task's rows
+  std::vector<double> alpha_;         // t: α_j chosen by CV
+  std::vector<double> residual_std_;  // t: pooled out-of-fold RMSE at α_j (target units)
+  std::vector<double> cv_rmse_;       // t: mean validation RMSE at α_j (the selection score)
+  std::vector<int64_t> train_rows_;   // t: m_j
 };
 
 }  // namespace molprop::finetune

@@ -14,6 +14,8 @@
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
+#include "finetune/regressor.h"
+#include "finetune/representations.h"
 
 namespace molprop::finetune {
 namespace fs = std::filesystem;
@@ -148,8 +150,28 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   config.num_descriptors = num_descriptors;
   config.featurizer_version = chem::kFeaturizerVersion;
 
+  const bool regressor_head = o.head != "mlp";
+  models::PropertyModel frozen{nullptr};
+  Checkpoint frozen_info;
+  int ensemble_size = o.ensemble_size;
+  if (regressor_head) {
+    if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
+    if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
+    if (o.representation == "embedding") {
+      if (o.from.empty()) throw Error("--head " + o.head + " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
+      frozen = load_checkpoint(o.from, &frozen_info);
+    } else if (o.representation != "ecfp") {
+      throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
+    }
+    // A closed-form fit is deterministic: ensemble members would be identical.
+    ensemble_size = 1;
+  }
+  auto represent = [&](const Subset& s) {
+    return o.representation == "ecfp" ? ecfp_subset(s) : embed_subset(frozen, frozen_info, s);
+  };
+
   const std::vector<data::Split> splits = make_splits(o, *ds, val_ds != nullptr, test_ds != nullptr);
-  const bool single = splits.size() == 1 && o.ensemble_size == 1;
+  const bool single = splits.size() == 1 && ensemble_size == 1;
   if (!single) fs::create_directories(o.output_dir + "/models");
 
   std::ofstream log(o.output_dir + "/log.csv.tmp");
@@ -171,13 +193,48 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     std::map<std::string, std::vector<float>> ensemble_sum;
     json members = json::array();
 
-    for (int m = 0; m < o.ensemble_size; ++m) {
+    if (regressor_head) {
+      RegressorOptions ro;
+      if (o.representation == "ecfp") {
+        ro.standardize_features = false;
+        ro.gp_kernel = "tanimoto";
+      }
+      auto regressor = make_regressor(o.head, ro);
+      const std::vector<float> x_train = represent(train);
+      const auto rows = static_cast<int64_t>(train.indices.size());
+      regressor->fit(x_train, rows, static_cast<int64_t>(x_train.size()) / rows, subset_targets(train), tasks,
+                     o.train.seed);
+      json member{{"member", 0}, {"seed", o.train.seed}, {"head", o.head}, {"representation", o.representation},
+                  {"params", json::parse(regressor->params_json())}};
+      for (const auto& [name, subset] : parts) {
+        if (subset->indices.empty()) continue;
+        std::vector<float> mean, spread;
+        regressor->predict(represent(*subset), static_cast<int64_t>(subset->indices.size()), mean, spread);
+        member["metrics"][name] = metrics_json(regression_metrics(mean, subset_targets(*subset), tasks), summary.target_names);
+        ensemble_sum[name] = mean;
+      }
+      members.push_back(member);
+      if (o.representation == "embedding") {
+        Checkpoint c = frozen_info;
+        c.targets = {summary.target_names, std::vector<double>(tasks, 0.0), std::vector<double>(tasks, 1.0)};
+        c.regressor_kind = regressor->kind();
+        c.regressor_params = regressor->params_json();
+        c.regressor_arrays = regressor->arrays();
+        c.metadata_json = json{{"head", o.head}, {"from", o.from}, {"seed", o.train.seed}, {"fold", f},
+                               {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
+        const std::string path = single ? o.output_dir + "/model.h5"
+                                        : o.output_dir + "/models/fold" + std::to_string(f) + "_member0.h5";
+        save_checkpoint(path, c, frozen);
+        summary.model_paths.push_back(path);
+      }
+    }
+    for (int m = 0; m < (regressor_head ? 0 : ensemble_size); ++m) {
       TrainOptions to = o.train;
       to.seed = o.train.seed + static_cast<uint64_t>(m);
       to.quiet = o.quiet;
       if (!single) {
         to.label = (splits.size() > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(splits.size()) + " " : "") +
-                   (o.ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(o.ensemble_size) + " " : "");
+                   (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
       }
       torch::manual_seed(to.seed);
       models::PropertyModel model(config);
@@ -212,7 +269,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     }
     json fold{{"fold", f}, {"members", members}};
     for (auto& [name, sum] : ensemble_sum) {
-      for (float& v : sum) v /= static_cast<float>(o.ensemble_size);
+      for (float& v : sum) v /= static_cast<float>(regressor_head ? 1 : ensemble_size);
       const auto metrics = regression_metrics(sum, subset_targets(*parts.at(name)), tasks);
       fold["ensemble"][name] = metrics_json(metrics, summary.target_names);
       for (size_t t = 0; t < metrics.size(); ++t) per_fold[name][summary.target_names[t]].push_back(metrics[t]);
@@ -237,7 +294,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   }
   summary.train_molecules_per_second = train_runs > 0 ? train_mps_sum / train_runs : 0;
   json metrics{{"targets", summary.target_names}, {"split", o.split}, {"seed", o.train.seed},
-               {"ensemble_size", o.ensemble_size}, {"folds", folds}, {"summary", summary_json},
+               {"ensemble_size", ensemble_size}, {"head", o.head}, {"folds", folds}, {"summary", summary_json},
                {"train_molecules_per_second", summary.train_molecules_per_second}};
   write_atomically(o.output_dir + "/metrics.json", metrics.dump(2) + "\n");
   write_atomically(o.output_dir + "/splits.json", split_record.dump() + "\n");

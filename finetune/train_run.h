@@ -27,6 +27,12 @@ struct TrainRunOptions {
   int ensemble_size = 1;
   bool use_descriptors = false;     // --features descriptors
   std::string from;                 // pretrained checkpoint whose encoder is reused
+  // "mlp": the model's own head, trained (end to end unless freeze_encoder).
+  // "ridge" | "gp": a closed-form regressor on fixed representations: the --from
+  // model's embeddings, or ECFP4 fingerprints with representation "ecfp" (a baseline;
+  // evaluated and reported, but not saved as a model).
+  std::string head = "mlp";
+  std::string representation = "embedding";  // "embedding" | "ecfp"
   models::ModelConfig model;        // encoder/readout/head options (tasks filled in)
   TrainOptions train;
   int threads = 1;

@@ -1,7 +1,6 @@
-#include <gtest/gtest.h>
-
 #include <GraphMol/ROMol.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <gtest/gtest.h>
 
 #include <set>
 #include <string>
@@ -35,11 +34,12 @@ TEST(Fingerprint, DefaultIs2048BitsOfZeroOrOne) {
 }
 
 TEST(Fingerprint, SameForRandomisedSmilesOfTheSameMolecule) {
-  for (const std::string smiles : {"CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
-                                   "c1ccc2c(c1)ccc1ccccc12"}) {
+  for (const std::string smiles : {"CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+                                   "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "c1ccc2c(c1)ccc1ccccc12"}) {
     ParsedMol parsed = parse_smiles(smiles);
     ASSERT_TRUE(parsed.ok()) << smiles;
     const std::vector<uint8_t> reference = morgan_fingerprint(*parsed.mol);
+    EXPECT_EQ(fingerprint_of(canonical_smiles(*parsed.mol)), reference) << smiles << " (canonical)";
     std::set<std::string> seen;
     for (int k = 0; k < 10; ++k) {
       const std::string random = RDKit::MolToSmiles(*parsed.mol, /*doIsomericSmiles=*/true, /*doKekule=*/false,
