@@ -1,6 +1,7 @@
 #pragma once
 // Runs the molprop executable the way a user does and captures what it prints.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -25,8 +26,11 @@ inline std::string read_file(const std::string& path) {
 
 // `args` is appended to the binary path as is (quote what needs quoting).
 inline CommandResult run_molprop(const std::string& args, const std::string& tmp_dir) {
-  const std::string out_path = tmp_dir + "/stdout.txt";
-  const std::string err_path = tmp_dir + "/stderr.txt";
+  // Unique names: ctest runs tests in parallel, and several share a folder.
+  static int counter = 0;
+  const std::string tag = std::to_string(::getpid()) + "." + std::to_string(counter++);
+  const std::string out_path = tmp_dir + "/stdout." + tag + ".txt";
+  const std::string err_path = tmp_dir + "/stderr." + tag + ".txt";
   const std::string cmd = std::string(MOLPROP_BINARY) + " " + args + " >" + out_path + " 2>" + err_path;
   const int status = std::system(cmd.c_str());
   CommandResult r;
