@@ -40,13 +40,11 @@ NoamSchedule::NoamSchedule(const ScheduleOptions& options, int64_t epochs, int64
   require(epochs >= 1, "--epochs", ">= 1", static_cast<double>(epochs));
   require(steps_per_epoch >= 1, "steps per epoch (training rows / --batch-size)", ">= 1",
           static_cast<double>(steps_per_epoch));
-  // A warm-up longer than training would never reach max_lr and would make the decay
-  // exponent negative; refuse it rather than silently shorten it.
+  total_steps_ = epochs * steps_per_epoch;
   // A warm-up longer than the run (e.g. the default 2 epochs with --epochs 1) is cut to
   // the run: the rate then only rises, which is what a user asking for so few epochs gets.
   warmup_steps_ = std::min(
       total_steps_, static_cast<int64_t>(options.warmup_epochs * static_cast<double>(steps_per_epoch)));
-  total_steps_ = epochs * steps_per_epoch;
   const int64_t decay_steps = total_steps_ - warmup_steps_;
   gamma_ = decay_steps > 0 ? std::pow(options.final_lr / options.max_lr, 1.0 / decay_steps) : 1.0;
 }

@@ -113,3 +113,18 @@ TEST(NoamSchedule, WarmupLongerThanTheRunIsCutToTheRun) {
   for (int64_t k = 1; k < 10; ++k) EXPECT_GT(s.lr(k), s.lr(k - 1));
   EXPECT_LE(s.lr(9), o.max_lr);
 }
+
+// Regression test: the warm-up length was once computed from the total step count before
+// that count was set (undefined behaviour that often meant no warm-up at all).
+TEST(NoamSchedule, LongRunsWarmUpFromInitLr) {
+  using molprop::finetune::NoamSchedule;
+  using molprop::finetune::ScheduleOptions;
+  for (int64_t epochs : {1, 2, 30}) {
+    ScheduleOptions o;
+    o.warmup_epochs = 0.1;
+    NoamSchedule s(o, epochs, 4701);
+    EXPECT_DOUBLE_EQ(s.lr(0), o.init_lr) << epochs;
+    EXPECT_LT(s.lr(200), o.max_lr) << epochs;
+    EXPECT_NEAR(s.lr(470), o.max_lr, 1e-12) << epochs;
+  }
+}
