@@ -302,4 +302,22 @@ float parse_target(const std::string& text, const std::string& file, int64_t row
   return value;
 }
 
+CsvOptions smiles_source_options(const std::string& path) {
+  CsvOptions options;
+  if (is_smiles_file(path)) {
+    options.whitespace_delimited = true;
+    options.has_header = false;
+  }
+  return options;
+}
+
+int smiles_column(const CsvReader& reader, const std::string& name) {
+  return reader.header().empty() ? 0 : reader.column_index(name);
+}
+
+const std::string& field_or_empty(const CsvRecord& record, int col) {
+  static const std::string empty;
+  return col >= 0 && static_cast<size_t>(col) < record.fields.size() ? record.fields[static_cast<size_t>(col)] : empty;
+}
+
 }  // namespace molprop::data

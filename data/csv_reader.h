@@ -60,6 +60,15 @@ class CsvReader {
 // with no header.
 bool is_smiles_file(const std::string& path);
 
+// Reader options for a SMILES source: CSV with a header, or a .smi file (whitespace-
+// delimited, no header).
+CsvOptions smiles_source_options(const std::string& path);
+// Column holding the SMILES: the named column (error listing the columns if absent), or
+// 0 when the reader has no header (.smi).
+int smiles_column(const CsvReader& reader, const std::string& name);
+// The record's field `col`, or an empty string when the row is shorter.
+const std::string& field_or_empty(const CsvRecord& record, int col);
+
 // Parses a target cell: "" (or NA, N/A, NaN, nan) → NaN; a finite number → its value;
 // anything else (text, inf, overflow)
 // → throws molprop::Error "<file>: row R, column 'C': cannot parse '<text>' as a number".

@@ -50,18 +50,11 @@ std::string failure_kind(const std::string& reason) {
 
 FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
   FeaturizeSummary summary;
-  const bool smi = is_smiles_file(options.input);
-  CsvOptions csv_options;
-  if (smi) {
-    csv_options.whitespace_delimited = true;
-    csv_options.has_header = false;
-  }
-  CsvReader reader(options.input, csv_options);
-
-  int smiles_col = 0;
+  CsvReader reader(options.input, smiles_source_options(options.input));
+  const bool smi = reader.header().empty();
+  const int smiles_col = smiles_column(reader, options.smiles_column);
   std::vector<int> target_cols;
   if (!smi) {
-    smiles_col = reader.column_index(options.smiles_column);
     if (!options.targets.empty()) {
       for (const auto& t : options.targets) {
         target_cols.push_back(reader.column_index(t));
@@ -98,7 +91,7 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
       RowIn in;
       in.row = record.row;
       if (static_cast<int>(record.fields.size()) <= needed) {
-        in.smiles = static_cast<int>(record.fields.size()) > smiles_col ? record.fields[smiles_col] : "";
+        in.smiles = field_or_empty(record, smiles_col);
         in.error = "row " + std::to_string(record.row) + " (line " + std::to_string(record.line) +
                    ") has " + std::to_string(record.fields.size()) + " fields, expected at least " +
                    std::to_string(needed + 1);

@@ -182,14 +182,8 @@ class EmbeddingsWriter {
 
 EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
-  const bool smi = data::is_smiles_file(options.input);
-  data::CsvOptions csv_options;
-  if (smi) {
-    csv_options.whitespace_delimited = true;
-    csv_options.has_header = false;
-  }
-  data::CsvReader reader(options.input, csv_options);
-  const int smiles_col = smi ? 0 : reader.column_index(options.smiles_column);
+  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
+  const int smiles_col = data::smiles_column(reader, options.smiles_column);
 
   const int64_t dim = predictor.embedding_dim();
   // The embedding is the readout, which comes before the descriptors are joined, so it
@@ -213,7 +207,7 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
     while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
       Row r;
       r.row = record.row;
-      r.smiles = static_cast<int>(record.fields.size()) > smiles_col ? record.fields[smiles_col] : "";
+      r.smiles = data::field_or_empty(record, smiles_col);
       chunk.rows.push_back(std::move(r));
     }
     chunk.bytes_read = reader.bytes_read();

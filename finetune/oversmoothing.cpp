@@ -152,14 +152,8 @@ struct Row {
 OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, const OversmoothingCsvOptions& options) {
   MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
   MOLPROP_CHECK(options.max_molecules >= 1, "max molecules must be ≥ 1, got " << options.max_molecules);
-  const bool smi = data::is_smiles_file(options.input);
-  data::CsvOptions csv_options;
-  if (smi) {
-    csv_options.whitespace_delimited = true;
-    csv_options.has_header = false;
-  }
-  data::CsvReader reader(options.input, csv_options);
-  const int smiles_col = smi ? 0 : reader.column_index(options.smiles_column);
+  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
+  const int smiles_col = data::smiles_column(reader, options.smiles_column);
   const int64_t limit = options.max_molecules;
 
   std::vector<data::Batch> batches;
@@ -180,7 +174,7 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
           end_of_input = true;
           break;
         }
-        chunk.push_back(Row{static_cast<int>(record.fields.size()) > smiles_col ? record.fields[smiles_col] : "", {}});
+        chunk.push_back(Row{data::field_or_empty(record, smiles_col), {}});
         ++read;
       }
       return !chunk.empty();

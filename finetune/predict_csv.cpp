@@ -55,14 +55,9 @@ std::string format_value(float v) {
 }  // namespace
 
 PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options) {
-  const bool smi = data::is_smiles_file(options.input);
-  data::CsvOptions csv_options;
-  if (smi) {
-    csv_options.whitespace_delimited = true;
-    csv_options.has_header = false;
-  }
-  data::CsvReader reader(options.input, csv_options);
-  const int smiles_col = smi ? 0 : reader.column_index(options.smiles_column);
+  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
+  const bool smi = reader.header().empty();
+  const int smiles_col = data::smiles_column(reader, options.smiles_column);
   std::vector<std::string> header = smi ? std::vector<std::string>{"smiles", "name"} : reader.header();
   const size_t input_cols = header.size();
   const auto& targets = predictor.target_names();
@@ -111,7 +106,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
         r.fields = record.fields;
       }
       r.fields.resize(input_cols);  // a short row keeps its columns' places
-      r.smiles = static_cast<int>(record.fields.size()) > smiles_col ? record.fields[smiles_col] : "";
+      r.smiles = data::field_or_empty(record, smiles_col);
       chunk.rows.push_back(std::move(r));
     }
     chunk.bytes_read = reader.bytes_read();
