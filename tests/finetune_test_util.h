@@ -3,6 +3,8 @@
 // default-shaped model configuration.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
@@ -15,7 +17,9 @@ namespace molprop::testing_util {
 // tests/data/train_small.csv (60 ESOL molecules; logS and a second task with gaps)
 // featurised into a fresh folder under TempDir; returns the .h5 path.
 inline std::string small_dataset(const std::string& name, bool descriptors = false) {
-  const std::string dir = ::testing::TempDir() + "/finetune_" + name;
+  // One folder per process: ctest runs the tests of one file in parallel processes, and
+  // several of them ask for the same dataset name.
+  const std::string dir = ::testing::TempDir() + "/finetune_" + name + "." + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   data::FeaturizeCsvOptions o;
