@@ -1,7 +1,6 @@
 // molprop: one executable, one short file per subcommand. main turns every escaped
 // exception into one line on stderr and a non-zero exit code.
 #include <CLI/CLI.hpp>
-#include <malloc.h>
 
 #include <cstdio>
 #include <exception>
@@ -9,11 +8,6 @@
 #include "cli/common.h"
 
 int main(int argc, char** argv) {
-  // glibc raises its mmap threshold after large blocks are freed, after which each
-  // batch's tensors come from the heap and stay there: predict's peak RSS grew from
-  // ~300 MB to ~470 MB that way. A fixed threshold keeps big tensors mmapped, so their
-  // memory goes back to the system when freed.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   CLI::App app{"molprop: molecular property prediction with graph neural networks"};
   app.set_version_flag("--version", std::string("molprop ") + MOLPROP_VERSION);
   app.require_subcommand(1);

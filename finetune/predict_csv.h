@@ -21,7 +21,7 @@ struct PredictCsvOptions {
   std::string output;                    // .csv
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
-  int64_t batch_size = 128;              // molecules per inference batch (= rows per chunk); peak memory grows with it
+  int64_t batch_size = 64;               // molecules per inference batch (= rows per chunk); peak memory grows with it
   bool quiet = false;
 };
 
