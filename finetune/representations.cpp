@@ -1,28 +1,13 @@
 #include "finetune/representations.h"
 
 #include "chem/parse.h"
-#include "models/graph_tensors.h"
 
 namespace molprop::finetune {
 
 std::vector<float> embed_subset(models::PropertyModel& model, const Checkpoint& checkpoint, const Subset& subset,
                                 int64_t batch_size) {
-  torch::NoGradGuard no_grad;
-  model->eval();
-  const torch::Device device = model->parameters()[0].device();
-  std::vector<float> out;
-  out.reserve(subset.indices.size() * static_cast<size_t>(model->embedding_dim()));
-  data::Batch batch;
-  std::vector<int64_t> idx;
-  for (size_t start = 0; start < subset.indices.size(); start += static_cast<size_t>(batch_size)) {
-    idx.assign(subset.indices.begin() + start,
-               subset.indices.begin() + std::min(subset.indices.size(), start + static_cast<size_t>(batch_size)));
-    subset.dataset->collate(idx, batch);
-    const auto g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
-    const torch::Tensor e = model->embed(g).to(torch::kCPU).contiguous();
-    out.insert(out.end(), e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
-  }
-  return out;
+  return map_batches(model, checkpoint, subset, batch_size,
+                     [&](const models::GraphTensors& g) { return model->embed(g); });
 }
 
 std::vector<float> ecfp_subset(const Subset& subset, const chem::FingerprintOptions& options) {

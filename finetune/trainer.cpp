@@ -71,24 +71,31 @@ std::vector<float> subset_targets(const Subset& subset) {
   return out;
 }
 
-std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
-                                  const Subset& subset, int64_t batch_size) {
+std::vector<float> map_batches(models::PropertyModel& model, const Checkpoint& checkpoint, const Subset& subset,
+                               int64_t batch_size,
+                               const std::function<torch::Tensor(const models::GraphTensors&)>& fn) {
   torch::NoGradGuard no_grad;
   model->eval();
   const torch::Device device = model->parameters()[0].device();
-  const int64_t tasks = checkpoint.config.head.num_tasks;
   std::vector<float> out;
-  out.reserve(subset.indices.size() * tasks);
   data::Batch batch;
   std::vector<int64_t> idx;
-  for (size_t start = 0; start < subset.indices.size(); start += batch_size) {
+  const size_t step = static_cast<size_t>(batch_size);
+  for (size_t start = 0; start < subset.indices.size(); start += step) {
     idx.assign(subset.indices.begin() + start,
-               subset.indices.begin() + std::min(subset.indices.size(), start + batch_size));
+               subset.indices.begin() + std::min(subset.indices.size(), start + step));
     subset.dataset->collate(idx, batch);
     const models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
-    const torch::Tensor pred = model->forward(g).to(torch::kCPU).contiguous();
-    out.insert(out.end(), pred.data_ptr<float>(), pred.data_ptr<float>() + pred.numel());
+    const torch::Tensor result = fn(g).to(torch::kCPU).contiguous();
+    out.insert(out.end(), result.data_ptr<float>(), result.data_ptr<float>() + result.numel());
   }
+  return out;
+}
+
+std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
+                                  const Subset& subset, int64_t batch_size) {
+  std::vector<float> out = map_batches(model, checkpoint, subset, batch_size,
+                                       [&](const models::GraphTensors& g) { return model->forward(g); });
   invert_scaling(out, checkpoint.targets);
   return out;
 }

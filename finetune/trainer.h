@@ -58,6 +58,12 @@ struct TrainResult {
 TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, const Subset& train,
                         const Subset& val, const TrainOptions& options);
 
+// Runs `fn` on the subset's molecules in consecutive batches (eval mode, no grad, on
+// the model's device) and concatenates its M × k outputs row-major, in subset order.
+std::vector<float> map_batches(models::PropertyModel& model, const Checkpoint& checkpoint, const Subset& subset,
+                               int64_t batch_size,
+                               const std::function<torch::Tensor(const models::GraphTensors&)>& fn);
+
 // Predictions for a subset in original target units, rows × tasks (row-major), in the
 // subset's order. Eval mode, no grad, batches of batch_size.
 std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
