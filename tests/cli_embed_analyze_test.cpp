@@ -10,6 +10,7 @@
 
 #include "cli_util.h"
 #include "data/h5_util.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 namespace h5 = molprop::data::h5;
@@ -26,9 +27,7 @@ const std::string kExamples = std::string(MOLPROP_TEST_DATA_DIR) + "/../../examp
 // One tiny model for every test in this file: trained once, on first use.
 const std::string& trained_run() {
   static const std::string run = [] {
-    const std::string dir = ::testing::TempDir() + "/cli_embed_analyze";
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    const std::string dir = molprop::testing_util::fresh_dir("cli_embed_analyze");
     auto t = run_molprop("train --data " + kData + " --epochs 1 --hidden 16 --output-dir " + dir + "/run --quiet", dir);
     EXPECT_EQ(t.exit_code, 0) << t.err;
     return dir + "/run";
@@ -101,8 +100,7 @@ TEST(CliAnalyze, PrintsOneLinePerLayerAndWritesTheCsv) {
 }
 
 TEST(CliEmbedAnalyze, BadModelPathIsOneClearLine) {
-  const std::string dir = ::testing::TempDir() + "/cli_embed_analyze_bad";
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("cli_embed_analyze_bad");
   for (const std::string command : {"embed", "analyze"}) {
     auto r = run_molprop(command + " --model " + dir + "/missing.h5 --input " + kExamples + " --output " + dir + "/out",
                          dir);

@@ -7,6 +7,7 @@
 
 #include "cli_util.h"
 #include "data/graph_dataset.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 using molprop::testing_util::count_lines;
@@ -16,10 +17,7 @@ using ::testing::HasSubstr;
 namespace {
 
 std::string make_dir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "/cli_featurize_" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return molprop::testing_util::fresh_dir("cli_featurize_" + name);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli_util.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 using molprop::testing_util::count_lines;
@@ -13,9 +14,7 @@ using molprop::testing_util::run_molprop;
 using ::testing::HasSubstr;
 
 TEST(CliInspect, ReportsCountsTargetsAndFailures) {
-  const std::string dir = ::testing::TempDir() + "/cli_inspect";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("cli_inspect");
   {
     std::ofstream csv(dir + "/in.csv");
     csv << "smiles,a,b\nCCO,1,\nCCN,3,4\nC1CC,5,6\nc1ccccc1,,8\n";
@@ -33,9 +32,7 @@ TEST(CliInspect, ReportsCountsTargetsAndFailures) {
 }
 
 TEST(CliInspect, CorruptFileIsOneClearLine) {
-  const std::string dir = ::testing::TempDir() + "/cli_inspect_bad";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("cli_inspect_bad");
   {
     std::ofstream bad(dir + "/bad.h5");
     bad << "this is not an HDF5 file";

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
+#include "scratch_dir.h"
 
 namespace fs = std::filesystem;
 using molprop::testing_util::count_lines;
@@ -19,9 +20,7 @@ const std::string kExamples = std::string(MOLPROP_TEST_DATA_DIR) + "/../../examp
 }  // namespace
 
 TEST(CliTrainPredict, TrainWritesTheRunFolderAndPredictReadsIt) {
-  const std::string dir = ::testing::TempDir() + "/cli_train";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("cli_train");
   auto t = run_molprop("train --data " + kData + " --output-dir " + dir + "/run --epochs 3 --hidden 32 --seed 1 --threads 1", dir);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* f : {"model.h5", "metrics.json", "log.csv", "splits.json", "command.txt", "data.h5"}) {
@@ -44,9 +43,9 @@ TEST(CliTrainPredict, TrainWritesTheRunFolderAndPredictReadsIt) {
 }
 
 TEST(CliTrainPredict, KfoldEnsembleWritesOneModelPerFoldAndMember) {
-  const std::string dir = ::testing::TempDir() + "/cli_kfold";
-  fs::remove_all(dir);
-  auto t = run_molprop("train --data " + kData + " --output-dir " + dir + " --epochs 1 --hidden 16 --split kfold --num-folds 3 --ensemble-size 2 --quiet", ::testing::TempDir());
+  const std::string scratch = molprop::testing_util::fresh_dir("cli_kfold");
+  const std::string dir = scratch + "/run";
+  auto t = run_molprop("train --data " + kData + " --output-dir " + dir + " --epochs 1 --hidden 16 --split kfold --num-folds 3 --ensemble-size 2 --quiet", scratch);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   int models = 0;
   for (const auto& e : fs::directory_iterator(dir + "/models")) models += e.path().extension() == ".h5";
@@ -59,8 +58,7 @@ TEST(CliTrainPredict, KfoldEnsembleWritesOneModelPerFoldAndMember) {
 }
 
 TEST(CliTrainPredict, BadArgumentsAreOneClearLine) {
-  const std::string dir = ::testing::TempDir() + "/cli_train_bad";
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("cli_train_bad");
   auto a = run_molprop("train --data " + kData + " --output-dir " + dir + "/x --split-sizes 0.5,0.6,0.1", dir);
   EXPECT_NE(a.exit_code, 0);
   EXPECT_EQ(count_lines(a.err), 1) << a.err;

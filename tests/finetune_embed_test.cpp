@@ -18,6 +18,7 @@
 #include "finetune/predictor.h"
 #include "finetune/trainer.h"
 #include "finetune_test_util.h"
+#include "scratch_dir.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -101,10 +102,7 @@ std::vector<float> embed_directly(finetune::Predictor& p, const std::string& smi
 }
 
 std::string temp_dir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "/embed_" + name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
+  return molprop::testing_util::fresh_dir("embed_" + name);
 }
 
 const std::vector<std::string> kMolecules = {

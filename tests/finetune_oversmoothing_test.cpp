@@ -12,6 +12,7 @@
 #include "finetune/checkpoint.h"
 #include "finetune_test_util.h"
 #include "models/graph_tensors.h"
+#include "scratch_dir.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -206,8 +207,7 @@ TEST(Oversmoothing, DmpnnGivesOneRowPerLayerEvenForABatchWithoutBonds) {
 }
 
 TEST(OversmoothingCsv, StopsAfterMaxMoleculesThatParseAndWritesTheTable) {
-  const std::string dir = ::testing::TempDir() + "/oversmoothing_csv";
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("oversmoothing_csv");
   {
     std::ofstream in(dir + "/in.smi");
     in << "CCO a\nC1CC bad\nc1ccccc1 b\nnot_a_smiles c\nCC(=O)O d\nCCN e\nCCCl f\n";

@@ -15,6 +15,7 @@
 #include "finetune/predict_csv.h"
 #include "finetune/trainer.h"
 #include "finetune_test_util.h"
+#include "scratch_dir.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -126,8 +127,7 @@ TEST(Predictor, MissingModelIsAClearError) {
 
 TEST(PredictCsv, KeepsEveryRowInOrderWithAnErrorColumn) {
   finetune::Predictor p(trained_model("csv"));
-  const std::string dir = ::testing::TempDir() + "/predict_csv";
-  fs::create_directories(dir);
+  const std::string dir = molprop::testing_util::fresh_dir("predict_csv");
   {
     std::ofstream in(dir + "/in.csv");
     in << "id,smiles\r\n1,CCO\r\n2,C1CC\r\n\r\n3,\"c1ccccc1\"\r\n4,\r\n5,C(C)(C)(C)(C)C\r\n6,CC(=O)O\r\n";
