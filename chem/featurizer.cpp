@@ -45,6 +45,7 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
     out.graph = build_graph(*parsed.mol);
     if (options.descriptors) out.descriptors = compute_descriptors(*parsed.mol);
     if (options.scaffold) out.scaffold = murcko_scaffold(*parsed.mol);
+    if (options.fingerprint) out.fingerprint = packed_morgan_fingerprint(*parsed.mol);
   } catch (const std::exception& e) {
     out = FeaturizedMol{};
     out.error = std::string("featurisation failed: ") + e.what();

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chem/fingerprint.h"
 #include "chem/mol_graph.h"
 #include "chem/parse.h"
 
@@ -18,12 +19,14 @@ struct FeaturizeOptions {
   bool standardize = false;  // largest fragment + neutralise before featurising
   bool descriptors = false;  // compute descriptor_names().size() RDKit 2D descriptors
   bool scaffold = false;     // compute the Murcko scaffold SMILES
+  bool fingerprint = false;  // compute the packed ECFP4 fingerprint (applicability domain)
 };
 
 struct FeaturizedMol {
   MolGraph graph;
   std::vector<float> descriptors;  // empty unless requested
   std::string scaffold;            // empty unless requested (or acyclic)
+  PackedFingerprint fingerprint;   // empty unless requested
   std::string error;               // non-empty ⇔ the molecule failed
 
   bool ok() const { return error.empty(); }

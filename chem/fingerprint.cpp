@@ -24,6 +24,32 @@ std::vector<uint8_t> morgan_fingerprint(const RDKit::ROMol& mol, const Fingerpri
   return out;
 }
 
+PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options) {
+  const std::vector<uint8_t> bits = morgan_fingerprint(mol, options);
+  PackedFingerprint out((bits.size() + 63) / 64, 0);
+  for (size_t i = 0; i < bits.size(); ++i) {
+    if (bits[i]) out[i / 64] |= uint64_t{1} << (i % 64);
+  }
+  return out;
+}
+
+int popcount(const PackedFingerprint& fp) {
+  int n = 0;
+  for (uint64_t w : fp) n += __builtin_popcountll(w);
+  return n;
+}
+
+double tanimoto_packed(const PackedFingerprint& a, const PackedFingerprint& b) {
+  MOLPROP_CHECK(a.size() == b.size(),
+                "tanimoto: fingerprints differ in length (" << a.size() << " vs " << b.size() << " words)");
+  int both = 0, either = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    both += __builtin_popcountll(a[i] & b[i]);
+    either += __builtin_popcountll(a[i] | b[i]);
+  }
+  return either == 0 ? 1.0 : static_cast<double>(both) / either;
+}
+
 // |a ∧ b| / |a ∨ b|, any non-zero entry counting as a set bit.
 double tanimoto(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   MOLPROP_CHECK(a.size() == b.size(),

@@ -19,7 +19,16 @@ struct FingerprintOptions {
 // num_bits values, each 0 or 1.
 std::vector<uint8_t> morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options = {});
 
+// The same bits packed 64 to a word (bit i of the fingerprint is bit i%64 of word i/64):
+// compact to store and fast to compare with popcounts.
+using PackedFingerprint = std::vector<uint64_t>;
+PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options = {});
+
+// Number of set bits.
+int popcount(const PackedFingerprint& fp);
+
 // Tanimoto similarity of two equal-length 0/1 vectors (1 when both are empty).
 double tanimoto(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
+double tanimoto_packed(const PackedFingerprint& a, const PackedFingerprint& b);
 
 }  // namespace molprop::chem

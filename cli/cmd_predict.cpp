@@ -2,6 +2,8 @@
 #include <cstdio>
 
 #include "cli/common.h"
+#include "chem/check.h"
+#include "finetune/default_model.h"
 #include "finetune/predict_csv.h"
 #include "finetune/predictor.h"
 
@@ -11,6 +13,8 @@ namespace {
 struct PredictArgs {
   CommonOptions common;
   std::string model;
+  std::string input_flag;  // --input, the older spelling of the positional argument
+  double domain_threshold = -1;
   finetune::PredictCsvOptions options;
 };
 
@@ -19,13 +23,25 @@ void run(PredictArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
-  finetune::Predictor predictor(a.model);
+  if (!a.input_flag.empty()) {
+    if (!o.input.empty() && o.input != a.input_flag) throw Error("give the input once: as an argument or with --input");
+    o.input = a.input_flag;
+  }
+  if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
+  const std::string model = a.model.empty() ? finetune::default_model_dir() : a.model;
+  finetune::Predictor predictor(model);
+  if (a.domain_threshold >= 0) {
+    if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
+    predictor.domain()->set_threshold(a.domain_threshold);
+  }
+  if (a.model.empty()) log_info(a.common, "predict", "default model: " + model);
   const finetune::PredictSummary s = finetune::predict_csv(predictor, o);
   char line[256];
   std::snprintf(line, sizeof line, "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.predicted), static_cast<long long>(s.failed),
                 s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0, predictor.ensemble_size(),
-                predictor.ensemble_size() == 1 ? "" : "s", threads, o.output.c_str());
+                predictor.ensemble_size() == 1 ? "" : "s", threads,
+                o.output.empty() || o.output == "-" ? "stdout" : o.output.c_str());
   log_info(a.common, "predict", line);
 }
 
@@ -34,18 +50,27 @@ void run(PredictArgs& a) {
 void register_predict(CLI::App& app) {
   auto a = std::make_shared<PredictArgs>();
   CLI::App* sub = app.add_subcommand("predict", "Predict properties for a CSV or SMILES file");
-  sub->add_option("--model,-m", a->model, "A model .h5, or a folder from 'molprop train' (ensemble)")->required();
-  sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
-  sub->add_option("--output,-o", a->options.output, "Output CSV (written atomically)")->required();
+  sub->add_option("input", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")->check(CLI::ExistingFile);
+  sub->add_option("--input,-i", a->input_flag, "Same as the positional input")->check(CLI::ExistingFile);
+  sub->add_option("--model,-m", a->model,
+                  "A model .h5, or a folder from 'molprop train' (ensemble); default: the model shipped with molprop");
+  sub->add_option("--output,-o", a->options.output, "Output CSV, written atomically (default: stdout)");
+  sub->add_option("--format", a->options.format, "csv, or table (aligned columns for reading)")
+      ->check(CLI::IsMember({"csv", "table"}))->capture_default_str();
+  sub->add_option("--domain-threshold", a->domain_threshold,
+                  "in_domain is 'no' below this nearest-neighbour Tanimoto (default: the model's, 0.35)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
-      "Example:\n"
-      "  molprop predict --model runs/esol --input examples/molecules.smi --output predictions.csv\n"
-      "Every input row is kept, in order: its columns, one column per target, <target>_std for\n"
-      "ensembles, and 'error' (empty when the molecule was predicted).");
+      "Examples:\n"
+      "  molprop predict examples/molecules.smi --format table      # the default model: logS, logD7.4, dG_hyd\n"
+      "  molprop predict --model runs/esol examples/molecules.smi --output predictions.csv\n"
+      "Every input row is kept, in order: its columns, one column per target (with its unit), <target>_std\n"
+      "for ensembles, train_similarity and in_domain when the model has a domain.h5, and 'error'\n"
+      "(empty when the molecule was predicted).");
   sub->callback([a] { run(*a); });
 }
 

@@ -12,7 +12,7 @@ namespace {
 struct TrainArgs {
   CommonOptions common;
   finetune::TrainRunOptions run;
-  std::string targets, split_sizes = "0.8,0.1,0.1", features;
+  std::string targets, units, split_sizes = "0.8,0.1,0.1", features;
   int64_t depth = 0;  // 0: the encoder's own default
   double lr = 1e-3;
   uint64_t seed = 0;
@@ -27,6 +27,8 @@ void run(TrainArgs& a, const std::string& command_line) {
   for (std::string t; std::getline(ss, t, ',');) {
     if (!t.empty()) o.targets.push_back(t);
   }
+  std::stringstream us(a.units);
+  for (std::string u; std::getline(us, u, ',');) o.target_units.push_back(u);
   o.split_sizes = data::parse_split_sizes(a.split_sizes);
   if (!a.features.empty() && a.features != "descriptors") {
     throw Error("--features: only 'descriptors' is supported, got '" + a.features + "'");
@@ -56,6 +58,8 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--val", o.val_data, "Fixed validation set (.h5 or .csv) instead of a split");
   sub->add_option("--test", o.test_data, "Fixed test set (.h5 or .csv) instead of a split");
   sub->add_option("--targets", a->targets, "CSV input: comma-separated target columns (default: all but SMILES)");
+  sub->add_option("--units", a->units,
+                  "Comma-separated unit of each target, in target order (e.g. 'log10(mol/L)'); predict prints them in its header");
   sub->add_option("--smiles-column", o.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--output-dir,-o", o.output_dir, "Folder for models, metrics.json, log.csv, splits.json")->required();
   sub->add_option("--encoder", o.model.encoder.name, "Message-passing encoder")

@@ -26,6 +26,13 @@ void write_attr(H5::H5Object& obj, const std::string& name, int64_t value) {
   a.write(H5::PredType::NATIVE_INT64, &value);
 }
 
+void write_attr(H5::H5Object& obj, const std::string& name, double value) {
+  if (obj.attrExists(name)) obj.removeAttr(name);
+  H5::Attribute a =
+      obj.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+  a.write(H5::PredType::NATIVE_DOUBLE, &value);
+}
+
 bool has_attr(const H5::H5Object& obj, const std::string& name) { return obj.attrExists(name); }
 
 std::string read_string_attr(const H5::H5Object& obj, const std::string& name) {
@@ -34,6 +41,15 @@ std::string read_string_attr(const H5::H5Object& obj, const std::string& name) {
   MOLPROP_CHECK(type.getClass() == H5T_STRING, "attribute '" << name << "' is not a string");
   std::string value;
   a.read(a.getStrType(), value);
+  return value;
+}
+
+double read_double_attr(const H5::H5Object& obj, const std::string& name) {
+  H5::Attribute a = obj.openAttribute(name);
+  MOLPROP_CHECK(a.getDataType().getClass() == H5T_FLOAT || a.getDataType().getClass() == H5T_INTEGER,
+                "attribute '" << name << "' is not a number");
+  double value = 0;
+  a.read(H5::PredType::NATIVE_DOUBLE, &value);
   return value;
 }
 

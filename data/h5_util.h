@@ -16,9 +16,11 @@ H5::StrType vlen_string_type();
 
 void write_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
 void write_attr(H5::H5Object& obj, const std::string& name, int64_t value);
+void write_attr(H5::H5Object& obj, const std::string& name, double value);
 bool has_attr(const H5::H5Object& obj, const std::string& name);
 std::string read_string_attr(const H5::H5Object& obj, const std::string& name);
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name);
+double read_double_attr(const H5::H5Object& obj, const std::string& name);
 
 template <typename T> H5::PredType mem_type();
 template <> inline H5::PredType mem_type<uint8_t>() { return H5::PredType::NATIVE_UINT8; }

@@ -31,6 +31,7 @@ constexpr const char* kAttrConfig = "config";
 constexpr const char* kAttrTargetNames = "target_names";
 constexpr const char* kAttrTargetMean = "target_mean";
 constexpr const char* kAttrTargetStd = "target_std";
+constexpr const char* kAttrTargetUnits = "target_units";
 constexpr const char* kAttrDescriptorNames = "descriptor_names";
 constexpr const char* kAttrDescriptorMean = "descriptor_mean";
 constexpr const char* kAttrDescriptorStd = "descriptor_std";
@@ -220,6 +221,13 @@ Checkpoint read_info(const H5::Group& root, const std::string& path) {
   c.descriptors =
       read_scaling(root, path, kAttrDescriptorNames, kAttrDescriptorMean, kAttrDescriptorStd);
   c.metadata_json = string_attr(root, path, kAttrMetadata);
+  if (h5::has_attr(root, kAttrTargetUnits)) {
+    c.target_units = json_attr<std::vector<std::string>>(root, path, kAttrTargetUnits);
+    if (c.target_units.size() != c.targets.names.size()) {
+      throw Error(path + ": '" + kAttrTargetUnits + "' has " + std::to_string(c.target_units.size()) +
+                  " entries for " + std::to_string(c.targets.names.size()) + " targets");
+    }
+  }
   return c;
 }
 
@@ -367,6 +375,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
                 std::to_string(chem::kFeaturizerVersion));
   }
   check_scaling(path, checkpoint.targets, "target");
+  if (!checkpoint.target_units.empty() && checkpoint.target_units.size() != checkpoint.targets.names.size()) {
+    throw Error("cannot save checkpoint " + path + ": " + std::to_string(checkpoint.target_units.size()) +
+                " units for " + std::to_string(checkpoint.targets.names.size()) + " targets");
+  }
   check_scaling(path, checkpoint.descriptors, "descriptor");
   if (!json::accept(checkpoint.metadata_json)) {
     throw Error("cannot save checkpoint " + path + ": metadata is not valid JSON");
@@ -408,6 +420,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
     write_scaling(*root, checkpoint.descriptors, kAttrDescriptorNames, kAttrDescriptorMean,
                   kAttrDescriptorStd);
     h5::write_attr(*root, kAttrMetadata, checkpoint.metadata_json);
+    if (!checkpoint.target_units.empty()) {
+      h5::write_attr(*root, kAttrTargetUnits, json(checkpoint.target_units).dump());
+    }
     h5::write_attr(*root, kAttrCreator, std::string("molprop"));
     weights.emplace(file->createGroup(kWeightsGroup));
     for (const auto& [name, tensor] : named_tensors(model)) write_tensor(*weights, name, tensor);

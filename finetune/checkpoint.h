@@ -23,6 +23,7 @@ struct Checkpoint {
   models::ModelConfig config;
   ColumnScaling targets;      // names = target names (size num_tasks)
   ColumnScaling descriptors;  // names empty when the model uses no descriptors
+  std::vector<std::string> target_units;  // empty, or one per target ("log10(mol/L)")
   std::string metadata_json = "{}";  // free-form training record (seed, epochs, command...)
   // A ridge or GP head on the frozen model's embeddings (model->embed), used instead of
   // the MLP head when regressor_kind is non-empty. Stored in the group "regressor".

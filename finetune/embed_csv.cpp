@@ -191,6 +191,7 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   // Predictor::embed NaN placeholders (scaled to 0) of the width its check expects.
   // finetune_embed_test checks this against Predictor::embed with real descriptors.
   chem::FeaturizeOptions featurize = predictor.featurize_options();
+  featurize.fingerprint = false;  // only predict reports the applicability domain
   featurize.descriptors = false;
   const std::vector<float> placeholder_descriptors(static_cast<size_t>(predictor.num_descriptors()),
                                                    std::numeric_limits<float>::quiet_NaN());

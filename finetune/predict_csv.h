@@ -6,9 +6,12 @@
 // by the number of chunks in flight, not by the input size. Every input row appears in
 // the output, in input order, with its original columns, one column per target (original
 // units), the standard deviation per target (`<target>_std`) when there are several
-// models or the model has a GP/ridge head, and
-// an `error` column (empty when the row was predicted). The output is written to a
-// temporary file and renamed into place when complete.
+// models or the model has a GP/ridge head, the applicability domain when the model has
+// one (`train_similarity`: highest ECFP4 Tanimoto to a training molecule; `in_domain`:
+// yes/no against the domain's threshold), and an `error` column (empty when the row was
+// predicted). Target columns carry their units when the model knows them:
+// `logS (log10(mol/L))`. A file output is written to a temporary file and renamed into
+// place when complete; an empty output or "-" streams to stdout.
 #include <cstdint>
 #include <string>
 
@@ -18,7 +21,8 @@ class Predictor;
 
 struct PredictCsvOptions {
   std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
-  std::string output;                    // .csv
+  std::string output;                    // .csv; "" or "-": stdout
+  std::string format = "csv";            // csv | table (aligned columns for reading)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
   int64_t batch_size = 64;               // molecules per inference batch (= rows per chunk); peak memory grows with it

@@ -47,11 +47,23 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
     checkpoints_.push_back(std::move(c));
     models_.push_back(m);
   }
+  std::error_code ec;
+  const fs::path folder = fs::is_directory(path, ec) ? fs::path(path) : fs::path(path).parent_path();
+  const fs::path domain_file = (folder.empty() ? fs::path(".") : folder) / kDomainFileName;
+  if (fs::exists(domain_file, ec)) {
+    domain_ = std::make_unique<ApplicabilityDomain>(ApplicabilityDomain::load(domain_file.string()));
+  }
+}
+
+std::vector<std::string> Predictor::target_units() const {
+  const auto& units = checkpoints_.front().target_units;
+  return units.empty() ? std::vector<std::string>(target_names().size()) : units;
 }
 
 chem::FeaturizeOptions Predictor::featurize_options() const {
   chem::FeaturizeOptions o;
   o.descriptors = num_descriptors() > 0;
+  o.fingerprint = domain_ != nullptr;
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include "chem/featurizer.h"
 #include "data/batch.h"
 #include "finetune/checkpoint.h"
+#include "finetune/domain.h"
 #include "models/property_model.h"
 
 namespace molprop::finetune {
@@ -15,12 +16,18 @@ namespace molprop::finetune {
 class Predictor {
  public:
   // `path`: a .h5 checkpoint, or a folder (as written by `molprop train`) whose
-  // model.h5 or models/*.h5 form the ensemble. Throws molprop::Error naming the path
+  // model.h5 or models/*.h5 form the ensemble. The folder's (or the checkpoint's
+  // folder's) domain.h5, when present, is loaded as the applicability domain. Throws molprop::Error naming the path
   // when nothing loadable is found or the members disagree on targets.
   explicit Predictor(const std::string& path, const torch::Device& device = torch::kCPU);
 
   const std::vector<std::string>& target_names() const { return checkpoints_.front().targets.names; }
+  // One per target, empty strings when the model was trained without --units.
+  std::vector<std::string> target_units() const;
   size_t ensemble_size() const { return models_.size(); }
+  // Null when the model came without domain.h5.
+  const ApplicabilityDomain* domain() const { return domain_.get(); }
+  ApplicabilityDomain* domain() { return domain_.get(); }
   // True when predictions come with a spread: an ensemble, or a GP/ridge head.
   bool has_uncertainty() const { return models_.size() > 1 || regressors_.front() != nullptr; }
   const std::vector<std::string>& model_paths() const { return paths_; }
@@ -42,6 +49,7 @@ class Predictor {
   std::vector<Checkpoint> checkpoints_;
   std::vector<models::PropertyModel> models_;
   std::vector<std::unique_ptr<EmbeddingRegressor>> regressors_;  // null for MLP heads
+  std::unique_ptr<ApplicabilityDomain> domain_;
   torch::Device device_;
 };
 

@@ -14,6 +14,7 @@
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
+#include "finetune/domain.h"
 #include "finetune/regressor.h"
 #include "finetune/representations.h"
 
@@ -106,6 +107,19 @@ void write_atomically(const std::string& path, const std::string& text) {
   fs::rename(tmp, path);
 }
 
+// The molecules any fold trains on define where the saved models are on safe ground.
+void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits, const std::string& path) {
+  std::vector<char> used(static_cast<size_t>(ds.size()), 0);
+  for (const auto& s : splits) {
+    for (int64_t i : s.train) used[static_cast<size_t>(i)] = 1;
+  }
+  std::vector<std::string> smiles;
+  for (int64_t i = 0; i < ds.size(); ++i) {
+    if (used[static_cast<size_t>(i)]) smiles.push_back(ds.smiles(i));
+  }
+  ApplicabilityDomain::from_smiles(smiles).save(path);
+}
+
 }  // namespace
 
 TrainRunSummary run_training(const TrainRunOptions& o) {
@@ -131,6 +145,10 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     if (other && other->info().target_names != summary.target_names) {
       throw Error(other->info().path + ": targets differ from those of " + o.data);
     }
+  }
+  if (!o.target_units.empty() && static_cast<int64_t>(o.target_units.size()) != tasks) {
+    throw Error("--units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
+                " targets (" + std::to_string(tasks) + " expected, in target order)");
   }
   const int64_t num_descriptors = o.use_descriptors ? static_cast<int64_t>(ds->info().descriptor_names.size()) : 0;
   if (o.use_descriptors && num_descriptors == 0) {
@@ -172,6 +190,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
 
   const std::vector<data::Split> splits = make_splits(o, *ds, val_ds != nullptr, test_ds != nullptr);
   const bool single = splits.size() == 1 && ensemble_size == 1;
+  write_domain(*ds, splits, o.output_dir + "/" + kDomainFileName);
   if (!single) fs::create_directories(o.output_dir + "/models");
 
   std::ofstream log(o.output_dir + "/log.csv.tmp");
@@ -217,6 +236,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       if (o.representation == "embedding") {
         Checkpoint c = frozen_info;
         c.targets = {summary.target_names, std::vector<double>(tasks, 0.0), std::vector<double>(tasks, 1.0)};
+        c.target_units = o.target_units;
         c.regressor_kind = regressor->kind();
         c.regressor_params = regressor->params_json();
         c.regressor_arrays = regressor->arrays();
@@ -241,6 +261,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       if (!o.from.empty()) load_weights_with_prefix(o.from, "encoder.", model);
       Checkpoint checkpoint;
       checkpoint.config = config;
+      checkpoint.target_units = o.target_units;
       const TrainResult r = train_model(model, checkpoint, train, val, to);
       train_mps_sum += r.train_molecules_per_second;
       ++train_runs;

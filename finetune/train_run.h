@@ -2,7 +2,8 @@
 // One `molprop train` invocation: data in (HDF5, or CSV featurised through the same
 // pipeline as `molprop featurize`), splits, k folds × ensemble members, and everything
 // written to the output folder (models, metrics.json, per-epoch log, split indices,
-// command line).
+// command line, and domain.h5: fingerprints of the training molecules for the
+// applicability-domain column of `molprop predict`).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct TrainRunOptions {
   std::string data;                 // .h5 dataset, or .csv/.csv.gz featurised on the fly
   std::string val_data, test_data;  // optional fixed validation / test files
   std::vector<std::string> targets; // CSV input: target columns (empty = all but SMILES)
+  std::vector<std::string> target_units;  // optional, one per target; stored in the checkpoints
   std::string smiles_column = "smiles";
   std::string output_dir;
   std::string split = "random";     // random | scaffold | kfold | column

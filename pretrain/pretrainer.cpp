@@ -75,11 +75,19 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   }
   if (o.resume && !fs::exists(resume_path)) throw Error(resume_path + ": nothing to resume (no checkpoint yet)");
 
+  const int rank = o.distributed.rank;
+  const int world = o.distributed.world_size;
+  std::unique_ptr<models::DataParallel> parallel;
+  if (o.distributed.distributed()) {
+    parallel = std::make_unique<models::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+  }
+  const bool quiet = o.quiet || rank != 0;
   data::GraphDatasetOptions dopts;
-  dopts.rank = o.rank;
-  dopts.world_size = o.world_size;
+  dopts.rank = rank;
+  dopts.world_size = world;
   data::GraphDataset ds(o.data, dopts);
-  const int64_t n = ds.size();
+  // Every rank takes the same number of steps per epoch: the smallest shard's.
+  const int64_t n = parallel ? parallel->min(ds.size()) : ds.size();
   if (n < 2) throw Error(o.data + ": the corpus (shard) has fewer than 2 molecules");
 
   bool want_descriptors = false;
@@ -116,6 +124,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   if (want_descriptors) checkpoint.targets = descriptor_scaling(ds);
 
   Position pos;
+  auto rng_name = [&](int r) { return r == 0 ? std::string("rng") : "rng.rank" + std::to_string(r); };
   if (o.resume) {
     torch::serialize::InputArchive archive;
     archive.load_from(resume_path);
@@ -137,8 +146,16 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     torch::serialize::InputArchive opt;
     archive.read("optimizer", opt);
     optimizer.load(opt);
+    torch::Tensor saved_world;
+    if (!archive.try_read("world_size", saved_world) && world != 1) {
+      throw Error(resume_path + ": was written by a single-process run; resume it with one process");
+    }
+    if (saved_world.defined() && saved_world.item<int64_t>() != world) {
+      throw Error(resume_path + ": was written by " + std::to_string(saved_world.item<int64_t>()) +
+                  " processes; resume with the same world size (now " + std::to_string(world) + ")");
+    }
     torch::Tensor rng;
-    archive.read("rng", rng);
+    archive.read(rng_name(rank), rng);
     {
       std::lock_guard<std::mutex> lock(default_generator().mutex());
       default_generator().set_state(rng);
@@ -155,12 +172,12 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       if (line.rfind("step", 0) == 0 || std::stoll(line.substr(0, line.find(','))) <= pos.step) kept << line << "\n";
     }
     in.close();
-    std::ofstream(log_path) << kept.str();
-    if (!o.quiet) {
+    if (rank == 0) std::ofstream(log_path) << kept.str();
+    if (!quiet) {
       std::fprintf(stderr, "molprop pretrain: resuming at epoch %lld, molecule %lld, step %lld\n",
                    static_cast<long long>(pos.epoch), static_cast<long long>(pos.position), static_cast<long long>(pos.step));
     }
-  } else {
+  } else if (rank == 0) {
     std::ofstream(o.output_dir + "/command.txt") << o.command_line << "\n";
     std::ofstream log(log_path);
     log << "step,epoch,loss";
@@ -168,8 +185,28 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     log << ",lr,molecules_per_second\n";
   }
 
+  if (parallel) {
+    // One starting point for all: rank 0's weights (fresh or resumed) and optimiser state
+    // (identical everywhere after a resume, broadcast anyway). Then each rank draws its
+    // own masks and views.
+    std::vector<torch::Tensor> shared = params;
+    for (const auto& b : model->buffers()) shared.push_back(b);
+    parallel->broadcast(shared);
+    if (!o.resume) torch::manual_seed(o.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(rank));
+    if (!quiet) {
+      std::fprintf(stderr, "molprop pretrain: data-parallel over %d processes (c10d/Gloo), %lld molecules per rank per epoch\n",
+                   world, static_cast<long long>(n));
+    }
+  }
+
   auto save = [&](const Position& at) {
-    if (o.rank != 0) return;  // one writer
+    std::vector<torch::Tensor> rng_states;
+    {
+      std::lock_guard<std::mutex> lock(default_generator().mutex());
+      rng_states = {default_generator().get_state()};
+    }
+    if (parallel) rng_states = parallel->all_gather(rng_states.front());
+    if (rank != 0) return;  // one writer
     torch::serialize::OutputArchive archive;
     archive.write("config", c10::IValue(models::to_json(config)));
     for (const auto& p : model->named_parameters()) archive.write("model." + p.key(), p.value());
@@ -182,10 +219,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     torch::serialize::OutputArchive opt;
     optimizer.save(opt);
     archive.write("optimizer", opt);
-    {
-      std::lock_guard<std::mutex> lock(default_generator().mutex());
-      archive.write("rng", default_generator().get_state());
-    }
+    for (size_t r = 0; r < rng_states.size(); ++r) archive.write(rng_name(static_cast<int>(r)), rng_states[r]);
+    archive.write("world_size", torch::tensor({static_cast<int64_t>(world)}, torch::kLong));
     archive.write("position", torch::tensor({at.epoch, at.position, at.step}, torch::kLong));
     const std::string tmp = resume_path + ".tmp";
     archive.save_to(tmp);
@@ -201,7 +236,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
   const finetune::NoamSchedule schedule(o.schedule, o.epochs, steps_per_epoch);
   const torch::Device device = torch::kCPU;
-  std::ofstream log(log_path, std::ios::app);
+  std::ofstream log;
+  if (rank == 0) log.open(log_path, std::ios::app);
   PretrainSummary summary;
   const double t_start = now();
   std::vector<double> window(objectives.size(), 0.0);
@@ -214,7 +250,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   for (int64_t epoch = pos.epoch; epoch <= o.epochs; ++epoch) {
     const std::vector<int64_t> order = ds.epoch_order(o.seed, epoch);
-    data::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol", o.quiet);
+    data::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol", quiet);
     int64_t start = epoch == pos.epoch ? pos.position : 0;
     for (; start < n; start += o.batch_size) {
       idx.assign(order.begin() + start, order.begin() + std::min(n, start + o.batch_size));
@@ -236,6 +272,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
         total = total + o.objectives[k].second * l;
       }
       total.backward();
+      if (parallel) parallel->average_gradients(params);
       if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, o.grad_clip);
       optimizer.step();
       ++pos.step;
@@ -249,17 +286,31 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       char extra[64];
       std::snprintf(extra, sizeof extra, "loss %.4f", window_total / static_cast<double>(window_steps));
       progress.update(std::min(n, start + o.batch_size), summary.molecules, extra);
-      if (pos.step % o.log_every == 0 && o.rank == 0) {
+      if (pos.step % o.log_every == 0) {
+        if (parallel) {
+          // The log shows the mean over ranks and the throughput of all of them together.
+          std::vector<double> v = window;
+          v.push_back(window_total);
+          v.push_back(static_cast<double>(window_molecules));
+          v = parallel->sum(v);
+          for (size_t k = 0; k < window.size(); ++k) window[k] = v[k] / world;
+          window_total = v[window.size()] / world;
+          window_molecules = static_cast<int64_t>(v[window.size() + 1]);
+        }
         const double rate = static_cast<double>(window_molecules) / (now() - window_start);
-        log << pos.step << "," << epoch << "," << window_total / window_steps;
+        std::ostringstream line;
+        line << pos.step << "," << epoch << "," << window_total / window_steps;
         summary.final_losses.clear();
         for (size_t k = 0; k < objectives.size(); ++k) {
-          log << "," << window[k] / window_steps;
+          line << "," << window[k] / window_steps;
           summary.final_losses.emplace_back(o.objectives[k].first, window[k] / window_steps);
           window[k] = 0;
         }
-        log << "," << lr << "," << rate << "\n";
-        log.flush();
+        line << "," << lr << "," << rate << "\n";
+        if (rank == 0) {
+          log << line.str();
+          log.flush();
+        }
         window_total = 0;
         window_steps = 0;
         window_molecules = 0;
@@ -273,13 +324,15 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       }
     }
     progress.finish();
-    if (!o.quiet && o.rank == 0) {
+    if (!quiet) {
       std::fprintf(stderr, "pretrain epoch %lld/%lld done: %lld steps, %.0f mol/s\n", static_cast<long long>(epoch),
                    static_cast<long long>(o.epochs), static_cast<long long>(pos.step),
                    summary.molecules / (now() - t_start));
     }
   }
   save(Position{o.epochs + 1, 0, pos.step});
+  // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
+  if (parallel) parallel->barrier();
   summary.seconds = now() - t_start;
   summary.molecules_per_second = summary.seconds > 0 ? summary.molecules / summary.seconds : 0;
   summary.finished = true;

@@ -13,7 +13,7 @@
 //   command.txt  the command line
 //
 // A run resumed from resume.pt ends with exactly the weights an uninterrupted run ends
-// with (same seed, same thread count): the data order is a function of (seed, epoch),
+// with (same seed, same thread count, same world size): the data order is a function of (seed, epoch),
 // the position within the epoch is saved, and so is torch's generator state.
 #include <cstdint>
 #include <string>
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "finetune/schedule.h"
+#include "models/distributed.h"
 #include "models/model_config.h"
 
 namespace molprop::pretrain {
@@ -41,7 +42,12 @@ struct PretrainOptions {
   int64_t log_every = 50;           // steps
   bool resume = false;
   int64_t stop_after_steps = 0;     // > 0: stop (without a final checkpoint) after this many steps in total — to test --resume
-  int rank = 0, world_size = 1;     // this process's shard of the corpus
+  // Data parallelism (models/distributed.h): with world_size > 1 every rank reads its own
+  // shard of the corpus, starts from rank 0's weights, averages gradients each step, and
+  // only rank 0 writes logs and checkpoints (resume.pt keeps every rank's RNG state, so
+  // --resume needs the same world size).
+  models::DistributedEnv distributed;
+  int64_t distributed_timeout_ms = 300000;  // a collective that takes longer fails the run
   bool quiet = false;
   std::string command_line;
 };
