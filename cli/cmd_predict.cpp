@@ -6,6 +6,7 @@
 #include "finetune/default_model.h"
 #include "finetune/predict_csv.h"
 #include "finetune/predictor.h"
+#include "models/distributed.h"
 
 namespace molprop::cli {
 namespace {
@@ -15,6 +16,7 @@ struct PredictArgs {
   std::string model;
   std::string input_flag;  // --input, the older spelling of the positional argument
   double domain_threshold = -1;
+  std::string shard;  // "i/n"
   finetune::PredictCsvOptions options;
 };
 
@@ -28,6 +30,34 @@ void run(PredictArgs& a) {
     o.input = a.input_flag;
   }
   if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
+  if (!a.shard.empty()) {
+    const size_t slash = a.shard.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("no slash");
+      size_t used = 0;
+      o.shard_index = std::stoi(a.shard.substr(0, slash), &used);
+      if (used != slash) throw std::invalid_argument("index");
+      o.num_shards = std::stoi(a.shard.substr(slash + 1), &used);
+      if (used != a.shard.size() - slash - 1) throw std::invalid_argument("count");
+    } catch (const std::exception&) {
+      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + a.shard + "'");
+    }
+    if (o.num_shards < 1 || o.shard_index < 0 || o.shard_index >= o.num_shards) {
+      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + a.shard + "'");
+    }
+  } else if (const models::DistributedEnv env = models::distributed_env_from_environment(); env.distributed()) {
+    o.shard_index = env.rank;  // one shard per rank of a torchrun / Slurm launch
+    o.num_shards = env.world_size;
+  }
+  if (o.num_shards > 1) {
+    const size_t at = o.output.find("{shard}");
+    if (at != std::string::npos) {
+      o.output.replace(at, 7, std::to_string(o.shard_index));
+    } else if (a.shard.empty()) {
+      throw Error("predicting shard " + std::to_string(o.shard_index) + " of " + std::to_string(o.num_shards) +
+                  " (from RANK/WORLD_SIZE): put {shard} in --output so the ranks write different files");
+    }
+  }
   const std::string model = a.model.empty() ? finetune::default_model_dir() : a.model;
   finetune::Predictor predictor(model);
   if (a.domain_threshold >= 0) {
@@ -57,6 +87,9 @@ void register_predict(CLI::App& app) {
   sub->add_option("--output,-o", a->options.output, "Output CSV, written atomically (default: stdout)");
   sub->add_option("--format", a->options.format, "csv, or table (aligned columns for reading)")
       ->check(CLI::IsMember({"csv", "table"}))->capture_default_str();
+  sub->add_option("--shard", a->shard,
+                  "INDEX/COUNT: predict only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
+                  "join the outputs with 'molprop merge'");
   sub->add_option("--domain-threshold", a->domain_threshold,
                   "in_domain is 'no' below this nearest-neighbour Tanimoto (default: the model's, 0.35)")
       ->check(CLI::Range(0.0, 1.0));
@@ -68,6 +101,8 @@ void register_predict(CLI::App& app) {
       "Examples:\n"
       "  molprop predict examples/molecules.smi --format table      # the default model: logS, logD7.4, dG_hyd\n"
       "  molprop predict --model runs/esol examples/molecules.smi --output predictions.csv\n"
+      "  for i in 0 1 2 3; do molprop predict big.smi --shard $i/4 --output part$i.csv & done; wait\n"
+      "  molprop merge --output all.csv part0.csv part1.csv part2.csv part3.csv\n"
       "Every input row is kept, in order: its columns, one column per target (with its unit), <target>_std\n"
       "for ensembles, train_similarity and in_domain when the model has a domain.h5, and 'error'\n"
       "(empty when the molecule was predicted).");

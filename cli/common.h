@@ -30,5 +30,6 @@ void register_predict(CLI::App& app);
 void register_embed(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_pretrain(CLI::App& app, const std::string& command_line);
+void register_merge(CLI::App& app);
 
 }  // namespace molprop::cli

@@ -34,6 +34,7 @@ struct CsvReader::Impl {
   std::vector<char> buf = std::vector<char>(kBufferSize);
   size_t pos = 0;  // next unread byte in buf
   size_t end = 0;  // one past the last valid byte in buf
+  int64_t base = 0;  // uncompressed offset of buf[0]
   bool exhausted = false;
   // Strings dropped when a record has fewer fields than the previous one; handed back
   // when a later record is wider, so their capacity is never freed and reallocated.
@@ -45,6 +46,7 @@ struct CsvReader::Impl {
 
   // Replaces the buffer with the next block of decompressed bytes; false at end of file.
   bool refill(const std::string& path) {
+    base += static_cast<int64_t>(end);
     pos = end = 0;
     if (exhausted) return false;
     const int n = gzread(gz, buf.data(), static_cast<unsigned>(buf.size()));
@@ -143,6 +145,7 @@ bool CsvReader::next(CsvRecord& record) {
 
   for (;;) {
     const int64_t start_line = line_ + 1;
+    const int64_t start_offset = offset();
     size_t count = 0;
     bool any_quoted = false;
     bool at_eof = false;
@@ -265,8 +268,33 @@ bool CsvReader::next(CsvRecord& record) {
     in.shrink_to(fields, count);
     record.row = ++row_;
     record.line = start_line;
+    record.offset = start_offset;
     return true;
   }
+}
+
+int64_t CsvReader::offset() const {
+  // At a buffer boundary the next byte is the first of the next buffer.
+  return impl_->base + static_cast<int64_t>(impl_->pos);
+}
+
+bool CsvReader::compressed() const { return gzdirect(impl_->gz) == 0; }
+
+void CsvReader::seek_line(int64_t target) {
+  Impl& in = *impl_;
+  if (target <= offset()) return;
+  if (gzseek(in.gz, static_cast<z_off_t>(target - 1), SEEK_SET) < 0) {
+    throw Error(path_ + ": cannot seek to byte " + std::to_string(target));
+  }
+  in.pos = in.end = 0;
+  in.base = target - 1;
+  in.exhausted = false;
+  // The byte before `target` ends a line exactly when a line starts at `target`.
+  while (in.has_data(path_)) {
+    if (in.buf[in.pos++] == '\n') break;
+  }
+  row_ = 0;
+  line_ = 0;
 }
 
 int64_t CsvReader::bytes_read() const {

@@ -19,6 +19,7 @@ struct CsvOptions {
 struct CsvRecord {
   int64_t row = 0;   // 1-based data row number (header and blank lines not counted)
   int64_t line = 0;  // 1-based physical line where the record starts (for messages)
+  int64_t offset = 0;  // uncompressed byte offset where the record starts (for sharding)
   std::vector<std::string> fields;
 };
 
@@ -39,6 +40,15 @@ class CsvReader {
   // delimiters, doubled quotes and newlines), CRLF and a UTF-8 BOM. Throws
   // molprop::Error naming file and line for an unterminated quote or a read error.
   bool next(CsvRecord& record);
+
+  // Uncompressed byte offset of the next unread byte.
+  int64_t offset() const;
+  // True for gzip input (where seeking means decompressing everything before).
+  bool compressed() const;
+  // Moves to the first line that starts at or after byte `target` (no-op when already
+  // there). Assumes records do not span lines (no quoted newlines). Row and line numbers
+  // of later records count from this point.
+  void seek_line(int64_t target);
 
   // Compressed bytes consumed so far and the file's size, for progress and ETA.
   int64_t bytes_read() const;

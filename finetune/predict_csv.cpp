@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 
 #include "chem/check.h"
 #include "data/collate.h"
@@ -18,6 +19,7 @@
 #include "data/ordered_pipeline.h"
 #include "data/progress.h"
 #include "finetune/predictor.h"
+#include "finetune/shards.h"
 
 namespace molprop::finetune {
 namespace {
@@ -124,10 +126,11 @@ std::string with_unit(const std::string& name, const std::string& unit) {
   return unit.empty() ? name : name + " (" + unit + ")";
 }
 
-std::string format_value(float v) {
+// CSV keeps 6 significant digits; a table for reading, 3 decimals.
+std::string format_value(float v, bool table = false) {
   if (std::isnan(v)) return "";
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::snprintf(buf, sizeof buf, table ? "%.3f" : "%.6g", v);
   return buf;
 }
 
@@ -157,6 +160,24 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   header.push_back("error");
 
   const bool to_stdout = options.output.empty() || options.output == "-";
+  const bool sharded = options.num_shards > 1;
+  int64_t begin = reader.offset(), end = std::numeric_limits<int64_t>::max();
+  if (sharded) {
+    if (options.shard_index < 0 || options.shard_index >= options.num_shards) {
+      throw Error("shard " + std::to_string(options.shard_index) + " of " + std::to_string(options.num_shards) +
+                  " does not exist (shards are numbered from 0)");
+    }
+    if (reader.compressed()) {
+      throw Error(options.input + ": sharded prediction needs an uncompressed file (each shard seeks to its byte range); "
+                  "decompress it first, or give each process its own file");
+    }
+    if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
+    const int64_t data_start = reader.offset();
+    const int64_t size = reader.file_size() - data_start;
+    begin = data_start + size * options.shard_index / options.num_shards;
+    end = data_start + size * (options.shard_index + 1) / options.num_shards;
+    reader.seek_line(begin);
+  }
   const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
   std::ofstream file;
   if (!to_stdout) {
@@ -169,11 +190,13 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     bool done = false;
     ~Cleanup() { if (!done && !path.empty()) std::remove(path.c_str()); }
   } cleanup{to_stdout ? std::string() : tmp};
-  RowWriter writer(out, options.format == "table");
+  const bool table = options.format == "table";
+  RowWriter writer(out, table);
   writer.write(header);
 
   const chem::FeaturizeOptions featurize = predictor.featurize_options();
-  data::Progress progress("predict", reader.file_size(), "mol", options.quiet);
+  data::Progress progress("predict", sharded ? end - begin : reader.file_size(), "mol", options.quiet);
+  bool past_end = false;
   PredictSummary summary;
   data::CsvRecord record;
   data::Batch batch;
@@ -182,7 +205,11 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
 
   std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
     chunk.rows.clear();
-    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
+    while (!past_end && static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
+      if (record.offset >= end) {  // the next shard's first record
+        past_end = true;
+        break;
+      }
       Row r;
       r.row = record.row;
       if (smi) {
@@ -196,7 +223,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
       r.smiles = data::field_or_empty(record, smiles_col);
       chunk.rows.push_back(std::move(r));
     }
-    chunk.bytes_read = reader.bytes_read();
+    chunk.bytes_read = sharded ? std::min(end, reader.offset()) - begin : reader.bytes_read();
     return !chunk.rows.empty();
   };
   std::function<Chunk(Chunk&)> work = [&](Chunk& chunk) {
@@ -219,9 +246,9 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     for (const Row& r : chunk.rows) {
       const bool ok = r.mol.ok();
       cells.assign(r.fields.begin(), r.fields.end());
-      for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(mean[k * t + j]) : "");
+      for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(mean[k * t + j], table) : "");
       if (spread) {
-        for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(std[k * t + j]) : "");
+        for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(std[k * t + j], table) : "");
       }
       if (domain) {
         char sim[16];
@@ -257,6 +284,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     throw Error(options.output + ": cannot move the finished file into place (" + std::strerror(errno) + ")");
   }
   cleanup.done = true;
+  if (sharded) {
+    write_shard_manifest(options.output, ShardManifest{"predictions", options.shard_index, options.num_shards,
+                                                       options.input, reader.file_size(), begin, end, summary.rows, header});
+  }
   return summary;
 }
 

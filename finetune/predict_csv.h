@@ -26,6 +26,10 @@ struct PredictCsvOptions {
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
   int64_t batch_size = 64;               // molecules per inference batch (= rows per chunk); peak memory grows with it
+  // Shard k of n: only the records that start in the k-th of n equal byte ranges of the
+  // (uncompressed) input's data, found by seeking, so no shard reads the others' bytes.
+  // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
+  int shard_index = 0, num_shards = 1;
   bool quiet = false;
 };
 

@@ -157,7 +157,8 @@ TEST(DataParallel, ARankThatDiesMakesTheOtherFailWithAClearErrorInsteadOfHanging
     env.world_size = 2;
     env.master_port = port;
     DataParallel parallel(env, std::chrono::seconds(20));
-    if (rank == 1) ::_exit(7);  // dies without a word, as a killed process does
+    parallel.barrier();         // both are up and connected
+    if (rank == 1) ::_exit(7);  // then one dies without a word, as a killed process does
     torch::Tensor p = torch::ones({4}, torch::requires_grad());
     p.mutable_grad() = torch::ones({4});
     try {
