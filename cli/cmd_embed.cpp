@@ -4,6 +4,7 @@
 #include "cli/common.h"
 #include "finetune/embed_csv.h"
 #include "finetune/predictor.h"
+#include "models/device.h"
 
 namespace molprop::cli {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 struct EmbedArgs {
   CommonOptions common;
   std::string model;
+  std::string device = "cpu";
   finetune::EmbedCsvOptions options;
 };
 
@@ -19,7 +21,7 @@ void run(EmbedArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
-  finetune::Predictor predictor(a.model);
+  finetune::Predictor predictor(a.model, models::resolve_device(a.device));
   if (predictor.ensemble_size() > 1) {
     log_info(a.common, "embed", "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
                                     " models: " + predictor.model_paths().front());
@@ -46,6 +48,8 @@ void register_embed(CLI::App& app) {
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

@@ -6,6 +6,7 @@
 #include "finetune/default_model.h"
 #include "finetune/predict_csv.h"
 #include "finetune/predictor.h"
+#include "models/device.h"
 #include "models/distributed.h"
 
 namespace molprop::cli {
@@ -17,6 +18,7 @@ struct PredictArgs {
   std::string input_flag;  // --input, the older spelling of the positional argument
   double domain_threshold = -1;
   std::string shard;  // "i/n"
+  std::string device = "cpu";
   finetune::PredictCsvOptions options;
 };
 
@@ -59,7 +61,7 @@ void run(PredictArgs& a) {
     }
   }
   const std::string model = a.model.empty() ? finetune::default_model_dir() : a.model;
-  finetune::Predictor predictor(model);
+  finetune::Predictor predictor(model, models::resolve_device(a.device));
   if (a.domain_threshold >= 0) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
     predictor.domain()->set_threshold(a.domain_threshold);
@@ -87,6 +89,8 @@ void register_predict(CLI::App& app) {
   sub->add_option("--output,-o", a->options.output, "Output CSV, written atomically (default: stdout)");
   sub->add_option("--format", a->options.format, "csv, or table (aligned columns for reading)")
       ->check(CLI::IsMember({"csv", "table"}))->capture_default_str();
+  sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
+      ->capture_default_str();
   sub->add_option("--shard", a->shard,
                   "INDEX/COUNT: predict only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
                   "join the outputs with 'molprop merge'");

@@ -3,6 +3,7 @@
 
 #include "chem/check.h"
 #include "cli/common.h"
+#include "models/device.h"
 #include "models/distributed.h"
 #include "pretrain/objective.h"
 #include "pretrain/pretrainer.h"
@@ -17,6 +18,7 @@ struct PretrainArgs {
   int64_t depth = 0;
   double lr = 1e-3;
   double dist_timeout = 300;  // seconds
+  std::string device = "cpu";
 };
 
 void run(PretrainArgs& a, const std::string& command_line) {
@@ -28,6 +30,7 @@ void run(PretrainArgs& a, const std::string& command_line) {
   o.encoder.depth = a.depth > 0 ? a.depth : (o.encoder.name == "gine" ? 5 : 3);
   o.schedule.max_lr = a.lr;
   o.distributed = models::distributed_env_from_environment();
+  o.device = models::resolve_device(a.device).str();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   const pretrain::PretrainSummary s = pretrain::pretrain(o);
   if (o.distributed.rank != 0) return;  // rank 0 speaks for the run
@@ -75,13 +78,15 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
   sub->add_flag("--resume", o.resume, "Continue the run in --output-dir from its last checkpoint");
   sub->add_option("--stop-after-steps", o.stop_after_steps, "Stop after N steps in total without a final checkpoint (for testing --resume)")
       ->group("");
+  sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
+      ->capture_default_str();
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs: seconds a rendezvous or gradient exchange may take before the run fails")
       ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Data-parallel: launch one process per rank with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set\n"
-      "(torchrun --no-python, srun, or 'molprop launch'); see docs/distributed.md.\n"
+      "(torchrun --no-python, srun, or a shell loop); see docs/distributed.md.\n"
       "Example:\n"
       "  molprop featurize --input ../shared/data/zinc250k.csv.gz --output zinc.h5 --no-targets --descriptors\n"
       "  molprop pretrain --data zinc.h5 --objectives masking,descriptors:0.5 --epochs 2 --output-dir runs/pretrain\n"

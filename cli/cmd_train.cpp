@@ -5,6 +5,7 @@
 #include "chem/check.h"
 #include "cli/common.h"
 #include "finetune/train_run.h"
+#include "models/device.h"
 
 namespace molprop::cli {
 namespace {
@@ -16,6 +17,7 @@ struct TrainArgs {
   int64_t depth = 0;  // 0: the encoder's own default
   double lr = 1e-3;
   uint64_t seed = 0;
+  std::string device = "cpu";
 };
 
 void run(TrainArgs& a, const std::string& command_line) {
@@ -37,6 +39,7 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.model.encoder.depth = a.depth > 0 ? a.depth : (o.model.encoder.name == "gine" ? 5 : 3);
   o.train.schedule.max_lr = a.lr;
   o.train.seed = a.seed;
+  o.device = models::resolve_device(a.device).str();
   o.model.head.dropout = o.model.encoder.dropout;
   const finetune::TrainRunSummary s = finetune::run_training(o);
   if (a.common.quiet) return;
@@ -101,6 +104,8 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"embedding", "ecfp"}))->capture_default_str();
   sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
       ->check(CLI::Range(0.0, 100.0))->capture_default_str();
+  sub->add_option("--device", a->device, "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

@@ -178,6 +178,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     if (o.representation == "embedding") {
       if (o.from.empty()) throw Error("--head " + o.head + " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
       frozen = load_checkpoint(o.from, &frozen_info);
+      frozen->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
       throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
     }
@@ -259,6 +260,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       torch::manual_seed(to.seed);
       models::PropertyModel model(config);
       if (!o.from.empty()) load_weights_with_prefix(o.from, "encoder.", model);
+      model->to(torch::Device(o.device));
       Checkpoint checkpoint;
       checkpoint.config = config;
       checkpoint.target_units = o.target_units;

@@ -38,6 +38,7 @@ struct TrainRunOptions {
   models::ModelConfig model;        // encoder/readout/head options (tasks filled in)
   TrainOptions train;
   int threads = 1;
+  std::string device = "cpu";       // models train here; batches follow the model's device
   bool quiet = false;
   std::string command_line;         // recorded in the output folder
 };

@@ -108,13 +108,19 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   config.head.num_tasks = want_descriptors ? d : 1;
   config.featurizer_version = chem::kFeaturizerVersion;
 
+  const torch::Device device(o.device);
+  if (device.is_cuda() && parallel) {
+    throw Error("data-parallel pretraining on GPUs needs the NCCL backend, which this build does not have; use one process per GPU run or CPU ranks");
+  }
   torch::manual_seed(o.seed);
   models::PropertyModel model(config);
+  model->to(device);
   const ObjectiveContext context{config, model->encoder().out_dim(), model->embedding_dim()};
   std::vector<std::shared_ptr<Objective>> objectives;
   std::vector<torch::Tensor> params = model->parameters();
   for (const auto& [name, w] : o.objectives) {
     objectives.push_back(make_objective(name, context));
+    objectives.back()->to(device);
     for (const auto& p : objectives.back()->parameters()) params.push_back(p);
   }
   torch::optim::Adam optimizer(params, torch::optim::AdamOptions(o.schedule.init_lr));
@@ -235,7 +241,6 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
   const finetune::NoamSchedule schedule(o.schedule, o.epochs, steps_per_epoch);
-  const torch::Device device = torch::kCPU;
   std::ofstream log;
   if (rank == 0) log.open(log_path, std::ios::app);
   PretrainSummary summary;
@@ -260,7 +265,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       if (want_descriptors) {
         std::vector<float> y = batch.descriptors;
         finetune::apply_scaling(y, checkpoint.targets);
-        g.targets = torch::from_blob(y.data(), {batch.num_molecules, d}, torch::kFloat32).clone();
+        g.targets = torch::from_blob(y.data(), {batch.num_molecules, d}, torch::kFloat32).clone().to(device);
       }
       const double lr = schedule.lr(pos.step);
       for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);

@@ -48,6 +48,7 @@ struct PretrainOptions {
   // --resume needs the same world size).
   models::DistributedEnv distributed;
   int64_t distributed_timeout_ms = 300000;  // a collective that takes longer fails the run
+  std::string device = "cpu";  // model, objectives and batches live here
   bool quiet = false;
   std::string command_line;
 };
