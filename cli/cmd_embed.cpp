@@ -17,6 +17,7 @@ struct EmbedArgs {
 };
 
 void run(EmbedArgs& a) {
+  configure_allocator_for_streaming();
   const int threads = resolve_threads(a.common);
   auto& o = a.options;
   o.threads = threads;

@@ -23,6 +23,7 @@ struct PredictArgs {
 };
 
 void run(PredictArgs& a) {
+  configure_allocator_for_streaming();
   const int threads = resolve_threads(a.common);
   auto& o = a.options;
   o.threads = threads;

@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <thread>
 
@@ -19,6 +21,10 @@ int resolve_threads(const CommonOptions& options) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   models::configure_threads(n);
   return n;
+}
+
+void configure_allocator_for_streaming() {
+  mallopt(M_ARENA_MAX, 2);
 }
 
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line) {

@@ -25,7 +25,7 @@ struct PredictCsvOptions {
   std::string format = "csv";            // csv | table (aligned columns for reading)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
-  int64_t batch_size = 64;               // molecules per inference batch (= rows per chunk); peak memory grows with it
+  int64_t batch_size = 48;               // molecules per inference batch (= rows per chunk); peak memory grows with it
   // Shard k of n: only the records that start in the k-th of n equal byte ranges of the
   // (uncompressed) input's data, found by seeking, so no shard reads the others' bytes.
   // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.

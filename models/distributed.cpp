@@ -89,8 +89,12 @@ DataParallel::DataParallel(const DistributedEnv& env_in, std::chrono::millisecon
     auto store = c10::make_intrusive<c10d::PrefixStore>("molprop", tcp);
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // Gloo's C++ API ignores GLOO_SOCKET_IFNAME (only Python reads it): honour it here.
+    const bool loopback = env_.master_addr == "localhost" || env_.master_addr.rfind("127.", 0) == 0;
     if (const char* ifname = env("GLOO_SOCKET_IFNAME")) {
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+    } else if (loopback) {
+      // One machine: talk over loopback whatever the hostname resolves to.
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env_.master_addr));
     } else {
       options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }

@@ -21,4 +21,9 @@ bad="$("$work/build/consumer" 'C1CC(C')"; status=$?
 set -e
 echo "$bad"
 [ "$status" -eq 1 ] && grep -q "error: SMILES Parse Error" <<<"$bad" || { echo "FAIL: invalid SMILES not reported" >&2; exit 1; }
+# The installed binary finds the installed default model too.
+printf 'CCO ethanol\n' > "$work/one.smi"
+"$prefix/bin/molprop" predict "$work/one.smi" --output "$work/one.csv" 2> "$work/predict.err"
+grep -q "default model: $prefix/share/molprop/models/default" "$work/predict.err" || { cat "$work/predict.err" >&2; echo "FAIL: installed binary did not use the installed model" >&2; exit 1; }
+grep -q '^CCO,ethanol,' "$work/one.csv" || { echo "FAIL: installed binary predicted nothing" >&2; exit 1; }
 echo "consumer test passed"
