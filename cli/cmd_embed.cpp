@@ -13,11 +13,13 @@ struct EmbedArgs {
   CommonOptions common;
   std::string model;
   std::string device = "cpu";
+  std::string shard;  // "i/n"
   finetune::EmbedCsvOptions options;
 };
 
 void run(EmbedArgs& a) {
   configure_allocator_for_streaming();
+  resolve_shard(a.shard, a.options.output, a.options.shard_index, a.options.num_shards);
   const int threads = resolve_threads(a.common);
   auto& o = a.options;
   o.threads = threads;
@@ -49,6 +51,9 @@ void register_embed(CLI::App& app) {
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  sub->add_option("--shard", a->shard,
+                  "INDEX/COUNT: embed only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
+                  "join the outputs with 'molprop merge'");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
       ->capture_default_str();
   add_common_options(*sub, a->common);

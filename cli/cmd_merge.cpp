@@ -15,7 +15,10 @@ struct MergeArgs {
 
 void run(MergeArgs& a) {
   resolve_threads(a.common);
-  const finetune::MergeSummary s = finetune::merge_prediction_shards(a.shards, a.output);
+  // Embedding shards are HDF5; prediction shards CSV.
+  const bool h5 = a.output.size() > 3 && a.output.compare(a.output.size() - 3, 3, ".h5") == 0;
+  const finetune::MergeSummary s =
+      h5 ? finetune::merge_embedding_shards(a.shards, a.output) : finetune::merge_prediction_shards(a.shards, a.output);
   log_info(a.common, "merge", std::to_string(s.shards) + " shards, " + std::to_string(s.rows) + " rows → " + a.output);
 }
 
@@ -23,9 +26,9 @@ void run(MergeArgs& a) {
 
 void register_merge(CLI::App& app) {
   auto a = std::make_shared<MergeArgs>();
-  CLI::App* sub = app.add_subcommand("merge", "Join the outputs of a sharded 'molprop predict' in input order");
-  sub->add_option("--output,-o", a->output, "Merged CSV (written atomically)")->required();
-  sub->add_option("shards", a->shards, "The shard CSVs, in any order (each with its .shard.json)")
+  CLI::App* sub = app.add_subcommand("merge", "Join the outputs of a sharded 'molprop predict' (CSV) or 'molprop embed' (.h5) in input order");
+  sub->add_option("--output,-o", a->output, "Merged CSV, or .h5 for embeddings (written atomically)")->required();
+  sub->add_option("shards", a->shards, "The shard files, in any order (CSVs each with its .shard.json, or embedding .h5 files)")
       ->required()->check(CLI::ExistingFile);
   add_common_options(*sub, a->common);
   sub->footer(

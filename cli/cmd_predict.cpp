@@ -33,34 +33,7 @@ void run(PredictArgs& a) {
     o.input = a.input_flag;
   }
   if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
-  if (!a.shard.empty()) {
-    const size_t slash = a.shard.find('/');
-    try {
-      if (slash == std::string::npos) throw std::invalid_argument("no slash");
-      size_t used = 0;
-      o.shard_index = std::stoi(a.shard.substr(0, slash), &used);
-      if (used != slash) throw std::invalid_argument("index");
-      o.num_shards = std::stoi(a.shard.substr(slash + 1), &used);
-      if (used != a.shard.size() - slash - 1) throw std::invalid_argument("count");
-    } catch (const std::exception&) {
-      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + a.shard + "'");
-    }
-    if (o.num_shards < 1 || o.shard_index < 0 || o.shard_index >= o.num_shards) {
-      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + a.shard + "'");
-    }
-  } else if (const models::DistributedEnv env = models::distributed_env_from_environment(); env.distributed()) {
-    o.shard_index = env.rank;  // one shard per rank of a torchrun / Slurm launch
-    o.num_shards = env.world_size;
-  }
-  if (o.num_shards > 1) {
-    const size_t at = o.output.find("{shard}");
-    if (at != std::string::npos) {
-      o.output.replace(at, 7, std::to_string(o.shard_index));
-    } else if (a.shard.empty()) {
-      throw Error("predicting shard " + std::to_string(o.shard_index) + " of " + std::to_string(o.num_shards) +
-                  " (from RANK/WORLD_SIZE): put {shard} in --output so the ranks write different files");
-    }
-  }
+  resolve_shard(a.shard, o.output, o.shard_index, o.num_shards);
   const std::string model = a.model.empty() ? finetune::default_model_dir() : a.model;
   finetune::Predictor predictor(model, models::resolve_device(a.device));
   if (a.domain_threshold >= 0) {

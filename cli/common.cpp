@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <thread>
 
+#include "chem/check.h"
+#include "models/distributed.h"
 #include "models/runtime_info.h"
 
 namespace molprop::cli {
@@ -21,6 +23,37 @@ int resolve_threads(const CommonOptions& options) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   models::configure_threads(n);
   return n;
+}
+
+void resolve_shard(const std::string& spec, std::string& output, int& index, int& count) {
+  if (!spec.empty()) {
+    const size_t slash = spec.find('/');
+    try {
+      if (slash == std::string::npos) throw std::invalid_argument("no slash");
+      size_t used = 0;
+      index = std::stoi(spec.substr(0, slash), &used);
+      if (used != slash) throw std::invalid_argument("index");
+      count = std::stoi(spec.substr(slash + 1), &used);
+      if (used != spec.size() - slash - 1) throw std::invalid_argument("count");
+    } catch (const std::exception&) {
+      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + spec + "'");
+    }
+    if (count < 1 || index < 0 || index >= count) {
+      throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + spec + "'");
+    }
+  } else if (const models::DistributedEnv env = models::distributed_env_from_environment(); env.distributed()) {
+    index = env.rank;  // one shard per rank of a torchrun / Slurm launch
+    count = env.world_size;
+  }
+  if (count > 1) {
+    const size_t at = output.find("{shard}");
+    if (at != std::string::npos) {
+      output.replace(at, 7, std::to_string(index));
+    } else if (spec.empty()) {
+      throw Error("shard " + std::to_string(index) + " of " + std::to_string(count) +
+                  " (from RANK/WORLD_SIZE): put {shard} in --output so the ranks write different files");
+    }
+  }
 }
 
 void configure_allocator_for_streaming() {

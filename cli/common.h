@@ -23,6 +23,11 @@ int resolve_threads(const CommonOptions& options);
 // threshold (16 MB) was tried as well and cost 10–15% speed for no lower peak.
 void configure_allocator_for_streaming();
 
+// --shard INDEX/COUNT (or RANK/WORLD_SIZE from a launcher when `spec` is empty) into
+// index/count; replaces "{shard}" in `output` by the index (required when the shard comes
+// from the environment, so that ranks write different files). One clear error otherwise.
+void resolve_shard(const std::string& spec, std::string& output, int& index, int& count);
+
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line);
 

@@ -16,6 +16,8 @@
 #include "data/h5_util.h"
 #include "data/ordered_pipeline.h"
 #include "data/progress.h"
+#include "data/shard_range.h"
+#include "finetune/shards.h"
 #include "finetune/predictor.h"
 
 namespace molprop::finetune {
@@ -131,11 +133,19 @@ class EmbeddingsWriter {
     });
   }
 
-  void finish() {
+  // `shard`: the manifest of a sharded run (written as attributes), or null.
+  void finish(const ShardManifest* shard = nullptr) {
     flush();
     guard([&] {
       h5::write_attr(*root_, "num_rows", rows_);
       h5::write_attr(*root_, "num_failed", failed_);
+      if (shard) {
+        h5::write_attr(*root_, "shard", static_cast<int64_t>(shard->shard));
+        h5::write_attr(*root_, "num_shards", static_cast<int64_t>(shard->num_shards));
+        h5::write_attr(*root_, "source_size", shard->input_size);
+        h5::write_attr(*root_, "byte_begin", shard->byte_begin);
+        h5::write_attr(*root_, "byte_end", shard->byte_end);
+      }
       close_all();
     });
     if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
@@ -198,20 +208,28 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   const std::string model = nlohmann::json(std::vector<std::string>{predictor.model_paths().front()}).dump();
   EmbeddingsWriter writer(options.output, dim, model, options.input);
 
-  data::Progress progress("embed", reader.file_size(), "mol", options.quiet);
+  const bool sharded = options.num_shards > 1;
+  data::ByteRange range{reader.offset()};
+  if (sharded) range = data::seek_shard(reader, options.shard_index, options.num_shards);
+  bool past_end = false;
+  data::Progress progress("embed", sharded ? range.end - range.begin : reader.file_size(), "mol", options.quiet);
   EmbedSummary summary;
   data::CsvRecord record;
   data::Batch batch;
 
   std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
     chunk.rows.clear();
-    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
+    while (!past_end && static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
+      if (record.offset >= range.end) {  // the next shard's first record
+        past_end = true;
+        break;
+      }
       Row r;
-      r.row = record.row;
+      r.row = record.row;  // counts from the shard's start in a sharded run; merge renumbers
       r.smiles = data::field_or_empty(record, smiles_col);
       chunk.rows.push_back(std::move(r));
     }
-    chunk.bytes_read = reader.bytes_read();
+    chunk.bytes_read = sharded ? std::min(range.end, reader.offset()) - range.begin : reader.bytes_read();
     return !chunk.rows.empty();
   };
   std::function<Chunk(Chunk&)> work = [&](Chunk& chunk) {
@@ -246,8 +264,86 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   data::ordered_map<Chunk, Chunk>(options.threads, static_cast<size_t>(2 * options.threads + 2), produce, work,
                                   consume);
   progress.finish();
-  writer.finish();
+  if (sharded) {
+    const ShardManifest m{"embeddings", options.shard_index, options.num_shards, options.input, reader.file_size(),
+                          range.begin, range.end, summary.rows, {}};
+    writer.finish(&m);
+  } else {
+    writer.finish();
+  }
   summary.seconds = progress.elapsed_seconds();
+  return summary;
+}
+
+MergeSummary merge_embedding_shards(const std::vector<std::string>& files, const std::string& output) {
+  h5::silence_errors();
+  std::vector<ShardManifest> manifests;
+  std::vector<int64_t> dims;
+  std::vector<std::string> models;
+  for (const auto& f : files) {
+    try {
+      H5::H5File file(f, H5F_ACC_RDONLY);
+      H5::Group root = file.openGroup("/");
+      if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format") != kEmbeddingsFormat) {
+        throw Error(f + ": not a molprop embeddings file");
+      }
+      if (!h5::has_attr(root, "shard")) throw Error(f + ": not a shard (written without 'molprop embed --shard')");
+      ShardManifest m;
+      m.kind = "embeddings";
+      m.shard = static_cast<int>(h5::read_int_attr(root, "shard"));
+      m.num_shards = static_cast<int>(h5::read_int_attr(root, "num_shards"));
+      m.input = h5::read_string_attr(root, "source_file");
+      m.input_size = h5::read_int_attr(root, "source_size");
+      m.byte_begin = h5::read_int_attr(root, "byte_begin");
+      m.byte_end = h5::read_int_attr(root, "byte_end");
+      m.rows = h5::read_int_attr(root, "num_rows");
+      models.push_back(h5::read_string_attr(root, "model"));
+      dims.push_back(h5::read_int_attr(root, "embedding_dim"));
+      m.header = {models.back(), std::to_string(dims.back())};
+      manifests.push_back(m);
+    } catch (const H5::Exception& e) {
+      throw Error(f + ": cannot read embeddings shard (" + e.getDetailMsg() + ")");
+    }
+  }
+  const std::vector<size_t> order = check_shard_set(files, manifests);
+  const int64_t dim = dims.front();
+  EmbeddingsWriter writer(output, dim, models.front(), manifests.front().input);
+  MergeSummary summary;
+  constexpr hsize_t kBlock = 4096;
+  std::vector<float> values;
+  std::vector<std::string> smiles, errors;
+  std::vector<int64_t> rows;
+  for (size_t i : order) {
+    const std::string& f = files[i];
+    try {
+      H5::H5File file(f, H5F_ACC_RDONLY);
+      H5::DataSet emb = file.openDataSet("embeddings"), smi = file.openDataSet("smiles"),
+                  row = file.openDataSet("row"), err = file.openDataSet("error");
+      const auto n = static_cast<hsize_t>(manifests[i].rows);
+      for (const H5::DataSet* ds : {&emb, &smi, &row, &err}) {
+        if (h5::shape(*ds).first != n) {
+          throw Error(f + ": holds " + std::to_string(h5::shape(*ds).first) + " rows, its attributes promise " +
+                      std::to_string(n) + " (truncated?)");
+        }
+      }
+      for (hsize_t first = 0; first < n; first += kBlock) {
+        const hsize_t count = std::min(kBlock, n - first);
+        h5::read_rows(emb, first, count, values);
+        h5::read_strings(smi, first, count, smiles);
+        h5::read_rows(row, first, count, rows);
+        h5::read_strings(err, first, count, errors);
+        for (hsize_t k = 0; k < count; ++k) {
+          writer.add(summary.rows + rows[k], smiles[k], errors[k].empty() ? values.data() + k * dim : nullptr, errors[k]);
+        }
+        writer.flush();
+      }
+      summary.rows += static_cast<int64_t>(n);
+      ++summary.shards;
+    } catch (const H5::Exception& e) {
+      throw Error(f + ": cannot read embeddings shard (" + e.getDetailMsg() + ")");
+    }
+  }
+  writer.finish();
   return summary;
 }
 

@@ -20,6 +20,9 @@ struct EmbedCsvOptions {
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
   int64_t batch_size = 256;              // molecules per inference batch (= rows per chunk)
+  // Shard k of n of an uncompressed input (data/shard_range.h); the manifest goes into the
+  // file's attributes and `molprop merge` joins the shards.
+  int shard_index = 0, num_shards = 1;
   bool quiet = false;
 };
 

@@ -18,6 +18,7 @@
 #include "data/csv_reader.h"
 #include "data/ordered_pipeline.h"
 #include "data/progress.h"
+#include "data/shard_range.h"
 #include "finetune/predictor.h"
 #include "finetune/shards.h"
 
@@ -163,20 +164,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   const bool sharded = options.num_shards > 1;
   int64_t begin = reader.offset(), end = std::numeric_limits<int64_t>::max();
   if (sharded) {
-    if (options.shard_index < 0 || options.shard_index >= options.num_shards) {
-      throw Error("shard " + std::to_string(options.shard_index) + " of " + std::to_string(options.num_shards) +
-                  " does not exist (shards are numbered from 0)");
-    }
-    if (reader.compressed()) {
-      throw Error(options.input + ": sharded prediction needs an uncompressed file (each shard seeks to its byte range); "
-                  "decompress it first, or give each process its own file");
-    }
     if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
-    const int64_t data_start = reader.offset();
-    const int64_t size = reader.file_size() - data_start;
-    begin = data_start + size * options.shard_index / options.num_shards;
-    end = data_start + size * (options.shard_index + 1) / options.num_shards;
-    reader.seek_line(begin);
+    const data::ByteRange range = data::seek_shard(reader, options.shard_index, options.num_shards);
+    begin = range.begin;
+    end = range.end;
   }
   const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
   std::ofstream file;

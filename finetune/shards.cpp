@@ -81,46 +81,56 @@ ShardManifest read_shard_manifest(const std::string& output) {
   }
 }
 
-MergeSummary merge_prediction_shards(const std::vector<std::string>& files, const std::string& output) {
+std::vector<size_t> check_shard_set(const std::vector<std::string>& files, const std::vector<ShardManifest>& manifests) {
   if (files.empty()) throw Error("merge: no shard files given");
+  const ShardManifest& first = manifests.front();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const ShardManifest& m = manifests[i];
+    auto differs = [&](const std::string& what) {
+      return Error(files[i] + ": " + what + " differs from " + files.front() + "'s; these are shards of different runs");
+    };
+    if (m.kind != first.kind) throw differs("kind");
+    if (m.input != first.input || m.input_size != first.input_size) throw differs("input file");
+    if (m.num_shards != first.num_shards) throw differs("number of shards");
+    if (m.header != first.header) throw differs(m.kind == "embeddings" ? "model or embedding width" : "header");
+  }
+  std::vector<size_t> order(files.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return manifests[a].shard < manifests[b].shard; });
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (manifests[order[k]].shard == manifests[order[k - 1]].shard) {
+      throw Error("merge: shard " + std::to_string(manifests[order[k]].shard) + " given twice (" + files[order[k - 1]] +
+                  ", " + files[order[k]] + ")");
+    }
+  }
+  const int n = first.num_shards;
+  for (int k = 0; k < n; ++k) {
+    if (k >= static_cast<int>(order.size()) || manifests[order[static_cast<size_t>(k)]].shard != k) {
+      throw Error("merge: shard " + std::to_string(k) + " of " + std::to_string(n) + " is missing");
+    }
+  }
+  if (static_cast<int>(order.size()) != n) throw Error("merge: more files than shards");
+  for (int k = 0; k + 1 < n; ++k) {
+    if (manifests[order[k]].byte_end != manifests[order[k + 1]].byte_begin) {
+      throw Error("merge: shards " + std::to_string(k) + " and " + std::to_string(k + 1) +
+                  " do not cover adjacent byte ranges of the input");
+    }
+  }
+  if (manifests[order.back()].byte_end != first.input_size) {
+    throw Error("merge: the last shard does not reach the end of the input");
+  }
+  return order;
+}
+
+MergeSummary merge_prediction_shards(const std::vector<std::string>& files, const std::string& output) {
+  std::vector<ShardManifest> manifests;
+  for (const auto& f : files) manifests.push_back(read_shard_manifest(f));
   struct Shard {
     std::string file;
     ShardManifest m;
   };
   std::vector<Shard> shards;
-  for (const auto& f : files) shards.push_back({f, read_shard_manifest(f)});
-  const ShardManifest& first = shards.front().m;
-  for (const auto& s : shards) {
-    auto differs = [&](const std::string& what) {
-      return Error(s.file + ": " + what + " differs from " + shards.front().file + "'s; these are shards of different runs");
-    };
-    if (s.m.kind != first.kind) throw differs("kind");
-    if (s.m.input != first.input || s.m.input_size != first.input_size) throw differs("input file");
-    if (s.m.num_shards != first.num_shards) throw differs("number of shards");
-    if (s.m.header != first.header) throw differs("header");
-  }
-  std::sort(shards.begin(), shards.end(), [](const Shard& a, const Shard& b) { return a.m.shard < b.m.shard; });
-  const int n = first.num_shards;
-  for (size_t k = 1; k < shards.size(); ++k) {
-    if (shards[k].m.shard == shards[k - 1].m.shard) {
-      throw Error("merge: shard " + std::to_string(shards[k].m.shard) + " given twice (" + shards[k - 1].file + ", " +
-                  shards[k].file + ")");
-    }
-  }
-  for (int k = 0; k < n; ++k) {
-    if (k >= static_cast<int>(shards.size()) || shards[static_cast<size_t>(k)].m.shard != k) {
-      throw Error("merge: shard " + std::to_string(k) + " of " + std::to_string(n) + " is missing");
-    }
-  }
-  if (static_cast<int>(shards.size()) != n) throw Error("merge: more files than shards");
-  for (int k = 0; k + 1 < n; ++k) {
-    if (shards[k].m.byte_end != shards[k + 1].m.byte_begin) {
-      throw Error("merge: shards " + std::to_string(k) + " and " + std::to_string(k + 1) +
-                  " do not cover adjacent byte ranges of the input");
-    }
-  }
-  if (shards.back().m.byte_end != first.input_size) throw Error("merge: the last shard does not reach the end of the input");
-
+  for (size_t i : check_shard_set(files, manifests)) shards.push_back({files[i], manifests[i]});
   const std::string tmp = output + ".tmp." + std::to_string(::getpid());
   std::ofstream out(tmp, std::ios::binary);
   if (!out) throw Error(output + ": cannot create output file (" + std::strerror(errno) + ")");

@@ -29,6 +29,11 @@ void write_shard_manifest(const std::string& output, const ShardManifest& manife
 // Throws molprop::Error naming the file when it is missing or malformed.
 ShardManifest read_shard_manifest(const std::string& output);
 
+// Checks that `manifests` (of `files`) are one complete set of shards: same kind, input
+// and header, every shard 0..n−1 exactly once, byte ranges tiling the input. Returns the
+// indices of `files` in shard order; throws molprop::Error naming the problem.
+std::vector<size_t> check_shard_set(const std::vector<std::string>& files, const std::vector<ShardManifest>& manifests);
+
 struct MergeSummary {
   int shards = 0;
   int64_t rows = 0;
@@ -37,5 +42,9 @@ struct MergeSummary {
 // Joins shard CSVs (any order on the command line) into `output`, atomically. Throws
 // molprop::Error naming the problem (missing, duplicated or foreign shard, gap, truncation).
 MergeSummary merge_prediction_shards(const std::vector<std::string>& shards, const std::string& output);
+
+// The same for sharded `molprop embed` outputs (HDF5, docs/embeddings-format.md; the
+// manifest is in each file's attributes): rows renumbered to the whole input's.
+MergeSummary merge_embedding_shards(const std::vector<std::string>& shards, const std::string& output);
 
 }  // namespace molprop::finetune

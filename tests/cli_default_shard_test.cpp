@@ -11,7 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <H5Cpp.h>
+
 #include "cli_util.h"
+#include "data/h5_util.h"
 #include "scratch_dir.h"
 
 namespace fs = std::filesystem;
@@ -19,6 +22,7 @@ using molprop::testing_util::count_lines;
 using molprop::testing_util::read_file;
 using molprop::testing_util::run_molprop;
 using ::testing::HasSubstr;
+namespace h5 = molprop::data::h5;
 
 namespace {
 
@@ -148,6 +152,45 @@ TEST(CliShardMerge, MergeRefusesMissingDuplicatedOrTruncatedShards) {
   auto bad = run_molprop("predict " + input + " --shard 2/2 --output " + dir + "/x.csv", dir);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_THAT(bad.err, HasSubstr("--shard must be INDEX/COUNT"));
+}
+
+TEST(CliShardMerge, EmbeddingShardsMergeIntoOneFileInInputOrder) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_shard_embed");
+  const std::string input = write_input(dir, 101);
+  const std::string model = std::string(MOLPROP_TEST_DATA_DIR) + "/../../models/default/models/fold0_member0.h5";
+  auto whole = run_molprop("embed --model " + model + " --input " + input + " --output " + dir + "/whole.h5 --quiet", dir);
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  for (int i = 0; i < 2; ++i) {
+    auto s = run_molprop("embed --model " + model + " --input " + input + " --shard " + std::to_string(i) + "/2 --output " +
+                             dir + "/e" + std::to_string(i) + ".h5 --quiet", dir);
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+  }
+  auto m = run_molprop("merge --output " + dir + "/merged.h5 " + dir + "/e1.h5 " + dir + "/e0.h5", dir);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_THAT(m.err, HasSubstr("2 shards, 101 rows"));
+  H5::H5File a(dir + "/whole.h5", H5F_ACC_RDONLY), b(dir + "/merged.h5", H5F_ACC_RDONLY);
+  std::vector<float> ea, eb;
+  std::vector<int64_t> ra, rb;
+  std::vector<std::string> sa, sb;
+  h5::read_rows(a.openDataSet("embeddings"), 0, 101, ea);
+  h5::read_rows(b.openDataSet("embeddings"), 0, 101, eb);
+  h5::read_rows(a.openDataSet("row"), 0, 101, ra);
+  h5::read_rows(b.openDataSet("row"), 0, 101, rb);
+  h5::read_strings(a.openDataSet("smiles"), 0, 101, sa);
+  h5::read_strings(b.openDataSet("smiles"), 0, 101, sb);
+  EXPECT_EQ(ra, rb);
+  EXPECT_EQ(sa, sb);
+  ASSERT_EQ(ea.size(), eb.size());
+  for (size_t k = 0; k < ea.size(); ++k) {
+    if (std::isnan(ea[k])) {
+      EXPECT_TRUE(std::isnan(eb[k])) << k;
+    } else {
+      EXPECT_NEAR(ea[k], eb[k], 1e-4) << k;
+    }
+  }
+  auto missing = run_molprop("merge --output " + dir + "/m.h5 " + dir + "/e1.h5", dir);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("shard 0 of 2 is missing"));
 }
 
 // Two `molprop pretrain` processes, as torchrun would start them.
