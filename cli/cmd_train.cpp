@@ -6,6 +6,7 @@
 #include "cli/common.h"
 #include "finetune/train_run.h"
 #include "models/device.h"
+#include "models/distributed.h"
 
 namespace molprop::cli {
 namespace {
@@ -18,6 +19,7 @@ struct TrainArgs {
   double lr = 1e-3;
   uint64_t seed = 0;
   std::string device = "cpu";
+  double dist_timeout = 300;  // seconds
 };
 
 void run(TrainArgs& a, const std::string& command_line) {
@@ -40,9 +42,11 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.train.schedule.max_lr = a.lr;
   o.train.seed = a.seed;
   o.device = models::resolve_device(a.device).str();
+  o.distributed = models::distributed_env_from_environment();
+  o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   o.model.head.dropout = o.model.encoder.dropout;
   const finetune::TrainRunSummary s = finetune::run_training(o);
-  if (a.common.quiet) return;
+  if (a.common.quiet || o.distributed.rank != 0) return;
   std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s)\n", s.model_paths.size(),
                o.output_dir.c_str(), s.train_molecules_per_second);
   for (const auto& t : s.tasks) {
@@ -106,6 +110,9 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0.0, 100.0))->capture_default_str();
   sub->add_option("--device", a->device, "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")
       ->capture_default_str();
+  sub->add_option("--dist-timeout", a->dist_timeout,
+                  "Data-parallel runs (RANK/WORLD_SIZE set): seconds a gradient exchange may take before the run fails")
+      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

@@ -1,6 +1,7 @@
 #include "finetune/train_run.h"
 
 #include <cmath>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -124,15 +125,37 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
 
 TrainRunSummary run_training(const TrainRunOptions& o) {
   if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
+  std::unique_ptr<models::DataParallel> parallel;
+  if (o.distributed.distributed()) {
+    if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
+    parallel = std::make_unique<models::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+  }
+  const int rank = o.distributed.rank;
+  const bool writer = rank == 0;  // one process writes the output folder
   std::error_code ec;
   fs::create_directories(o.output_dir, ec);
   if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
-  write_atomically(o.output_dir + "/command.txt", o.command_line + "\n");
+  if (writer) write_atomically(o.output_dir + "/command.txt", o.command_line + "\n");
 
-  auto ds = open_data(o, o.data, o.output_dir + "/data.h5");
+  // Featurised copies of CSV inputs: rank 0's stay in the folder, the others' are scratch.
+  std::vector<std::string> scratch;
+  auto cache = [&](const std::string& name) {
+    if (writer) return o.output_dir + "/" + name + ".h5";
+    scratch.push_back(o.output_dir + "/." + name + ".rank" + std::to_string(rank) + ".h5");
+    return scratch.back();
+  };
+  struct RemoveScratch {
+    std::vector<std::string>& files;
+    ~RemoveScratch() {
+      for (const auto& f : files) std::remove(f.c_str());
+    }
+  } remove_scratch{scratch};
+  TrainRunOptions quiet_options = o;
+  quiet_options.quiet = o.quiet || !writer;
+  auto ds = open_data(quiet_options, o.data, cache("data"));
   std::unique_ptr<data::GraphDataset> val_ds, test_ds;
-  if (!o.val_data.empty()) val_ds = open_data(o, o.val_data, o.output_dir + "/val.h5");
-  if (!o.test_data.empty()) test_ds = open_data(o, o.test_data, o.output_dir + "/test.h5");
+  if (!o.val_data.empty()) val_ds = open_data(quiet_options, o.val_data, cache("val"));
+  if (!o.test_data.empty()) test_ds = open_data(quiet_options, o.test_data, cache("test"));
 
   TrainRunSummary summary;
   summary.target_names = ds->info().target_names;
@@ -191,10 +214,10 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
 
   const std::vector<data::Split> splits = make_splits(o, *ds, val_ds != nullptr, test_ds != nullptr);
   const bool single = splits.size() == 1 && ensemble_size == 1;
-  write_domain(*ds, splits, o.output_dir + "/" + kDomainFileName);
+  if (writer) write_domain(*ds, splits, o.output_dir + "/" + kDomainFileName);
   if (!single) fs::create_directories(o.output_dir + "/models");
 
-  std::ofstream log(o.output_dir + "/log.csv.tmp");
+  std::ofstream log(writer ? o.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
   log << "fold,member,epoch,train_loss,val_rmse,lr,seconds,molecules_per_second\n";
   json folds = json::array(), split_record = json::array();
   std::map<std::string, std::map<std::string, std::vector<RegressionMetrics>>> per_fold;  // split → task → folds
@@ -252,7 +275,8 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     for (int m = 0; m < (regressor_head ? 0 : ensemble_size); ++m) {
       TrainOptions to = o.train;
       to.seed = o.train.seed + static_cast<uint64_t>(m);
-      to.quiet = o.quiet;
+      to.quiet = o.quiet || !writer;
+      to.parallel = parallel.get();
       if (!single) {
         to.label = (splits.size() > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(splits.size()) + " " : "") +
                    (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
@@ -286,7 +310,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
                                       {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
       const std::string path = single ? o.output_dir + "/model.h5"
                                       : o.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
-      save_checkpoint(path, checkpoint, model);
+      if (writer) save_checkpoint(path, checkpoint, model);
       summary.model_paths.push_back(path);
       members.push_back(member);
     }
@@ -300,7 +324,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     folds.push_back(fold);
   }
   log.close();
-  fs::rename(o.output_dir + "/log.csv.tmp", o.output_dir + "/log.csv");
+  if (writer) fs::rename(o.output_dir + "/log.csv.tmp", o.output_dir + "/log.csv");
 
   json summary_json;
   for (const auto& [split_name, by_task] : per_fold) {
@@ -319,8 +343,12 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   json metrics{{"targets", summary.target_names}, {"split", o.split}, {"seed", o.train.seed},
                {"ensemble_size", ensemble_size}, {"head", o.head}, {"folds", folds}, {"summary", summary_json},
                {"train_molecules_per_second", summary.train_molecules_per_second}};
-  write_atomically(o.output_dir + "/metrics.json", metrics.dump(2) + "\n");
-  write_atomically(o.output_dir + "/splits.json", split_record.dump() + "\n");
+  if (writer) {
+    write_atomically(o.output_dir + "/metrics.json", metrics.dump(2) + "\n");
+    write_atomically(o.output_dir + "/splits.json", split_record.dump() + "\n");
+  }
+  // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
+  if (parallel) parallel->barrier();
   return summary;
 }
 

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "chem/check.h"
+#include "models/distributed.h"
 #include "data/progress.h"
 #include "data/rng.h"
 #include "finetune/scaler.h"
@@ -140,8 +141,23 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
   }
   torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.schedule.init_lr));
 
+  models::DataParallel* parallel = options.parallel;
+  const int world = parallel ? parallel->world_size() : 1;
+  const int rank = parallel ? parallel->rank() : 0;
+  const bool quiet = options.quiet || rank != 0;
+  std::vector<torch::Tensor> trainable;
+  for (const auto& p : model->parameters()) {
+    if (p.requires_grad()) trainable.push_back(p);
+  }
+  if (parallel) {
+    std::vector<torch::Tensor> state = model->parameters();
+    for (const auto& b : model->buffers()) state.push_back(b);
+    parallel->broadcast(state);  // one starting point, whatever each rank initialised
+  }
+
   const auto n = static_cast<int64_t>(train.indices.size());
-  const int64_t steps_per_epoch = (n + options.batch_size - 1) / options.batch_size;
+  const int64_t global_batch = options.batch_size * world;
+  const int64_t steps_per_epoch = (n + global_batch - 1) / global_batch;
   const NoamSchedule schedule(options.schedule, options.epochs, steps_per_epoch);
   const std::vector<float> val_truth = val.dataset ? subset_targets(val) : std::vector<float>{};
 
@@ -160,26 +176,47 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
     order = train.indices;
     data::shuffle(order, rng);
     data::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
-                            n, "mol", options.quiet);
+                            n, "mol", quiet);
     double loss_sum = 0;
     int64_t loss_batches = 0, done = 0;
     double lr = 0;
-    for (int64_t start = 0; start < n; start += options.batch_size) {
-      idx.assign(order.begin() + start, order.begin() + std::min(n, start + options.batch_size));
+    for (int64_t start = 0; start < n; start += global_batch) {
+      // Every rank shuffled the same order; rank r takes its slice of the global batch.
+      const int64_t global_end = std::min(n, start + global_batch);
+      const int64_t first = std::min(global_end, start + rank * options.batch_size);
+      idx.assign(order.begin() + first, order.begin() + std::min(global_end, first + options.batch_size));
       // BatchNorm cannot normalise a single sample; Chemprop skips such batches too.
-      if (idx.size() < 2 && n > 1 && checkpoint.config.encoder.norm == "batch") continue;
+      const bool skip = idx.empty() || (idx.size() < 2 && n > 1 && checkpoint.config.encoder.norm == "batch");
+      if (skip && !parallel) continue;
+      lr = schedule.lr(step);
+      auto& group_list = optimizer.param_groups();
+      static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
+      if (group_list.size() > 1) static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
+      if (skip) {
+        // Still take part in the gradient exchange (the other ranks wait for it), with nothing.
+        optimizer.zero_grad();
+        for (const auto& p : trainable) p.mutable_grad() = torch::zeros_like(p);
+        parallel->average_gradients(trainable);
+        if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, options.grad_clip);
+        optimizer.step();
+        ++step;
+        continue;
+      }
       train.dataset->collate(idx, batch);
       std::vector<float> y = batch.targets;
       apply_scaling(y, checkpoint.targets);
       models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
       const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
-      lr = schedule.lr(step);
-      auto& group_list = optimizer.param_groups();
-      static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
-      if (group_list.size() > 1) static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
       optimizer.zero_grad();
       const torch::Tensor loss = masked_mse(model->forward(g), target);
-      loss.backward();
+      if (parallel) {
+        // Weighted by this rank's share of the global batch: the averaged gradient is the
+        // whole batch's, also when the last batch splits unevenly.
+        (loss * (static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start))).backward();
+        parallel->average_gradients(trainable);
+      } else {
+        loss.backward();
+      }
       if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.grad_clip);
       optimizer.step();
       ++step;
@@ -215,7 +252,7 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
       ++since_best;
     }
     result.log.push_back(log);
-    if (!options.quiet) {
+    if (!quiet) {
       std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val RMSE %.4f, lr %.2e, %.0f mol/s%s\n",
                    options.label.c_str(), static_cast<long long>(epoch), static_cast<long long>(options.epochs),
                    log.train_loss, log.val_rmse, lr, log.molecules_per_second, since_best == 0 ? " *" : "");

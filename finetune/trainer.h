@@ -14,6 +14,10 @@
 #include "finetune/schedule.h"
 #include "models/property_model.h"
 
+namespace molprop::models {
+class DataParallel;
+}
+
 namespace molprop::finetune {
 
 // Some molecules of a dataset.
@@ -33,6 +37,10 @@ struct TrainOptions {
   std::string label;        // prefix of progress lines, e.g. "fold 1/5 member 2/3"
   double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate
   bool freeze_encoder = false;    // train only the head
+  // Data parallelism (models/distributed.h): each step's global batch of batch_size ×
+  // world molecules is split across the ranks, and gradients are averaged weighted by
+  // each rank's share, so the update is that of the whole global batch.
+  models::DataParallel* parallel = nullptr;
 };
 
 struct EpochLog {

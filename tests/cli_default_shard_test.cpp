@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <H5Cpp.h>
@@ -227,6 +228,77 @@ TEST(CliDistributedPretrain, TwoRanksOnLoopbackWriteOneRunAndADeadRankStopsTheOt
   EXPECT_THAT(err, HasSubstr("molprop: error: distributed gradient all-reduce failed on rank 0"));
   EXPECT_THAT(err, HasSubstr("did another rank exit?"));
   EXPECT_LT(seconds, 20.0);
+}
+
+// `molprop train` data-parallel: two ranks, one run folder, written by rank 0 only.
+TEST(CliDistributedTrain, TwoRanksTrainOneModelAndOnlyRankZeroWrites) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_ddp_train");
+  const int port = 20000 + static_cast<int>((::getpid() + 7919) % 20000);
+  const std::string common = " train --data " + kData + " --output-dir " + dir + "/run --epochs 2 --hidden 16 " +
+                             "--ensemble-size 2 --threads 1 --dist-timeout 20";
+  const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 ";
+  const std::string cmd = "(" + env + "RANK=0 " + MOLPROP_BINARY + common + " 2>" + dir + "/err0; echo $? >" + dir +
+                          "/rc0) & (" + env + "RANK=1 " + MOLPROP_BINARY + common + " 2>" + dir + "/err1; echo $? >" +
+                          dir + "/rc1) & wait";
+  std::system(cmd.c_str());
+  EXPECT_EQ(read_file(dir + "/rc0"), "0\n") << read_file(dir + "/err0");
+  EXPECT_EQ(read_file(dir + "/rc1"), "0\n") << read_file(dir + "/err1");
+  EXPECT_EQ(read_file(dir + "/err1"), "");  // rank 1 is silent
+  EXPECT_THAT(read_file(dir + "/err0"), HasSubstr("member 2/2 epoch 2/2"));
+  EXPECT_TRUE(fs::exists(dir + "/run/models/fold0_member1.h5"));
+  EXPECT_TRUE(fs::exists(dir + "/run/metrics.json"));
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir + "/run")) {
+    files += 1;
+    EXPECT_EQ(e.path().filename().string().find(".rank"), std::string::npos) << e.path();  // no scratch left
+  }
+  EXPECT_GT(files, 5);
+  auto p = run_molprop("predict --model " + dir + "/run " + kExamples + " --quiet", dir);
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(count_lines(p.out), 23);
+}
+
+// Every weight of a checkpoint, by name.
+std::map<std::string, std::vector<float>> checkpoint_weights(const std::string& path) {
+  H5::H5File file(path, H5F_ACC_RDONLY);
+  H5::Group weights = file.openGroup("weights");
+  std::map<std::string, std::vector<float>> out;
+  for (hsize_t i = 0; i < weights.getNumObjs(); ++i) {
+    const std::string name = weights.getObjnameByIdx(i);
+    H5::DataSet ds = weights.openDataSet(name);
+    if (ds.getDataType().getClass() != H5T_FLOAT) continue;
+    std::vector<float>& v = out[name];
+    v.resize(static_cast<size_t>(ds.getSpace().getSimpleExtentNpoints()));
+    ds.read(v.data(), H5::PredType::NATIVE_FLOAT);
+  }
+  return out;
+}
+
+TEST(CliDistributedTrain, TwoRanksOfBatchTenEqualOneProcessOfBatchTwenty) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_ddp_equal");
+  const std::string common = " train --data " + kData + " --targets logS --epochs 3 --hidden 32 --threads 1 --quiet";
+  auto single = run_molprop(common + " --batch-size 20 --output-dir " + dir + "/one", dir);
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const int port = 20000 + static_cast<int>((::getpid() + 4099) % 20000);
+  const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 ";
+  const std::string two = common + " --batch-size 10 --output-dir " + dir + "/two";
+  const std::string cmd = "(" + env + "RANK=0 " + MOLPROP_BINARY + two + "; echo $? >" + dir + "/rc0) & (" + env +
+                          "RANK=1 " + MOLPROP_BINARY + two + "; echo $? >" + dir + "/rc1) & wait";
+  std::system(cmd.c_str());
+  ASSERT_EQ(read_file(dir + "/rc0"), "0\n");
+  ASSERT_EQ(read_file(dir + "/rc1"), "0\n");
+  const auto a = checkpoint_weights(dir + "/one/model.h5");
+  const auto b = checkpoint_weights(dir + "/two/model.h5");
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_GT(a.size(), 5u);
+  double worst = 0;
+  for (const auto& [name, va] : a) {
+    const auto& vb = b.at(name);
+    ASSERT_EQ(va.size(), vb.size()) << name;
+    for (size_t k = 0; k < va.size(); ++k) worst = std::max(worst, static_cast<double>(std::abs(va[k] - vb[k])));
+  }
+  EXPECT_LE(worst, 1e-5);
+  std::printf("largest |2 ranks × batch 10 − 1 process × batch 20| weight difference: %.3g\n", worst);
 }
 
 }  // namespace
