@@ -76,6 +76,18 @@ TEST(CliDefaultModel, MissingDefaultModelIsOneClearLine) {
   EXPECT_EQ(count_lines(err), 1);
 }
 
+TEST(CliDevice, CudaOnACpuOnlyBuildIsOneClearLine) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_device");
+  auto p = run_molprop("predict " + kExamples + " --device cuda --output " + dir + "/p.csv", dir);
+  if (p.exit_code == 0) GTEST_SKIP() << "this build has CUDA and a GPU";
+  EXPECT_THAT(p.err, HasSubstr("--device cuda: no CUDA here"));
+  EXPECT_EQ(count_lines(p.err), 1);
+  EXPECT_FALSE(fs::exists(dir + "/p.csv"));
+  auto bad = run_molprop("train --data " + kData + " --output-dir " + dir + "/run --device tpu", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--device: 'tpu' is not a device; use cpu, cuda or cuda:K"));
+}
+
 // A SMILES file of n lines, some invalid, for sharding.
 std::string write_input(const std::string& dir, int n) {
   const std::string path = dir + "/in.smi";
