@@ -10,26 +10,36 @@
 
 namespace molprop::chem {
 
+namespace {
+
 // RDKit's default Morgan invariants (ECFP-like: atomic number, degree, Hs, charge, ring
 // membership, ...), bond types on, chirality off: the classic ECFP bit vector.
-std::vector<uint8_t> morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options) {
+std::unique_ptr<ExplicitBitVect> rdkit_morgan_bits(const RDKit::ROMol& mol, const FingerprintOptions& options) {
   MOLPROP_CHECK(options.radius >= 0, "morgan_fingerprint: radius must be >= 0, got " << options.radius);
   MOLPROP_CHECK(options.num_bits > 0, "morgan_fingerprint: num_bits must be positive, got " << options.num_bits);
   // RDKit returns an owning raw pointer.
-  const std::unique_ptr<ExplicitBitVect> bits(RDKit::MorganFingerprints::getFingerprintAsBitVect(
+  std::unique_ptr<ExplicitBitVect> bits(RDKit::MorganFingerprints::getFingerprintAsBitVect(
       mol, static_cast<unsigned int>(options.radius), static_cast<unsigned int>(options.num_bits)));
   MOLPROP_CHECK(bits != nullptr, "morgan_fingerprint: RDKit returned no fingerprint");
+  return bits;
+}
+
+}  // namespace
+
+std::vector<uint8_t> morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options) {
+  const std::unique_ptr<ExplicitBitVect> bits = rdkit_morgan_bits(mol, options);
   std::vector<uint8_t> out(static_cast<size_t>(options.num_bits), 0);
   for (unsigned int i = 0; i < bits->getNumBits(); ++i) out[i] = bits->getBit(i) ? 1 : 0;
   return out;
 }
 
+// Called per molecule by `predict` with a domain: only the set bits are visited.
 PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const FingerprintOptions& options) {
-  const std::vector<uint8_t> bits = morgan_fingerprint(mol, options);
-  PackedFingerprint out((bits.size() + 63) / 64, 0);
-  for (size_t i = 0; i < bits.size(); ++i) {
-    if (bits[i]) out[i / 64] |= uint64_t{1} << (i % 64);
-  }
+  const std::unique_ptr<ExplicitBitVect> bits = rdkit_morgan_bits(mol, options);
+  PackedFingerprint out((static_cast<size_t>(options.num_bits) + 63) / 64, 0);
+  std::vector<int> on;
+  bits->getOnBits(on);
+  for (int i : on) out[static_cast<size_t>(i) / 64] |= uint64_t{1} << (i % 64);
   return out;
 }
 
@@ -37,17 +47,6 @@ int popcount(const PackedFingerprint& fp) {
   int n = 0;
   for (uint64_t w : fp) n += __builtin_popcountll(w);
   return n;
-}
-
-double tanimoto_packed(const PackedFingerprint& a, const PackedFingerprint& b) {
-  MOLPROP_CHECK(a.size() == b.size(),
-                "tanimoto: fingerprints differ in length (" << a.size() << " vs " << b.size() << " words)");
-  int both = 0, either = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    both += __builtin_popcountll(a[i] & b[i]);
-    either += __builtin_popcountll(a[i] | b[i]);
-  }
-  return either == 0 ? 1.0 : static_cast<double>(both) / either;
 }
 
 // |a ∧ b| / |a ∨ b|, any non-zero entry counting as a set bit.

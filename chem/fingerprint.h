@@ -29,6 +29,5 @@ int popcount(const PackedFingerprint& fp);
 
 // Tanimoto similarity of two equal-length 0/1 vectors (1 when both are empty).
 double tanimoto(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
-double tanimoto_packed(const PackedFingerprint& a, const PackedFingerprint& b);
 
 }  // namespace molprop::chem
