@@ -139,6 +139,7 @@ int CsvReader::column_index(const std::string& name) const {
 }
 
 bool CsvReader::next(CsvRecord& record) {
+  if (stopped_) return false;
   Impl& in = *impl_;
   std::vector<std::string>& fields = record.fields;
   const char delim = options_.delimiter;
@@ -266,6 +267,10 @@ bool CsvReader::next(CsvRecord& record) {
       continue;
     }
     in.shrink_to(fields, count);
+    if (start_offset >= end_) {  // the first record past stop_at(): another shard's
+      stopped_ = true;
+      return false;
+    }
     record.row = ++row_;
     record.line = start_line;
     record.offset = start_offset;

@@ -3,6 +3,7 @@
 // Reads through zlib, so plain and gzip-compressed files are handled alike, and holds
 // only one record in memory at a time.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,8 @@ class CsvReader {
   // there). Assumes records do not span lines (no quoted newlines). Row and line numbers
   // of later records count from this point.
   void seek_line(int64_t target);
+  // next() ends (returns false) at the first record that starts at or after byte `end`.
+  void stop_at(int64_t end) { end_ = end; }
 
   // Compressed bytes consumed so far and the file's size, for progress and ETA.
   int64_t bytes_read() const;
@@ -64,6 +67,8 @@ class CsvReader {
   int64_t file_size_ = 0;
   int64_t line_ = 0;
   int64_t row_ = 0;
+  int64_t end_ = std::numeric_limits<int64_t>::max();  // stop_at()
+  bool stopped_ = false;
 };
 
 // True for names ending in .smi, .smiles (optionally .gz): whitespace-delimited SMILES

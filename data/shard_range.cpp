@@ -22,6 +22,7 @@ ByteRange seek_shard(CsvReader& reader, int index, int count) {
   r.begin = data_start + size * index / count;
   r.end = data_start + size * (index + 1) / count;
   reader.seek_line(r.begin);
+  reader.stop_at(r.end);
   return r;
 }
 

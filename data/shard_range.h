@@ -15,7 +15,7 @@ struct ByteRange {
 };
 
 // Positions `reader` (just opened, header read) at the first record of shard `index` of
-// `count` and returns the shard's range. Throws molprop::Error for an impossible shard or a
+// `count`, makes it end at the shard's last record, and returns the shard's range. Throws molprop::Error for an impossible shard or a
 // gzip input (which cannot be entered in the middle).
 ByteRange seek_shard(CsvReader& reader, int index, int count);
 

@@ -211,7 +211,6 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   const bool sharded = options.num_shards > 1;
   data::ByteRange range{reader.offset()};
   if (sharded) range = data::seek_shard(reader, options.shard_index, options.num_shards);
-  bool past_end = false;
   data::Progress progress("embed", sharded ? range.end - range.begin : reader.file_size(), "mol", options.quiet);
   EmbedSummary summary;
   data::CsvRecord record;
@@ -219,11 +218,7 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
 
   std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
     chunk.rows.clear();
-    while (!past_end && static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
-      if (record.offset >= range.end) {  // the next shard's first record
-        past_end = true;
-        break;
-      }
+    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
       Row r;
       r.row = record.row;  // counts from the shard's start in a sharded run; merge renumbers
       r.smiles = data::field_or_empty(record, smiles_col);

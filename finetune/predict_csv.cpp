@@ -6,12 +6,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <limits>
 
 #include "chem/check.h"
 #include "data/collate.h"
@@ -162,12 +160,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
 
   const bool to_stdout = options.output.empty() || options.output == "-";
   const bool sharded = options.num_shards > 1;
-  int64_t begin = reader.offset(), end = std::numeric_limits<int64_t>::max();
+  data::ByteRange range{reader.offset()};
   if (sharded) {
     if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
-    const data::ByteRange range = data::seek_shard(reader, options.shard_index, options.num_shards);
-    begin = range.begin;
-    end = range.end;
+    range = data::seek_shard(reader, options.shard_index, options.num_shards);
   }
   const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
   std::ofstream file;
@@ -186,8 +182,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   writer.write(header);
 
   const chem::FeaturizeOptions featurize = predictor.featurize_options();
-  data::Progress progress("predict", sharded ? end - begin : reader.file_size(), "mol", options.quiet);
-  bool past_end = false;
+  data::Progress progress("predict", sharded ? range.end - range.begin : reader.file_size(), "mol", options.quiet);
   PredictSummary summary;
   data::CsvRecord record;
   data::Batch batch;
@@ -196,11 +191,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
 
   std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
     chunk.rows.clear();
-    while (!past_end && static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
-      if (record.offset >= end) {  // the next shard's first record
-        past_end = true;
-        break;
-      }
+    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
       Row r;
       r.row = record.row;
       if (smi) {
@@ -214,7 +205,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
       r.smiles = data::field_or_empty(record, smiles_col);
       chunk.rows.push_back(std::move(r));
     }
-    chunk.bytes_read = sharded ? std::min(end, reader.offset()) - begin : reader.bytes_read();
+    chunk.bytes_read = sharded ? std::min(range.end, reader.offset()) - range.begin : reader.bytes_read();
     return !chunk.rows.empty();
   };
   std::function<Chunk(Chunk&)> work = [&](Chunk& chunk) {
@@ -277,7 +268,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   cleanup.done = true;
   if (sharded) {
     write_shard_manifest(options.output, ShardManifest{"predictions", options.shard_index, options.num_shards,
-                                                       options.input, reader.file_size(), begin, end, summary.rows, header});
+                                                       options.input, reader.file_size(), range.begin, range.end, summary.rows, header});
   }
   return summary;
 }
