@@ -192,34 +192,27 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
       auto& group_list = optimizer.param_groups();
       static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
       if (group_list.size() > 1) static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
-      if (skip) {
-        // Still take part in the gradient exchange (the other ranks wait for it), with nothing.
-        optimizer.zero_grad();
-        for (const auto& p : trainable) p.mutable_grad() = torch::zeros_like(p);
-        parallel->average_gradients(trainable);
-        if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, options.grad_clip);
-        optimizer.step();
-        ++step;
-        continue;
-      }
-      train.dataset->collate(idx, batch);
-      std::vector<float> y = batch.targets;
-      apply_scaling(y, checkpoint.targets);
-      models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
-      const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
       optimizer.zero_grad();
-      const torch::Tensor loss = masked_mse(model->forward(g), target);
-      if (parallel) {
-        // Weighted by this rank's share of the global batch: the averaged gradient is the
-        // whole batch's, also when the last batch splits unevenly.
-        (loss * (static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start))).backward();
-        parallel->average_gradients(trainable);
-      } else {
-        loss.backward();
+      torch::Tensor loss;
+      if (!skip) {
+        train.dataset->collate(idx, batch);
+        std::vector<float> y = batch.targets;
+        apply_scaling(y, checkpoint.targets);
+        models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
+        const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
+        loss = masked_mse(model->forward(g), target);
+        // Data-parallel: weighted by this rank's share of the global batch, so the averaged
+        // gradient is the whole batch's, also when the last batch splits unevenly.
+        const double share = parallel ? static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start) : 1.0;
+        (loss * share).backward();
       }
-      if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.grad_clip);
+      // A rank with nothing to learn from still takes part in the exchange (the others wait
+      // for it); its missing gradients count as zeros.
+      if (parallel) parallel->average_gradients(trainable);
+      if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, options.grad_clip);
       optimizer.step();
       ++step;
+      if (skip) continue;
       loss_sum += loss.item<double>();
       ++loss_batches;
       done += static_cast<int64_t>(idx.size());
