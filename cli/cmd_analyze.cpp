@@ -4,8 +4,8 @@
 #include "chem/check.h"
 #include "cli/common.h"
 #include "finetune/checkpoint.h"
+#include "finetune/model_files.h"
 #include "finetune/oversmoothing.h"
-#include "finetune/predictor.h"
 
 namespace molprop::cli {
 namespace {

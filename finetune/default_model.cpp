@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "chem/check.h"
+#include "finetune/model_files.h"
 
 namespace molprop::finetune {
 namespace fs = std::filesystem;
@@ -21,7 +22,7 @@ std::string beside_prefix_of(const fs::path& file) {
 
 bool holds_model(const std::string& dir) {
   std::error_code ec;
-  return fs::is_directory(dir, ec) && (fs::exists(dir + "/model.h5", ec) || fs::is_directory(dir + "/models", ec));
+  return fs::is_directory(dir, ec) && !find_model_files(dir).empty();
 }
 
 }  // namespace

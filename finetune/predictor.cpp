@@ -1,32 +1,16 @@
 #include "finetune/predictor.h"
 
-#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include "chem/check.h"
+#include "finetune/model_files.h"
 #include "finetune/scaler.h"
 #include "finetune/trainer.h"
 #include "models/graph_tensors.h"
 
 namespace molprop::finetune {
 namespace fs = std::filesystem;
-
-std::vector<std::string> model_files(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw Error(path + ": no such model file or folder");
-  if (!fs::is_directory(path, ec)) return {path};
-  if (fs::exists(path + "/model.h5")) return {path + "/model.h5"};
-  std::vector<std::string> files;
-  if (fs::is_directory(path + "/models")) {
-    for (const auto& e : fs::directory_iterator(path + "/models")) {
-      if (e.path().extension() == ".h5") files.push_back(e.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw Error(path + ": no model.h5 or models/*.h5 in this folder");
-  return files;
-}
 
 Predictor::Predictor(const std::string& path, const torch::Device& device) : device_(device) {
   paths_ = model_files(path);

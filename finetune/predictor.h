@@ -53,7 +53,4 @@ class Predictor {
   torch::Device device_;
 };
 
-// The checkpoint files a model path stands for (see Predictor).
-std::vector<std::string> model_files(const std::string& path);
-
 }  // namespace molprop::finetune
