@@ -22,8 +22,8 @@
 #include "chem/features.h"
 #include "chem/parse.h"
 #include "data/csv_reader.h"
-#include "finetune/checkpoint.h"
-#include "models/runtime_info.h"
+#include "checkpoint/checkpoint.h"
+#include "training/runtime_info.h"
 
 using namespace molprop;
 
@@ -102,13 +102,13 @@ int main(int argc, char** argv) {
   config.featurizer_version = chem::kFeaturizerVersion;
   torch::manual_seed(0);
   models::PropertyModel model(config);
-  finetune::Checkpoint ckpt;
+  checkpoint::Checkpoint ckpt;
   ckpt.config = config;
   ckpt.targets = {{"y"}, {0.0}, {1.0}};
-  finetune::save_checkpoint(dir + "/model.h5", ckpt, model);
+  checkpoint::save_checkpoint(dir + "/model.h5", ckpt, model);
 
-  models::configure_threads(2);
-  const double sgemm = models::measure_sgemm_gflops(4096, 300, 300, 0.5);
+  training::configure_threads(2);
+  const double sgemm = training::measure_sgemm_gflops(4096, 300, 300, 0.5);
   const double parse2 = bare_parse_rate(smiles, 2);
   const std::string bin = MOLPROP_BINARY;
   auto predict = [&](const std::string& in) {

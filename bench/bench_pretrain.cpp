@@ -13,7 +13,7 @@
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
-#include "models/runtime_info.h"
+#include "training/runtime_info.h"
 #include "pretrain/pretrainer.h"
 
 using namespace molprop;
@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   const double atoms = static_cast<double>(ds.info().num_atoms) / ds.size();
   const double edges = static_cast<double>(ds.info().num_edges) / ds.size();
 
-  models::configure_threads(2);
-  const double sgemm = models::measure_sgemm_gflops(4096, 300, 300, 0.5);
+  training::configure_threads(2);
+  const double sgemm = training::measure_sgemm_gflops(4096, 300, 300, 0.5);
   pretrain::PretrainOptions o;
   o.data = f.output;
   o.output_dir = dir + "/run";

@@ -12,7 +12,7 @@
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
 #include "finetune/trainer.h"
-#include "models/runtime_info.h"
+#include "training/runtime_info.h"
 
 using namespace molprop;
 
@@ -53,14 +53,14 @@ int main(int argc, char** argv) {
   std::printf("%-32s %10s %10s %12s %10s\n", "threads (torch / OpenBLAS)", "sgemm GF/s", "mol/s", "model GF/s", "fraction");
   const int configs[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}};
   for (const auto& c : configs) {
-    models::set_num_threads(c[0]);
-    models::set_blas_threads(c[1]);
-    const double sgemm = models::measure_sgemm_gflops(4096, 300, 300, 0.5);
+    training::set_num_threads(c[0]);
+    training::set_blas_threads(c[1]);
+    const double sgemm = training::measure_sgemm_gflops(4096, 300, 300, 0.5);
     finetune::Subset train{&ds, {}};
     for (int64_t i = 0; i < n; ++i) train.indices.push_back(i);
     torch::manual_seed(0);
     models::PropertyModel model(config);
-    finetune::Checkpoint ckpt;
+    checkpoint::Checkpoint ckpt;
     ckpt.config = config;
     finetune::TrainOptions o;
     o.epochs = epochs;

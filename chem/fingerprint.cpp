@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::chem {
 

@@ -1,11 +1,11 @@
 // molprop analyze: the oversmoothing diagnostic, one line per message-passing layer.
 #include <cstdio>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "cli/common.h"
-#include "finetune/checkpoint.h"
-#include "finetune/model_files.h"
-#include "finetune/oversmoothing.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/model_files.h"
+#include "inference/oversmoothing.h"
 
 namespace molprop::cli {
 namespace {
@@ -14,7 +14,7 @@ struct AnalyzeArgs {
   CommonOptions common;
   std::string model;
   std::string output;  // optional CSV
-  finetune::OversmoothingCsvOptions options;
+  inference::OversmoothingCsvOptions options;
 };
 
 void run(AnalyzeArgs& a) {
@@ -22,10 +22,10 @@ void run(AnalyzeArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
-  const std::vector<std::string> files = finetune::model_files(a.model);
+  const std::vector<std::string> files = checkpoint::model_files(a.model);
   if (files.size() > 1) log_info(a.common, "analyze", "analysing the first of " + std::to_string(files.size()) + " models: " + files.front());
-  models::PropertyModel model = finetune::load_checkpoint(files.front());
-  const finetune::OversmoothingCsvResult r = finetune::measure_oversmoothing_csv(model, o);
+  models::PropertyModel model = checkpoint::load_checkpoint(files.front());
+  const inference::OversmoothingCsvResult r = inference::measure_oversmoothing_csv(model, o);
   if (r.report.output.molecules == 0) {
     throw molprop::Error(o.input + ": no molecule with two or more atoms among the " + std::to_string(r.rows) +
                 " rows read; nothing to measure");
@@ -37,7 +37,7 @@ void run(AnalyzeArgs& a) {
   std::printf("%-6s %12s %17s\n", "layer", "mean_cosine", "dirichlet_energy");
   for (const auto& s : r.report.layers) std::printf("%-6d %12.4f %17.4f\n", s.layer, s.mean_cosine, s.dirichlet_energy);
   std::printf("%-6s %12.4f %17.4f\n", "output", r.report.output.mean_cosine, r.report.output.dirichlet_energy);
-  if (!a.output.empty()) finetune::write_oversmoothing_csv(r.report, a.output);
+  if (!a.output.empty()) inference::write_oversmoothing_csv(r.report, a.output);
   char line[256];
   std::snprintf(line, sizeof line, "%lld rows: %lld molecules analysed, %lld failed, in %.2f s%s%s",
                 static_cast<long long>(r.rows), static_cast<long long>(r.molecules), static_cast<long long>(r.failed),

@@ -2,9 +2,9 @@
 #include <cstdio>
 
 #include "cli/common.h"
-#include "finetune/embed_csv.h"
-#include "finetune/predictor.h"
-#include "models/device.h"
+#include "inference/embed_csv.h"
+#include "inference/predictor.h"
+#include "training/device.h"
 
 namespace molprop::cli {
 namespace {
@@ -14,7 +14,7 @@ struct EmbedArgs {
   std::string model;
   std::string device = "cpu";
   std::string shard;  // "i/n"
-  finetune::EmbedCsvOptions options;
+  inference::EmbedCsvOptions options;
 };
 
 void run(EmbedArgs& a) {
@@ -24,12 +24,12 @@ void run(EmbedArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
-  finetune::Predictor predictor(a.model, models::resolve_device(a.device));
+  inference::Predictor predictor(a.model, training::resolve_device(a.device));
   if (predictor.ensemble_size() > 1) {
     log_info(a.common, "embed", "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
                                     " models: " + predictor.model_paths().front());
   }
-  const finetune::EmbedSummary s = finetune::embed_csv(predictor, o);
+  const inference::EmbedSummary s = inference::embed_csv(predictor, o);
   char line[256];
   std::snprintf(line, sizeof line, "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.embedded), static_cast<long long>(s.failed),

@@ -8,7 +8,7 @@
 #include "chem/features.h"
 #include "cli/common.h"
 #include "data/dataset_format.h"
-#include "models/runtime_info.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 namespace {
@@ -20,7 +20,7 @@ struct InfoArgs {
 
 void run(InfoArgs& args) {
   const int threads = resolve_threads(args.common);
-  const models::RuntimeInfo rt = models::runtime_info();
+  const training::RuntimeInfo rt = training::runtime_info();
   unsigned h5_major = 0, h5_minor = 0, h5_release = 0;
   H5get_libversion(&h5_major, &h5_minor, &h5_release);
   std::printf("molprop      %s\n", MOLPROP_VERSION);
@@ -35,7 +35,7 @@ void run(InfoArgs& args) {
   std::printf("descriptors  %zu RDKit 2D descriptors\n", chem::descriptor_names().size());
   std::printf("dataset      format v%d\n", data::format::kFormatVersion);
   if (args.benchmark) {
-    const double gflops = models::measure_sgemm_gflops(4096, 300, 300, 1.0);
+    const double gflops = training::measure_sgemm_gflops(4096, 300, 300, 1.0);
     std::printf("sgemm        %.1f GFLOP/s (4096×300 · 300×300, %d threads)\n", gflops, threads);
   }
   if (rt.reference_blas) {

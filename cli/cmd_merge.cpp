@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "cli/common.h"
-#include "finetune/shards.h"
+#include "inference/shards.h"
 
 namespace molprop::cli {
 namespace {
@@ -17,8 +17,8 @@ void run(MergeArgs& a) {
   resolve_threads(a.common);
   // Embedding shards are HDF5; prediction shards CSV.
   const bool h5 = a.output.size() > 3 && a.output.compare(a.output.size() - 3, 3, ".h5") == 0;
-  const finetune::MergeSummary s =
-      h5 ? finetune::merge_embedding_shards(a.shards, a.output) : finetune::merge_prediction_shards(a.shards, a.output);
+  const inference::MergeSummary s =
+      h5 ? inference::merge_embedding_shards(a.shards, a.output) : inference::merge_prediction_shards(a.shards, a.output);
   log_info(a.common, "merge", std::to_string(s.shards) + " shards, " + std::to_string(s.rows) + " rows → " + a.output);
 }
 

@@ -2,12 +2,12 @@
 #include <cstdio>
 
 #include "cli/common.h"
-#include "chem/check.h"
-#include "finetune/default_model.h"
-#include "finetune/predict_csv.h"
-#include "finetune/predictor.h"
-#include "models/device.h"
-#include "models/distributed.h"
+#include "core/check.h"
+#include "checkpoint/default_model.h"
+#include "inference/predict_csv.h"
+#include "inference/predictor.h"
+#include "training/device.h"
+#include "training/distributed.h"
 
 namespace molprop::cli {
 namespace {
@@ -19,7 +19,7 @@ struct PredictArgs {
   double domain_threshold = -1;
   std::string shard;  // "i/n"
   std::string device = "cpu";
-  finetune::PredictCsvOptions options;
+  inference::PredictCsvOptions options;
 };
 
 void run(PredictArgs& a) {
@@ -34,14 +34,14 @@ void run(PredictArgs& a) {
   }
   if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
   resolve_shard(a.shard, o.output, o.shard_index, o.num_shards);
-  const std::string model = a.model.empty() ? finetune::default_model_dir() : a.model;
-  finetune::Predictor predictor(model, models::resolve_device(a.device));
+  const std::string model = a.model.empty() ? checkpoint::default_model_dir() : a.model;
+  inference::Predictor predictor(model, training::resolve_device(a.device));
   if (a.domain_threshold >= 0) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
     predictor.domain()->set_threshold(a.domain_threshold);
   }
   if (a.model.empty()) log_info(a.common, "predict", "default model: " + model);
-  const finetune::PredictSummary s = finetune::predict_csv(predictor, o);
+  const inference::PredictSummary s = inference::predict_csv(predictor, o);
   char line[256];
   std::snprintf(line, sizeof line, "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.predicted), static_cast<long long>(s.failed),

@@ -1,10 +1,10 @@
 // molprop pretrain: self-supervised pretraining on an unlabeled corpus.
 #include <cstdio>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "cli/common.h"
-#include "models/device.h"
-#include "models/distributed.h"
+#include "training/device.h"
+#include "training/distributed.h"
 #include "pretrain/objective.h"
 #include "pretrain/pretrainer.h"
 
@@ -29,8 +29,8 @@ void run(PretrainArgs& a, const std::string& command_line) {
   o.objectives = pretrain::parse_objectives(a.objectives);
   o.encoder.depth = a.depth > 0 ? a.depth : (o.encoder.name == "gine" ? 5 : 3);
   o.schedule.max_lr = a.lr;
-  o.distributed = models::distributed_env_from_environment();
-  o.device = models::resolve_device(a.device).str();
+  o.distributed = training::distributed_env_from_environment();
+  o.device = training::resolve_device(a.device).str();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   const pretrain::PretrainSummary s = pretrain::pretrain(o);
   if (o.distributed.rank != 0) return;  // rank 0 speaks for the run

@@ -2,11 +2,11 @@
 #include <cstdio>
 #include <sstream>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "cli/common.h"
 #include "finetune/train_run.h"
-#include "models/device.h"
-#include "models/distributed.h"
+#include "training/device.h"
+#include "training/distributed.h"
 
 namespace molprop::cli {
 namespace {
@@ -41,8 +41,8 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.model.encoder.depth = a.depth > 0 ? a.depth : (o.model.encoder.name == "gine" ? 5 : 3);
   o.train.schedule.max_lr = a.lr;
   o.train.seed = a.seed;
-  o.device = models::resolve_device(a.device).str();
-  o.distributed = models::distributed_env_from_environment();
+  o.device = training::resolve_device(a.device).str();
+  o.distributed = training::distributed_env_from_environment();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   o.model.head.dropout = o.model.encoder.dropout;
   const finetune::TrainRunSummary s = finetune::run_training(o);

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <thread>
 
-#include "chem/check.h"
-#include "models/distributed.h"
-#include "models/runtime_info.h"
+#include "core/check.h"
+#include "training/distributed.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 
@@ -21,7 +21,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
 int resolve_threads(const CommonOptions& options) {
   int n = options.threads;
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  models::configure_threads(n);
+  training::configure_threads(n);
   return n;
 }
 
@@ -41,7 +41,7 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
     if (count < 1 || index < 0 || index >= count) {
       throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + spec + "'");
     }
-  } else if (const models::DistributedEnv env = models::distributed_env_from_environment(); env.distributed()) {
+  } else if (const training::DistributedEnv env = training::distributed_env_from_environment(); env.distributed()) {
     index = env.rank;  // one shard per rank of a torchrun / Slurm launch
     count = env.world_size;
   }

@@ -14,7 +14,7 @@ struct CommonOptions {
 // Adds --threads and --quiet to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
-// Resolves threads = 0 to the core count and applies models::configure_threads.
+// Resolves threads = 0 to the core count and applies training::configure_threads.
 int resolve_threads(const CommonOptions& options);
 
 // For streaming jobs (predict, embed) whose peak memory must stay flat: two malloc

@@ -1,6 +1,7 @@
 // molprop: one executable, one short file per subcommand. main turns every escaped
 // exception into one line on stderr and a non-zero exit code.
 #include <CLI/CLI.hpp>
+#include <H5Cpp.h>
 
 #include <cstdio>
 #include <exception>
@@ -32,6 +33,13 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "molprop: error: %s\n", e.what());
+    return 1;
+  } catch (const H5::Exception& e) {
+    // HDF5's C++ exceptions do not derive from std::exception.
+    std::fprintf(stderr, "molprop: error: HDF5: %s (%s)\n", e.getDetailMsg().c_str(), e.getFuncName().c_str());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "molprop: error: unknown exception (not a std::exception)\n");
     return 1;
   }
   return 0;

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <limits>
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::data {
 

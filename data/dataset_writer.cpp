@@ -9,7 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "chem/features.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"

@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "chem/descriptors.h"
 #include "data/csv_reader.h"
 #include "data/dataset_writer.h"
-#include "data/ordered_pipeline.h"
-#include "data/progress.h"
-#include "data/sha256.h"
+#include "core/ordered_pipeline.h"
+#include "core/progress.h"
+#include "core/sha256.h"
 
 namespace molprop::data {
 namespace {
@@ -78,10 +78,10 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
   writer_options.scaffolds = options.featurize.scaffold;
   writer_options.standardized = options.featurize.standardize;
   writer_options.source_file = options.input;
-  writer_options.source_sha256 = sha256_file(options.input);
+  writer_options.source_sha256 = core::sha256_file(options.input);
   DatasetWriter writer(options.output, writer_options);
 
-  Progress progress("featurize", reader.file_size(), "mol", options.quiet);
+  core::Progress progress("featurize", reader.file_size(), "mol", options.quiet);
   CsvRecord record;
   const std::string& file = options.input;
 
@@ -150,7 +150,7 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
     progress.update(chunk.bytes_read, summary.rows);
   };
 
-  ordered_map<Chunk, ChunkOut>(options.threads, static_cast<size_t>(4 * options.threads), produce,
+  core::ordered_map<Chunk, ChunkOut>(options.threads, static_cast<size_t>(4 * options.threads), produce,
                                work, consume);
   progress.finish();
   if (summary.molecules == 0) {

@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "chem/features.h"
 #include "chem/parse.h"
 #include "chem/scaffold.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
-#include "data/rng.h"
+#include "core/rng.h"
 
 namespace molprop::data {
 namespace fmt = format;
@@ -416,23 +416,23 @@ void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {
 
 std::vector<int64_t> GraphDataset::epoch_order(uint64_t seed, int64_t epoch) const {
   const int64_t n = size();
-  Rng rng(mix_seed(seed, static_cast<uint64_t>(epoch)));
+  core::Rng rng(core::mix_seed(seed, static_cast<uint64_t>(epoch)));
   std::vector<int64_t> order;
   order.reserve(n);
   if (impl_->in_memory) {
     for (int64_t i = 0; i < n; ++i) order.push_back(i);
-    shuffle(order, rng);
+    core::shuffle(order, rng);
     return order;
   }
   const int64_t bs = impl_->block_size;
   std::vector<int64_t> blocks;
   for (int64_t b = 0; b * bs < n; ++b) blocks.push_back(b);
-  shuffle(blocks, rng);
+  core::shuffle(blocks, rng);
   std::vector<int64_t> inner;
   for (int64_t b : blocks) {
     inner.clear();
     for (int64_t i = b * bs; i < std::min(n, (b + 1) * bs); ++i) inner.push_back(i);
-    shuffle(inner, rng);
+    core::shuffle(inner, rng);
     order.insert(order.end(), inner.begin(), inner.end());
   }
   return order;

@@ -1,6 +1,6 @@
 #include "data/h5_util.h"
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::data::h5 {
 

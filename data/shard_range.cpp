@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "data/csv_reader.h"
 
 namespace molprop::data {

@@ -11,8 +11,8 @@
 #include <numeric>
 #include <unordered_map>
 
-#include "chem/check.h"
-#include "data/rng.h"
+#include "core/check.h"
+#include "core/rng.h"
 
 namespace molprop::data {
 
@@ -79,8 +79,8 @@ SplitSizes parse_split_sizes(const std::string& text) {
 Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed) {
   MOLPROP_CHECK(n >= 0, "random_split: n must be non-negative, got " << n);
   std::vector<int64_t> perm = iota_vector(n);
-  Rng rng(seed);
-  shuffle(perm, rng);
+  core::Rng rng(seed);
+  core::shuffle(perm, rng);
   // Truncation as in Chemprop; the clamps only guard against fractions summing past 1.
   const int64_t train_size =
       std::min(n, static_cast<int64_t>(sizes[0] * static_cast<double>(n)));
@@ -121,11 +121,11 @@ Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const Sp
     }
   }
 
-  Rng rng(seed);
+  core::Rng rng(seed);
   // As Chemprop: big groups (which could not fit in val or test without unbalancing
   // them) are offered to train first; both lists are shuffled, not sorted.
-  shuffle(big, rng);
-  shuffle(small, rng);
+  core::shuffle(big, rng);
+  core::shuffle(small, rng);
 
   Split split;
   auto assign = [&](const std::vector<int64_t>& g) {
@@ -150,8 +150,8 @@ std::vector<Split> kfold_splits(int64_t n, int k, uint64_t seed) {
                 "molecules (" + std::to_string(n) + "), got " + std::to_string(k));
   }
   std::vector<int64_t> perm = iota_vector(n);
-  Rng rng(seed);
-  shuffle(perm, rng);
+  core::Rng rng(seed);
+  core::shuffle(perm, rng);
   auto fold_begin = [&](int f) { return perm.begin() + f * n / k; };
 
   std::vector<Split> splits(static_cast<size_t>(k));

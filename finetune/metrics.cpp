@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::finetune {
 

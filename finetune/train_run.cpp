@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "chem/features.h"
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
-#include "finetune/domain.h"
-#include "finetune/regressor.h"
+#include "checkpoint/domain.h"
+#include "regression/regressor.h"
 #include "finetune/representations.h"
 
 namespace molprop::finetune {
@@ -118,17 +118,17 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
   for (int64_t i = 0; i < ds.size(); ++i) {
     if (used[static_cast<size_t>(i)]) smiles.push_back(ds.smiles(i));
   }
-  ApplicabilityDomain::from_smiles(smiles).save(path);
+  checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
 }
 
 }  // namespace
 
 TrainRunSummary run_training(const TrainRunOptions& o) {
   if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
-  std::unique_ptr<models::DataParallel> parallel;
+  std::unique_ptr<training::DataParallel> parallel;
   if (o.distributed.distributed()) {
     if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
-    parallel = std::make_unique<models::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+    parallel = std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
   }
   const int rank = o.distributed.rank;
   const bool writer = rank == 0;  // one process writes the output folder
@@ -181,7 +181,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   models::ModelConfig config = o.model;
   if (!o.from.empty()) {
     // The pretrained encoder defines the encoder's shape.
-    config.encoder = read_checkpoint_info(o.from).config.encoder;
+    config.encoder = checkpoint::read_checkpoint_info(o.from).config.encoder;
   }
   config.encoder.atom_cardinalities.clear();
   config.encoder.bond_cardinalities.clear();
@@ -193,14 +193,14 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
 
   const bool regressor_head = o.head != "mlp";
   models::PropertyModel frozen{nullptr};
-  Checkpoint frozen_info;
+  checkpoint::Checkpoint frozen_info;
   int ensemble_size = o.ensemble_size;
   if (regressor_head) {
     if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
     if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
     if (o.representation == "embedding") {
       if (o.from.empty()) throw Error("--head " + o.head + " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
-      frozen = load_checkpoint(o.from, &frozen_info);
+      frozen = checkpoint::load_checkpoint(o.from, &frozen_info);
       frozen->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
       throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
@@ -214,7 +214,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
 
   const std::vector<data::Split> splits = make_splits(o, *ds, val_ds != nullptr, test_ds != nullptr);
   const bool single = splits.size() == 1 && ensemble_size == 1;
-  if (writer) write_domain(*ds, splits, o.output_dir + "/" + kDomainFileName);
+  if (writer) write_domain(*ds, splits, o.output_dir + "/" + checkpoint::kDomainFileName);
   if (!single) fs::create_directories(o.output_dir + "/models");
 
   std::ofstream log(writer ? o.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
@@ -237,12 +237,12 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     json members = json::array();
 
     if (regressor_head) {
-      RegressorOptions ro;
+      regression::RegressorOptions ro;
       if (o.representation == "ecfp") {
         ro.standardize_features = false;
         ro.gp_kernel = "tanimoto";
       }
-      auto regressor = make_regressor(o.head, ro);
+      auto regressor = regression::make_regressor(o.head, ro);
       const std::vector<float> x_train = represent(train);
       const auto rows = static_cast<int64_t>(train.indices.size());
       regressor->fit(x_train, rows, static_cast<int64_t>(x_train.size()) / rows, subset_targets(train), tasks,
@@ -258,7 +258,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       }
       members.push_back(member);
       if (o.representation == "embedding") {
-        Checkpoint c = frozen_info;
+        checkpoint::Checkpoint c = frozen_info;
         c.targets = {summary.target_names, std::vector<double>(tasks, 0.0), std::vector<double>(tasks, 1.0)};
         c.target_units = o.target_units;
         c.regressor_kind = regressor->kind();
@@ -268,7 +268,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
                                {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
         const std::string path = single ? o.output_dir + "/model.h5"
                                         : o.output_dir + "/models/fold" + std::to_string(f) + "_member0.h5";
-        save_checkpoint(path, c, frozen);
+        checkpoint::save_checkpoint(path, c, frozen);
         summary.model_paths.push_back(path);
       }
     }
@@ -283,9 +283,9 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       }
       torch::manual_seed(to.seed);
       models::PropertyModel model(config);
-      if (!o.from.empty()) load_weights_with_prefix(o.from, "encoder.", model);
+      if (!o.from.empty()) checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
       model->to(torch::Device(o.device));
-      Checkpoint checkpoint;
+      checkpoint::Checkpoint checkpoint;
       checkpoint.config = config;
       checkpoint.target_units = o.target_units;
       const TrainResult r = train_model(model, checkpoint, train, val, to);
@@ -310,7 +310,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
                                       {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
       const std::string path = single ? o.output_dir + "/model.h5"
                                       : o.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
-      if (writer) save_checkpoint(path, checkpoint, model);
+      if (writer) checkpoint::save_checkpoint(path, checkpoint, model);
       summary.model_paths.push_back(path);
       members.push_back(member);
     }

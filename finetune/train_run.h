@@ -11,7 +11,7 @@
 #include "chem/featurizer.h"
 #include "data/splits.h"
 #include "finetune/trainer.h"
-#include "models/distributed.h"
+#include "training/distributed.h"
 #include "models/model_config.h"
 
 namespace molprop::finetune {
@@ -42,7 +42,7 @@ struct TrainRunOptions {
   std::string device = "cpu";       // models train here; batches follow the model's device
   // Data-parallel training (models/distributed.h): every rank runs the same folds and
   // members on its slice of each batch; only rank 0 writes the output folder.
-  models::DistributedEnv distributed;
+  training::DistributedEnv distributed;
   int64_t distributed_timeout_ms = 300000;
   bool quiet = false;
   std::string command_line;         // recorded in the output folder

@@ -5,17 +5,17 @@
 #include <cstdio>
 #include <limits>
 
-#include "chem/check.h"
-#include "models/distributed.h"
-#include "data/progress.h"
-#include "data/rng.h"
-#include "finetune/scaler.h"
+#include "core/check.h"
+#include "training/distributed.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "data/scaler.h"
+#include "checkpoint/model_inputs.h"
 #include "models/graph_tensors.h"
+#include "models/losses.h"
 
 namespace molprop::finetune {
 namespace {
-
-constexpr double kDescriptorClip = 10.0;  // standardised descriptors beyond ±10σ are clipped
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -47,22 +47,6 @@ double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
 
 }  // namespace
 
-torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target) {
-  const torch::Tensor mask = ~torch::isnan(target);
-  const torch::Tensor diff = torch::where(mask, pred - torch::nan_to_num(target), torch::zeros_like(pred));
-  return diff.pow(2).sum() / mask.sum().clamp_min(1);
-}
-
-torch::Tensor scaled_descriptors(const data::Batch& batch, const Checkpoint& checkpoint) {
-  if (checkpoint.config.num_descriptors == 0) return {};
-  MOLPROP_CHECK(batch.num_descriptors == checkpoint.config.num_descriptors,
-                "the data has " << batch.num_descriptors << " descriptors per molecule, the model expects "
-                                << checkpoint.config.num_descriptors << " (featurize with --descriptors)");
-  std::vector<float> values = batch.descriptors;
-  apply_scaling(values, checkpoint.descriptors, /*nan_to_zero=*/true, kDescriptorClip);
-  return torch::from_blob(values.data(), {batch.num_molecules, batch.num_descriptors}, torch::kFloat32).clone();
-}
-
 std::vector<float> subset_targets(const Subset& subset) {
   const auto t = static_cast<int64_t>(subset.dataset->info().target_names.size());
   std::vector<float> all = subset.dataset->all_targets();
@@ -72,7 +56,7 @@ std::vector<float> subset_targets(const Subset& subset) {
   return out;
 }
 
-std::vector<float> map_batches(models::PropertyModel& model, const Checkpoint& checkpoint, const Subset& subset,
+std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
                                int64_t batch_size,
                                const std::function<torch::Tensor(const models::GraphTensors&)>& fn) {
   torch::NoGradGuard no_grad;
@@ -86,22 +70,22 @@ std::vector<float> map_batches(models::PropertyModel& model, const Checkpoint& c
     idx.assign(subset.indices.begin() + start,
                subset.indices.begin() + std::min(subset.indices.size(), start + step));
     subset.dataset->collate(idx, batch);
-    const models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
+    const models::GraphTensors g = models::to_tensors(batch, device, checkpoint::scaled_descriptors(batch, checkpoint));
     const torch::Tensor result = fn(g).to(torch::kCPU).contiguous();
     out.insert(out.end(), result.data_ptr<float>(), result.data_ptr<float>() + result.numel());
   }
   return out;
 }
 
-std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
+std::vector<float> predict_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
                                   const Subset& subset, int64_t batch_size) {
   std::vector<float> out = map_batches(model, checkpoint, subset, batch_size,
                                        [&](const models::GraphTensors& g) { return model->forward(g); });
-  invert_scaling(out, checkpoint.targets);
+  data::invert_scaling(out, checkpoint.targets);
   return out;
 }
 
-TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, const Subset& train,
+TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& checkpoint, const Subset& train,
                         const Subset& val, const TrainOptions& options) {
   MOLPROP_CHECK(train.dataset && !train.indices.empty(), "training set is empty");
   if (options.epochs < 1) throw Error("--epochs must be ≥ 1");
@@ -111,7 +95,7 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
 
   // Scaling is fitted on training molecules only: nothing about val/test leaks in.
   checkpoint.targets = [&] {
-    ColumnScaling s = fit_scaling(subset_targets(train), tasks);
+    data::ColumnScaling s = data::fit_scaling(subset_targets(train), tasks);
     s.names = train.dataset->info().target_names;
     return s;
   }();
@@ -121,7 +105,7 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
     std::vector<float> rows;
     rows.reserve(train.indices.size() * d);
     for (int64_t i : train.indices) rows.insert(rows.end(), all.begin() + i * d, all.begin() + (i + 1) * d);
-    checkpoint.descriptors = fit_scaling(rows, d);
+    checkpoint.descriptors = data::fit_scaling(rows, d);
     checkpoint.descriptors.names = train.dataset->info().descriptor_names;
   }
 
@@ -141,7 +125,7 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
   }
   torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.schedule.init_lr));
 
-  models::DataParallel* parallel = options.parallel;
+  training::DataParallel* parallel = options.parallel;
   const int world = parallel ? parallel->world_size() : 1;
   const int rank = parallel ? parallel->rank() : 0;
   const bool quiet = options.quiet || rank != 0;
@@ -158,7 +142,7 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
   const auto n = static_cast<int64_t>(train.indices.size());
   const int64_t global_batch = options.batch_size * world;
   const int64_t steps_per_epoch = (n + global_batch - 1) / global_batch;
-  const NoamSchedule schedule(options.schedule, options.epochs, steps_per_epoch);
+  const training::NoamSchedule schedule(options.schedule, options.epochs, steps_per_epoch);
   const std::vector<float> val_truth = val.dataset ? subset_targets(val) : std::vector<float>{};
 
   TrainResult result;
@@ -172,10 +156,10 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
     const double t0 = now_seconds();
     model->train();
-    data::Rng rng(data::mix_seed(options.seed, static_cast<uint64_t>(epoch)));
+    core::Rng rng(core::mix_seed(options.seed, static_cast<uint64_t>(epoch)));
     order = train.indices;
-    data::shuffle(order, rng);
-    data::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
+    core::shuffle(order, rng);
+    core::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
                             n, "mol", quiet);
     double loss_sum = 0;
     int64_t loss_batches = 0, done = 0;
@@ -197,10 +181,10 @@ TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, co
       if (!skip) {
         train.dataset->collate(idx, batch);
         std::vector<float> y = batch.targets;
-        apply_scaling(y, checkpoint.targets);
-        models::GraphTensors g = models::to_tensors(batch, device, scaled_descriptors(batch, checkpoint));
+        data::apply_scaling(y, checkpoint.targets);
+        models::GraphTensors g = models::to_tensors(batch, device, checkpoint::scaled_descriptors(batch, checkpoint));
         const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
-        loss = masked_mse(model->forward(g), target);
+        loss = models::masked_mse(model->forward(g), target);
         // Data-parallel: weighted by this rank's share of the global batch, so the averaged
         // gradient is the whole batch's, also when the last batch splits unevenly.
         const double share = parallel ? static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start) : 1.0;

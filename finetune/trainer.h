@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "data/graph_dataset.h"
-#include "finetune/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "finetune/metrics.h"
-#include "finetune/schedule.h"
+#include "training/schedule.h"
 #include "models/property_model.h"
 
-namespace molprop::models {
+namespace molprop::training {
 class DataParallel;
 }
 
@@ -29,7 +29,7 @@ struct Subset {
 struct TrainOptions {
   int64_t epochs = 30;
   int64_t batch_size = 50;
-  ScheduleOptions schedule;
+  training::ScheduleOptions schedule;
   double grad_clip = 10.0;  // max gradient L2 norm; 0 = off
   int64_t patience = 0;     // stop after this many epochs without improvement; 0 = never
   uint64_t seed = 0;        // weight initialisation, dropout and batch order
@@ -37,10 +37,10 @@ struct TrainOptions {
   std::string label;        // prefix of progress lines, e.g. "fold 1/5 member 2/3"
   double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate
   bool freeze_encoder = false;    // train only the head
-  // Data parallelism (models/distributed.h): each step's global batch of batch_size ×
+  // Data parallelism (training/distributed.h): each step's global batch of batch_size ×
   // world molecules is split across the ranks, and gradients are averaged weighted by
   // each rank's share, so the update is that of the whole global batch.
-  models::DataParallel* parallel = nullptr;
+  training::DataParallel* parallel = nullptr;
 };
 
 struct EpochLog {
@@ -63,29 +63,21 @@ struct TrainResult {
 // Fits per-task target scaling and descriptor scaling on `train` (stored into
 // checkpoint.targets / .descriptors), then trains `model` in place; on return the model
 // holds the best epoch's weights, in eval mode.
-TrainResult train_model(models::PropertyModel& model, Checkpoint& checkpoint, const Subset& train,
+TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& checkpoint, const Subset& train,
                         const Subset& val, const TrainOptions& options);
 
 // Runs `fn` on the subset's molecules in consecutive batches (eval mode, no grad, on
 // the model's device) and concatenates its M × k outputs row-major, in subset order.
-std::vector<float> map_batches(models::PropertyModel& model, const Checkpoint& checkpoint, const Subset& subset,
+std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
                                int64_t batch_size,
                                const std::function<torch::Tensor(const models::GraphTensors&)>& fn);
 
 // Predictions for a subset in original target units, rows × tasks (row-major), in the
 // subset's order. Eval mode, no grad, batches of batch_size.
-std::vector<float> predict_subset(models::PropertyModel& model, const Checkpoint& checkpoint,
+std::vector<float> predict_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
                                   const Subset& subset, int64_t batch_size = 256);
-
-// Mean squared error over the present entries of `target` (NaN = missing): missing
-// entries add neither loss nor gradient, so tasks with gaps can share one model.
-torch::Tensor masked_mse(const torch::Tensor& pred, const torch::Tensor& target);
 
 // True targets of a subset, rows × tasks (NaN = missing).
 std::vector<float> subset_targets(const Subset& subset);
-
-// Descriptor rows of a batch, standardised with the checkpoint's scaling, as an M × D
-// tensor (undefined when the model uses no descriptors).
-torch::Tensor scaled_descriptors(const data::Batch& batch, const Checkpoint& checkpoint);
 
 }  // namespace molprop::finetune

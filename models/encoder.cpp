@@ -1,6 +1,6 @@
 #include "models/encoder.h"
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "models/dmpnn.h"
 #include "models/gine.h"
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::models {
 

@@ -1,6 +1,6 @@
 #include "models/property_model.h"
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::models {
 

@@ -1,6 +1,6 @@
 #include "models/readout.h"
 
-#include "chem/check.h"
+#include "core/check.h"
 
 namespace molprop::models {
 

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "pretrain/contrastive.h"
 #include "pretrain/descriptor_objective.h"
 #include "pretrain/masking.h"

@@ -11,12 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "chem/check.h"
+#include "core/check.h"
 #include "chem/features.h"
 #include "data/graph_dataset.h"
-#include "data/progress.h"
-#include "finetune/checkpoint.h"
-#include "finetune/scaler.h"
+#include "core/progress.h"
+#include "checkpoint/checkpoint.h"
+#include "data/scaler.h"
 #include "models/graph_tensors.h"
 #include "pretrain/objective.h"
 
@@ -35,7 +35,7 @@ struct Position {
 
 // Descriptor scaling from an evenly spaced sample of the corpus (at most 50k molecules),
 // so fitting it never reads the whole corpus into memory.
-finetune::ColumnScaling descriptor_scaling(data::GraphDataset& ds) {
+data::ColumnScaling descriptor_scaling(data::GraphDataset& ds) {
   const int64_t n = ds.size();
   const int64_t sample = std::min<int64_t>(n, 50000);
   std::vector<float> values;
@@ -49,7 +49,7 @@ finetune::ColumnScaling descriptor_scaling(data::GraphDataset& ds) {
       idx.clear();
     }
   }
-  finetune::ColumnScaling s = finetune::fit_scaling(values, static_cast<int64_t>(ds.info().descriptor_names.size()));
+  data::ColumnScaling s = data::fit_scaling(values, static_cast<int64_t>(ds.info().descriptor_names.size()));
   s.names = ds.info().descriptor_names;
   return s;
 }
@@ -77,9 +77,9 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   const int rank = o.distributed.rank;
   const int world = o.distributed.world_size;
-  std::unique_ptr<models::DataParallel> parallel;
+  std::unique_ptr<training::DataParallel> parallel;
   if (o.distributed.distributed()) {
-    parallel = std::make_unique<models::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+    parallel = std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
   }
   const bool quiet = o.quiet || rank != 0;
   data::GraphDatasetOptions dopts;
@@ -125,7 +125,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   }
   torch::optim::Adam optimizer(params, torch::optim::AdamOptions(o.schedule.init_lr));
 
-  finetune::Checkpoint checkpoint;
+  checkpoint::Checkpoint checkpoint;
   checkpoint.config = config;
   if (want_descriptors) checkpoint.targets = descriptor_scaling(ds);
 
@@ -236,11 +236,11 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     checkpoint.metadata_json = nlohmann::json{{"kind", "pretrained"}, {"step", at.step}, {"next_epoch", at.epoch},
                                               {"data", o.data}, {"objectives", objectives_json},
                                               {"command", o.command_line}}.dump();
-    finetune::save_checkpoint(encoder_path, checkpoint, model);
+    checkpoint::save_checkpoint(encoder_path, checkpoint, model);
   };
 
   const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
-  const finetune::NoamSchedule schedule(o.schedule, o.epochs, steps_per_epoch);
+  const training::NoamSchedule schedule(o.schedule, o.epochs, steps_per_epoch);
   std::ofstream log;
   if (rank == 0) log.open(log_path, std::ios::app);
   PretrainSummary summary;
@@ -255,7 +255,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   for (int64_t epoch = pos.epoch; epoch <= o.epochs; ++epoch) {
     const std::vector<int64_t> order = ds.epoch_order(o.seed, epoch);
-    data::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol", quiet);
+    core::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol", quiet);
     int64_t start = epoch == pos.epoch ? pos.position : 0;
     for (; start < n; start += o.batch_size) {
       idx.assign(order.begin() + start, order.begin() + std::min(n, start + o.batch_size));
@@ -264,7 +264,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       models::GraphTensors g = models::to_tensors(batch, device);
       if (want_descriptors) {
         std::vector<float> y = batch.descriptors;
-        finetune::apply_scaling(y, checkpoint.targets);
+        data::apply_scaling(y, checkpoint.targets);
         g.targets = torch::from_blob(y.data(), {batch.num_molecules, d}, torch::kFloat32).clone().to(device);
       }
       const double lr = schedule.lr(pos.step);

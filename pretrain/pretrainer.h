@@ -20,8 +20,8 @@
 #include <utility>
 #include <vector>
 
-#include "finetune/schedule.h"
-#include "models/distributed.h"
+#include "training/schedule.h"
+#include "training/distributed.h"
 #include "models/model_config.h"
 
 namespace molprop::pretrain {
@@ -35,7 +35,7 @@ struct PretrainOptions {
   int64_t head_hidden = 300;
   int64_t epochs = 1;
   int64_t batch_size = 128;
-  finetune::ScheduleOptions schedule{1e-4, 1e-3, 1e-4, 0.1};
+  training::ScheduleOptions schedule{1e-4, 1e-3, 1e-4, 0.1};
   double grad_clip = 10.0;
   uint64_t seed = 0;
   int64_t checkpoint_every = 1000;  // steps; a checkpoint is also written at the end
@@ -46,7 +46,7 @@ struct PretrainOptions {
   // shard of the corpus, starts from rank 0's weights, averages gradients each step, and
   // only rank 0 writes logs and checkpoints (resume.pt keeps every rank's RNG state, so
   // --resume needs the same world size).
-  models::DistributedEnv distributed;
+  training::DistributedEnv distributed;
   int64_t distributed_timeout_ms = 300000;  // a collective that takes longer fails the run
   std::string device = "cpu";  // model, objectives and batches live here
   bool quiet = false;

@@ -1,0 +1,526 @@
+#include "checkpoint/checkpoint.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <utility>
+
+#include "core/check.h"
+#include "chem/features.h"
+#include "data/h5_util.h"
+
+namespace molprop::checkpoint {
+namespace h5 = data::h5;
+using nlohmann::json;
+
+namespace {
+
+// Root attribute names (docs/checkpoint-format.md).
+constexpr const char* kAttrFormat = "format";
+constexpr const char* kAttrFormatVersion = "format_version";
+constexpr const char* kAttrFeaturizerVersion = "featurizer_version";
+constexpr const char* kAttrVocabulary = "feature_vocabulary";
+constexpr const char* kAttrConfig = "config";
+constexpr const char* kAttrTargetNames = "target_names";
+constexpr const char* kAttrTargetMean = "target_mean";
+constexpr const char* kAttrTargetStd = "target_std";
+constexpr const char* kAttrTargetUnits = "target_units";
+constexpr const char* kAttrDescriptorNames = "descriptor_names";
+constexpr const char* kAttrDescriptorMean = "descriptor_mean";
+constexpr const char* kAttrDescriptorStd = "descriptor_std";
+constexpr const char* kAttrMetadata = "metadata";
+constexpr const char* kAttrCreator = "created_by";
+constexpr const char* kWeightsGroup = "weights";
+constexpr const char* kRegressorGroup = "regressor";
+
+std::string shape_string(const std::vector<int64_t>& dims) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < dims.size(); ++i) os << (i ? ", " : "") << dims[i];
+  os << "]";
+  return os.str();
+}
+
+std::vector<int64_t> tensor_shape(const torch::Tensor& t) { return t.sizes().vec(); }
+
+// Every parameter and buffer of the model by its torch name ("encoder.w_h.weight").
+// Parameters and buffers share one namespace: torch refuses to register both under a name.
+std::map<std::string, torch::Tensor> named_tensors(models::PropertyModel& model) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& item : model->named_parameters(/*recurse=*/true)) out[item.key()] = item.value();
+  for (const auto& item : model->named_buffers(/*recurse=*/true)) out[item.key()] = item.value();
+  return out;
+}
+
+// --- writing ----------------------------------------------------------------------
+
+// The rule scaler.cpp applies: as many stds as means, and names either absent or one
+// per column.
+bool consistent(const data::ColumnScaling& s) {
+  return s.std.size() == s.mean.size() && (s.names.empty() || s.names.size() == s.mean.size());
+}
+
+std::string describe(const data::ColumnScaling& s) {
+  return std::to_string(s.names.size()) + " names, " + std::to_string(s.mean.size()) +
+         " means and " + std::to_string(s.std.size()) + " stds";
+}
+
+void check_scaling(const std::string& path, const data::ColumnScaling& s, const char* what) {
+  if (!consistent(s)) {
+    throw Error("cannot save checkpoint " + path + ": " + what + " scaling has " + describe(s) +
+                " (expected as many stds as means, and no names or one per column)");
+  }
+}
+
+void write_scaling(H5::Group& root, const data::ColumnScaling& s, const char* names_attr,
+                   const char* mean_attr, const char* std_attr) {
+  h5::write_attr(root, names_attr, json(s.names).dump());
+  h5::write_attr(root, mean_attr, json(s.mean).dump());
+  h5::write_attr(root, std_attr, json(s.std).dump());
+}
+
+// One dataset per tensor: float32 or int64, the tensor's own shape; a 0-dim tensor
+// becomes a scalar dataset (HDF5's rank-0 dataspace; h5py reads it with ds[()]).
+void write_tensor(H5::Group& group, const std::string& name, const torch::Tensor& tensor) {
+  const torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+  H5::PredType file_type = H5::PredType::IEEE_F32LE;
+  H5::PredType mem_type = H5::PredType::NATIVE_FLOAT;
+  if (t.scalar_type() == torch::kLong) {
+    file_type = H5::PredType::STD_I64LE;
+    mem_type = H5::PredType::NATIVE_INT64;
+  } else if (t.scalar_type() != torch::kFloat) {
+    throw Error("cannot save weight '" + name + "': dtype " +
+                std::string(c10::toString(t.scalar_type())) +
+                " is not supported (checkpoints hold float32 and int64 tensors)");
+  }
+  std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
+  std::optional<H5::DataSpace> space;
+  if (dims.empty()) {
+    space.emplace(H5S_SCALAR);
+  } else {
+    space.emplace(static_cast<int>(dims.size()), dims.data());
+  }
+  H5::DataSet ds = group.createDataSet(name, file_type, *space);
+  if (t.numel() > 0) ds.write(t.data_ptr(), mem_type);
+}
+
+// --- reading ----------------------------------------------------------------------
+
+// Runs f, turning HDF5's exceptions (a truncated or damaged file) into an Error naming
+// the file. Errors f throws itself already name it and pass through unchanged.
+template <typename F>
+auto guard_h5(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const H5::Exception& e) {
+    throw Error(path + ": cannot read checkpoint; the file is damaged (HDF5: " + e.getDetailMsg() +
+                ")");
+  }
+}
+
+// For code that does not know the file (the shared HDF5 helpers, the configuration
+// parser, the model constructor): also prefixes its Errors with the path.
+template <typename F>
+auto with_path(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return guard_h5(path, std::forward<F>(f));
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+std::string string_attr(const H5::Group& root, const std::string& path, const char* name) {
+  if (!h5::has_attr(root, name)) {
+    throw Error(path + ": checkpoint lacks the '" + name + "' attribute (truncated or not written by molprop?)");
+  }
+  return with_path(path, [&] { return h5::read_string_attr(root, name); });
+}
+
+int64_t int_attr(const H5::Group& root, const std::string& path, const char* name) {
+  if (!h5::has_attr(root, name)) {
+    throw Error(path + ": checkpoint lacks the '" + name + "' attribute (truncated or not written by molprop?)");
+  }
+  return with_path(path, [&] { return h5::read_int_attr(root, name); });
+}
+
+template <typename T>
+T json_attr(const H5::Group& root, const std::string& path, const char* name) {
+  const std::string text = string_attr(root, path, name);
+  try {
+    return json::parse(text).get<T>();
+  } catch (const json::exception& e) {
+    throw Error(path + ": attribute '" + name + "' is not the expected JSON (" + e.what() + ")");
+  }
+}
+
+data::ColumnScaling read_scaling(const H5::Group& root, const std::string& path, const char* names_attr,
+                           const char* mean_attr, const char* std_attr) {
+  data::ColumnScaling s;
+  s.names = json_attr<std::vector<std::string>>(root, path, names_attr);
+  s.mean = json_attr<std::vector<double>>(root, path, mean_attr);
+  s.std = json_attr<std::vector<double>>(root, path, std_attr);
+  if (!consistent(s)) {
+    throw Error(path + ": '" + names_attr + "', '" + mean_attr + "' and '" + std_attr +
+                "' do not agree (" + describe(s) + ")");
+  }
+  return s;
+}
+
+// Opens the file read-only; a missing file, a non-HDF5 file or a damaged one → Error.
+void open_file(const std::string& path, std::optional<H5::H5File>& file) {
+  h5::silence_errors();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw Error(path + ": no such checkpoint file");
+  }
+  bool is_hdf5 = false;
+  try {
+    is_hdf5 = H5::H5File::isHdf5(path);
+  } catch (const H5::Exception&) {
+  }
+  if (!is_hdf5) throw Error(path + ": not a molprop checkpoint (not an HDF5 file)");
+  try {
+    file.emplace(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception& e) {
+    throw Error(path + ": cannot open checkpoint; the file is truncated or damaged (HDF5: " +
+                e.getDetailMsg() + ")");
+  }
+}
+
+// Magic and layout version: what any reader must check before trusting the rest.
+void check_format(const H5::Group& root, const std::string& path) {
+  if (!h5::has_attr(root, kAttrFormat)) throw Error(path + ": not a molprop checkpoint");
+  const std::string magic = string_attr(root, path, kAttrFormat);
+  if (magic != kCheckpointMagic) {
+    throw Error(path + ": not a molprop checkpoint (its format is '" + magic + "')");
+  }
+  const int64_t version = int_attr(root, path, kAttrFormatVersion);
+  if (version > kCheckpointVersion) {
+    throw Error(path + ": written by a newer molprop (checkpoint format version " +
+                std::to_string(version) + "; this build reads up to " +
+                std::to_string(kCheckpointVersion) + ")");
+  }
+  if (version < 1) {
+    throw Error(path + ": invalid checkpoint format version " + std::to_string(version));
+  }
+}
+
+Checkpoint read_info(const H5::Group& root, const std::string& path) {
+  check_format(root, path);
+  Checkpoint c;
+  const std::string config_json = string_attr(root, path, kAttrConfig);
+  c.config = with_path(path, [&] { return models::model_config_from_json(config_json); });
+  c.targets = read_scaling(root, path, kAttrTargetNames, kAttrTargetMean, kAttrTargetStd);
+  c.descriptors =
+      read_scaling(root, path, kAttrDescriptorNames, kAttrDescriptorMean, kAttrDescriptorStd);
+  c.metadata_json = string_attr(root, path, kAttrMetadata);
+  if (h5::has_attr(root, kAttrTargetUnits)) {
+    c.target_units = json_attr<std::vector<std::string>>(root, path, kAttrTargetUnits);
+    if (c.target_units.size() != c.targets.names.size()) {
+      throw Error(path + ": '" + kAttrTargetUnits + "' has " + std::to_string(c.target_units.size()) +
+                  " entries for " + std::to_string(c.targets.names.size()) + " targets");
+    }
+  }
+  return c;
+}
+
+// The optional "regressor" group: attributes kind and params (JSON), one float64
+// dataset per array with its shape.
+void write_regressor(H5::H5File& file, const Checkpoint& c) {
+  H5::Group group = file.createGroup(kRegressorGroup);
+  h5::write_attr(group, "kind", c.regressor_kind);
+  h5::write_attr(group, "params", c.regressor_params);
+  for (const auto& a : c.regressor_arrays) {
+    std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+    if (dims.empty()) dims.push_back(a.values.size());
+    H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
+    H5::DataSet ds = group.createDataSet(a.name, H5::PredType::IEEE_F64LE, space);
+    if (!a.values.empty()) ds.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+  }
+}
+
+void read_regressor(const H5::H5File& file, Checkpoint& c) {
+  if (!file.nameExists(kRegressorGroup)) return;
+  const H5::Group group = file.openGroup(kRegressorGroup);
+  c.regressor_kind = h5::read_string_attr(group, "kind");
+  c.regressor_params = h5::read_string_attr(group, "params");
+  for (hsize_t i = 0; i < group.getNumObjs(); ++i) {
+    regression::NamedArray a;
+    a.name = group.getObjnameByIdx(i);
+    const H5::DataSet ds = group.openDataSet(a.name);
+    const H5::DataSpace space = ds.getSpace();
+    std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+    space.getSimpleExtentDims(dims.data());
+    size_t count = 1;
+    for (hsize_t d : dims) {
+      a.shape.push_back(static_cast<int64_t>(d));
+      count *= d;
+    }
+    a.values.resize(count);
+    if (count > 0) ds.read(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+    c.regressor_arrays.push_back(std::move(a));
+  }
+}
+
+// Weights are features-by-index: a model trained on another vocabulary would silently
+// read the wrong embedding rows, so refuse it. Both the root attribute and the copy in
+// the configuration are checked (they can only differ in a hand-edited file).
+void check_vocabulary(const H5::Group& root, const std::string& path, const Checkpoint& c) {
+  auto refuse = [&](const std::string& theirs, const std::string& ours) {
+    throw Error(path + ": model was trained with feature vocabulary " + theirs +
+                ", this build uses " + ours + "; retrain or use a matching molprop");
+  };
+  const int64_t ours = chem::kFeaturizerVersion;
+  const int64_t attr = int_attr(root, path, kAttrFeaturizerVersion);
+  if (attr != ours) refuse("v" + std::to_string(attr), "v" + std::to_string(ours));
+  if (c.config.featurizer_version != ours) {
+    refuse("v" + std::to_string(c.config.featurizer_version), "v" + std::to_string(ours));
+  }
+  const std::string signature = string_attr(root, path, kAttrVocabulary);
+  if (signature != chem::vocabulary_signature()) {
+    refuse("'" + signature + "'", "'" + chem::vocabulary_signature() + "'");
+  }
+}
+
+// A weight dataset as it lies in the file, before any data is read.
+struct StoredWeight {
+  std::string name;
+  std::vector<int64_t> shape;  // {} for a scalar dataset
+  H5T_class_t type_class = H5T_NO_CLASS;
+};
+
+std::map<std::string, StoredWeight> list_weights(const H5::Group& weights, const std::string& path) {
+  std::map<std::string, StoredWeight> out;
+  const hsize_t n = weights.getNumObjs();
+  for (hsize_t i = 0; i < n; ++i) {
+    StoredWeight w;
+    w.name = weights.getObjnameByIdx(i);
+    if (weights.childObjType(w.name) != H5O_TYPE_DATASET) {
+      throw Error(path + ": '" + kWeightsGroup + "/" + w.name + "' is not a dataset");
+    }
+    H5::DataSet ds = weights.openDataSet(w.name);
+    H5::DataSpace space = ds.getSpace();
+    const H5S_class_t space_class = space.getSimpleExtentType();
+    if (space_class == H5S_SIMPLE) {
+      std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+      space.getSimpleExtentDims(dims.data());
+      w.shape.assign(dims.begin(), dims.end());
+    } else if (space_class != H5S_SCALAR) {
+      throw Error(path + ": weight '" + w.name + "' has an empty dataspace");
+    }
+    w.type_class = ds.getTypeClass();
+    out.emplace(w.name, std::move(w));
+  }
+  return out;
+}
+
+void check_match(const std::string& path, const StoredWeight& stored, const torch::Tensor& target) {
+  if (stored.shape != tensor_shape(target)) {
+    throw Error(path + ": weight '" + stored.name + "' has shape " + shape_string(stored.shape) +
+                " in the checkpoint, but the model expects " + shape_string(tensor_shape(target)));
+  }
+  const bool want_int = target.scalar_type() == torch::kLong;
+  const H5T_class_t want = want_int ? H5T_INTEGER : H5T_FLOAT;
+  if (stored.type_class != want) {
+    const char* got = stored.type_class == H5T_INTEGER ? "integers"
+                      : stored.type_class == H5T_FLOAT ? "floats"
+                                                       : "neither integers nor floats";
+    throw Error(path + ": weight '" + stored.name + "' holds " + got + " in the checkpoint, but the model's tensor is " +
+                (want_int ? "int64" : "float32"));
+  }
+}
+
+// Reads one checked dataset and copies it into `target` (any device).
+void read_into(const H5::Group& weights, const std::string& name, torch::Tensor& target) {
+  torch::Tensor buffer = torch::empty(target.sizes(), target.options().device(torch::kCPU));
+  if (buffer.numel() > 0) {
+    H5::DataSet ds = weights.openDataSet(name);
+    ds.read(buffer.data_ptr(), target.scalar_type() == torch::kLong ? H5::PredType::NATIVE_INT64
+                                                                    : H5::PredType::NATIVE_FLOAT);
+  }
+  torch::NoGradGuard no_grad;
+  target.copy_(buffer);
+}
+
+H5::Group open_weights(const H5::H5File& file, const std::string& path) {
+  if (!file.nameExists(kWeightsGroup)) {
+    throw Error(path + ": checkpoint has no '" + kWeightsGroup + "' group (truncated file?)");
+  }
+  return file.openGroup(kWeightsGroup);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
+                     models::PropertyModel& model) {
+  h5::silence_errors();
+  const std::string config_json = models::to_json(checkpoint.config);
+  if (config_json != models::to_json(model->config())) {
+    throw Error("cannot save checkpoint " + path +
+                ": its configuration differs from the model's (" + config_json + " vs " +
+                models::to_json(model->config()) + ")");
+  }
+  // The weights are tied to the vocabulary of this build (feature_vocabulary below); a
+  // configuration claiming another one would make a checkpoint that no build can load.
+  if (checkpoint.config.featurizer_version != chem::kFeaturizerVersion) {
+    throw Error("cannot save checkpoint " + path + ": its configuration says feature vocabulary v" +
+                std::to_string(checkpoint.config.featurizer_version) + ", this build uses v" +
+                std::to_string(chem::kFeaturizerVersion));
+  }
+  check_scaling(path, checkpoint.targets, "target");
+  if (!checkpoint.target_units.empty() && checkpoint.target_units.size() != checkpoint.targets.names.size()) {
+    throw Error("cannot save checkpoint " + path + ": " + std::to_string(checkpoint.target_units.size()) +
+                " units for " + std::to_string(checkpoint.targets.names.size()) + " targets");
+  }
+  check_scaling(path, checkpoint.descriptors, "descriptor");
+  if (!json::accept(checkpoint.metadata_json)) {
+    throw Error("cannot save checkpoint " + path + ": metadata is not valid JSON");
+  }
+
+  const std::string tmp_path = path + ".tmp." + std::to_string(::getpid());
+  // optional: HDF5's C++ handles must not be copy-assigned; construct in place, and
+  // release every handle before closing so the file is complete before the rename.
+  std::optional<H5::H5File> file;
+  std::optional<H5::Group> root, weights;
+  auto close_all = [&] {
+    weights.reset();
+    root.reset();
+    if (file) file->close();
+    file.reset();
+  };
+  auto abandon = [&](const std::string& reason) {
+    try {
+      close_all();
+    } catch (...) {
+      // Already failing: the removal below is what matters.
+    }
+    std::remove(tmp_path.c_str());
+    throw Error(path + ": cannot write checkpoint (" + reason + ")");
+  };
+  try {
+    file.emplace(tmp_path, H5F_ACC_TRUNC);
+  } catch (const H5::Exception&) {
+    throw Error(path + ": cannot create checkpoint file (does the folder exist and is it writable?)");
+  }
+  try {
+    root.emplace(file->openGroup("/"));
+    h5::write_attr(*root, kAttrFormat, std::string(kCheckpointMagic));
+    h5::write_attr(*root, kAttrFormatVersion, int64_t{kCheckpointVersion});
+    h5::write_attr(*root, kAttrFeaturizerVersion, int64_t{checkpoint.config.featurizer_version});
+    h5::write_attr(*root, kAttrVocabulary, chem::vocabulary_signature());
+    h5::write_attr(*root, kAttrConfig, config_json);
+    write_scaling(*root, checkpoint.targets, kAttrTargetNames, kAttrTargetMean, kAttrTargetStd);
+    write_scaling(*root, checkpoint.descriptors, kAttrDescriptorNames, kAttrDescriptorMean,
+                  kAttrDescriptorStd);
+    h5::write_attr(*root, kAttrMetadata, checkpoint.metadata_json);
+    if (!checkpoint.target_units.empty()) {
+      h5::write_attr(*root, kAttrTargetUnits, json(checkpoint.target_units).dump());
+    }
+    h5::write_attr(*root, kAttrCreator, std::string("molprop"));
+    weights.emplace(file->createGroup(kWeightsGroup));
+    for (const auto& [name, tensor] : named_tensors(model)) write_tensor(*weights, name, tensor);
+    if (!checkpoint.regressor_kind.empty()) write_regressor(*file, checkpoint);
+    close_all();
+  } catch (const std::exception& e) {
+    // molprop::Error from write_tensor, or torch; HDF5 exceptions are no std::exception.
+    abandon(e.what());
+  } catch (const H5::Exception& e) {
+    abandon(e.getDetailMsg());
+  }
+  if (std::rename(tmp_path.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(tmp_path.c_str());
+    throw Error(path + ": cannot move the finished checkpoint into place (" + reason + ")");
+  }
+}
+
+Checkpoint read_checkpoint_info(const std::string& path) {
+  std::optional<H5::H5File> file;
+  open_file(path, file);
+  return guard_h5(path, [&] {
+    Checkpoint c = read_info(file->openGroup("/"), path);
+    read_regressor(*file, c);
+    return c;
+  });
+}
+
+models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* checkpoint) {
+  std::optional<H5::H5File> file;
+  open_file(path, file);
+  return guard_h5(path, [&] {
+    const H5::Group root = file->openGroup("/");
+    Checkpoint info = read_info(root, path);
+    read_regressor(*file, info);
+    check_vocabulary(root, path, info);
+    models::PropertyModel model = with_path(path, [&] { return models::PropertyModel(info.config); });
+
+    const H5::Group weights = open_weights(*file, path);
+    const std::map<std::string, StoredWeight> stored = list_weights(weights, path);
+    std::map<std::string, torch::Tensor> targets = named_tensors(model);
+    // Check everything before reading anything: names both ways, then shapes and types.
+    for (const auto& [name, tensor] : targets) {
+      if (!stored.count(name)) {
+        throw Error(path + ": weight '" + name + "' (shape " + shape_string(tensor_shape(tensor)) +
+                    ") is missing from the checkpoint");
+      }
+    }
+    for (const auto& [name, w] : stored) {
+      auto it = targets.find(name);
+      if (it == targets.end()) {
+        throw Error(path + ": checkpoint has weight '" + name + "' (shape " + shape_string(w.shape) +
+                    ") that the model built from its configuration lacks");
+      }
+      check_match(path, w, it->second);
+    }
+    for (auto& [name, tensor] : targets) read_into(weights, name, tensor);
+    model->eval();
+    if (checkpoint) *checkpoint = std::move(info);
+    return model;
+  });
+}
+
+int load_weights_with_prefix(const std::string& path, const std::string& prefix,
+                             models::PropertyModel& model) {
+  std::optional<H5::H5File> file;
+  open_file(path, file);
+  return guard_h5(path, [&] {
+    const H5::Group root = file->openGroup("/");
+    const Checkpoint info = read_info(root, path);
+    check_vocabulary(root, path, info);
+    const H5::Group weights = open_weights(*file, path);
+    const std::map<std::string, StoredWeight> stored = list_weights(weights, path);
+    std::map<std::string, torch::Tensor> targets = named_tensors(model);
+    auto has_prefix = [&](const std::string& name) { return name.compare(0, prefix.size(), prefix) == 0; };
+    // The prefix must select the same tensors on both sides: a partial copy (e.g. a
+    // deeper encoder than the pretrained one) would leave layers silently untrained.
+    std::vector<std::string> names;
+    for (const auto& [name, w] : stored) {
+      if (!has_prefix(name)) continue;
+      auto it = targets.find(name);
+      if (it == targets.end()) {
+        throw Error(path + ": checkpoint weight '" + name + "' (shape " + shape_string(w.shape) +
+                    ") has no counterpart in the model");
+      }
+      check_match(path, w, it->second);
+      names.push_back(name);
+    }
+    for (const auto& [name, tensor] : targets) {
+      if (has_prefix(name) && !stored.count(name)) {
+        throw Error(path + ": the model's weight '" + name + "' (shape " +
+                    shape_string(tensor_shape(tensor)) + ") is missing from the checkpoint");
+      }
+    }
+    if (names.empty()) throw Error(path + ": no weights whose names start with '" + prefix + "'");
+    for (const auto& name : names) read_into(weights, name, targets.at(name));
+    return static_cast<int>(names.size());
+  });
+}
+
+}  // namespace molprop::checkpoint

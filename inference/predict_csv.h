@@ -1,0 +1,43 @@
+#pragma once
+// Batch prediction of a SMILES file: the pipeline behind `molprop predict`.
+//
+// Streams the input in chunks; worker threads featurise chunk k+1 while the calling
+// thread runs the model on chunk k, so parsing and inference overlap. Memory is bounded
+// by the number of chunks in flight, not by the input size. Every input row appears in
+// the output, in input order, with its original columns, one column per target (original
+// units), the standard deviation per target (`<target>_std`) when there are several
+// models or the model has a GP/ridge head, the applicability domain when the model has
+// one (`train_similarity`: highest ECFP4 Tanimoto to a training molecule; `in_domain`:
+// yes/no against the domain's threshold), and an `error` column (empty when the row was
+// predicted). Target columns carry their units when the model knows them:
+// `logS (log10(mol/L))`. A file output is written to a temporary file and renamed into
+// place when complete; an empty output or "-" streams to stdout.
+#include <cstdint>
+#include <string>
+
+namespace molprop::inference {
+
+class Predictor;
+
+struct PredictCsvOptions {
+  std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
+  std::string output;                    // .csv; "" or "-": stdout
+  std::string format = "csv";            // csv | table (aligned columns for reading)
+  std::string smiles_column = "smiles";  // ignored for .smi (first field)
+  int threads = 1;                       // featurisation workers (inference uses the caller)
+  int64_t batch_size = 48;               // molecules per inference batch (= rows per chunk); peak memory grows with it
+  // Shard k of n: only the records that start in the k-th of n equal byte ranges of the
+  // (uncompressed) input's data, found by seeking, so no shard reads the others' bytes.
+  // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
+  int shard_index = 0, num_shards = 1;
+  bool quiet = false;
+};
+
+struct PredictSummary {
+  int64_t rows = 0, predicted = 0, failed = 0;
+  double seconds = 0;
+};
+
+PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options);
+
+}  // namespace molprop::inference

@@ -1,0 +1,97 @@
+#include "inference/predictor.h"
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/check.h"
+#include "checkpoint/model_files.h"
+#include "data/scaler.h"
+#include "checkpoint/model_inputs.h"
+#include "models/graph_tensors.h"
+
+namespace molprop::inference {
+namespace fs = std::filesystem;
+
+Predictor::Predictor(const std::string& path, const torch::Device& device) : device_(device) {
+  paths_ = checkpoint::model_files(path);
+  for (const auto& file : paths_) {
+    checkpoint::Checkpoint c;
+    models::PropertyModel m = checkpoint::load_checkpoint(file, &c);
+    m->to(device_);
+    m->eval();
+    if (!checkpoints_.empty()) {
+      const checkpoint::Checkpoint& first = checkpoints_.front();
+      if (c.targets.names != first.targets.names || c.config.num_descriptors != first.config.num_descriptors) {
+        throw Error(file + ": targets or features differ from " + paths_.front() + "; an ensemble must agree");
+      }
+    }
+    regressors_.push_back(c.regressor_kind.empty()
+                              ? nullptr
+                              : regression::load_regressor(c.regressor_kind, c.regressor_params, c.regressor_arrays));
+    checkpoints_.push_back(std::move(c));
+    models_.push_back(m);
+  }
+  std::error_code ec;
+  const fs::path folder = fs::is_directory(path, ec) ? fs::path(path) : fs::path(path).parent_path();
+  const fs::path domain_file = (folder.empty() ? fs::path(".") : folder) / checkpoint::kDomainFileName;
+  if (fs::exists(domain_file, ec)) {
+    domain_ = std::make_unique<checkpoint::ApplicabilityDomain>(checkpoint::ApplicabilityDomain::load(domain_file.string()));
+  }
+}
+
+std::vector<std::string> Predictor::target_units() const {
+  const auto& units = checkpoints_.front().target_units;
+  return units.empty() ? std::vector<std::string>(target_names().size()) : units;
+}
+
+chem::FeaturizeOptions Predictor::featurize_options() const {
+  chem::FeaturizeOptions o;
+  o.descriptors = num_descriptors() > 0;
+  o.fingerprint = domain_ != nullptr;
+  return o;
+}
+
+void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std) {
+  torch::NoGradGuard no_grad;
+  const auto tasks = target_names().size();
+  const size_t n = static_cast<size_t>(batch.num_molecules) * tasks;
+  mean.assign(n, 0.0f);
+  std.assign(n, 0.0f);
+  if (batch.num_molecules == 0) return;
+  std::vector<std::vector<float>> members;
+  std::vector<float> head_std;
+  for (size_t k = 0; k < models_.size(); ++k) {
+    const models::GraphTensors g = models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_[k]));
+    std::vector<float> pred;
+    if (regressors_[k]) {
+      const torch::Tensor emb = models_[k]->embed(g).to(torch::kCPU).contiguous();
+      regressors_[k]->predict({emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel()}, batch.num_molecules,
+                              pred, head_std);
+    } else {
+      const torch::Tensor out = models_[k]->forward(g).to(torch::kCPU).contiguous();
+      pred.assign(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+      data::invert_scaling(pred, checkpoints_[k].targets);
+    }
+    MOLPROP_CHECK(pred.size() == n, "model " << paths_[k] << " gave " << pred.size() << " values, expected " << n);
+    for (size_t i = 0; i < n; ++i) mean[i] += pred[i] / static_cast<float>(models_.size());
+    members.push_back(std::move(pred));
+  }
+  if (models_.size() == 1) {
+    if (regressors_.front()) std = head_std;
+    return;
+  }
+  // Population standard deviation over members, two-pass for accuracy.
+  for (const auto& m : members) {
+    for (size_t i = 0; i < n; ++i) std[i] += (m[i] - mean[i]) * (m[i] - mean[i]);
+  }
+  for (size_t i = 0; i < n; ++i) std[i] = std::sqrt(std[i] / static_cast<float>(members.size()));
+}
+
+std::vector<float> Predictor::embed(const data::Batch& batch) {
+  torch::NoGradGuard no_grad;
+  const models::GraphTensors g = models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_.front()));
+  const torch::Tensor out = models_.front()->embed(g).to(torch::kCPU).contiguous();
+  return {out.data_ptr<float>(), out.data_ptr<float>() + out.numel()};
+}
+
+}  // namespace molprop::inference

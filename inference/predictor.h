@@ -1,0 +1,56 @@
+#pragma once
+// Loads a trained model — one checkpoint, or every checkpoint in a folder as an
+// ensemble — and predicts collated batches in original target units.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "data/batch.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/domain.h"
+#include "models/property_model.h"
+
+namespace molprop::inference {
+
+class Predictor {
+ public:
+  // `path`: a .h5 checkpoint, or a folder (as written by `molprop train`) whose
+  // model.h5 or models/*.h5 form the ensemble. The folder's (or the checkpoint's
+  // folder's) domain.h5, when present, is loaded as the applicability domain. Throws molprop::Error naming the path
+  // when nothing loadable is found or the members disagree on targets.
+  explicit Predictor(const std::string& path, const torch::Device& device = torch::kCPU);
+
+  const std::vector<std::string>& target_names() const { return checkpoints_.front().targets.names; }
+  // One per target, empty strings when the model was trained without --units.
+  std::vector<std::string> target_units() const;
+  size_t ensemble_size() const { return models_.size(); }
+  // Null when the model came without domain.h5.
+  const checkpoint::ApplicabilityDomain* domain() const { return domain_.get(); }
+  checkpoint::ApplicabilityDomain* domain() { return domain_.get(); }
+  // True when predictions come with a spread: an ensemble, or a GP/ridge head.
+  bool has_uncertainty() const { return models_.size() > 1 || regressors_.front() != nullptr; }
+  const std::vector<std::string>& model_paths() const { return paths_; }
+  // What featurisation the models need (descriptors when trained with them).
+  chem::FeaturizeOptions featurize_options() const;
+  int64_t num_descriptors() const { return checkpoints_.front().config.num_descriptors; }
+
+  // mean and std: batch.num_molecules × tasks, row-major; std is the ensemble's
+  // standard deviation, or for a single model with a ridge/GP head that head's
+  // predictive std (0 for a single MLP model). Eval mode, no grad.
+  void predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std);
+
+  // Readout embeddings of the first model: batch.num_molecules × embedding_dim().
+  std::vector<float> embed(const data::Batch& batch);
+  int64_t embedding_dim() { return models_.front()->embedding_dim(); }
+
+ private:
+  std::vector<std::string> paths_;
+  std::vector<checkpoint::Checkpoint> checkpoints_;
+  std::vector<models::PropertyModel> models_;
+  std::vector<std::unique_ptr<regression::EmbeddingRegressor>> regressors_;  // null for MLP heads
+  std::unique_ptr<checkpoint::ApplicabilityDomain> domain_;
+  torch::Device device_;
+};
+
+}  // namespace molprop::inference

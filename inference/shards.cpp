@@ -1,0 +1,167 @@
+#include "inference/shards.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/check.h"
+
+namespace molprop::inference {
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "molprop-shard";
+constexpr int kVersion = 1;
+
+// Copies `in` (from its current position) to `out`, counting CSV records: newlines
+// outside double quotes (a quoted error message may hold a newline).
+int64_t copy_counting_records(std::istream& in, std::ostream& out, bool& in_quotes) {
+  int64_t records = 0;
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const std::streamsize n = in.gcount();
+    for (std::streamsize i = 0; i < n; ++i) {
+      if (buf[i] == '"') in_quotes = !in_quotes;
+      else if (buf[i] == '\n' && !in_quotes) ++records;
+    }
+    out.write(buf.data(), n);
+  }
+  return records;
+}
+
+}  // namespace
+
+std::string manifest_path(const std::string& output) { return output + ".shard.json"; }
+
+void write_shard_manifest(const std::string& output, const ShardManifest& m) {
+  const json j{{"format", kFormat},        {"version", kVersion},     {"kind", m.kind},
+               {"shard", m.shard},         {"num_shards", m.num_shards}, {"input", m.input},
+               {"input_size", m.input_size}, {"byte_begin", m.byte_begin}, {"byte_end", m.byte_end},
+               {"rows", m.rows},           {"header", m.header}};
+  const std::string path = manifest_path(output);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw Error(path + ": cannot write shard manifest");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    throw Error(path + ": cannot move the manifest into place (" + std::strerror(errno) + ")");
+  }
+}
+
+ShardManifest read_shard_manifest(const std::string& output) {
+  const std::string path = manifest_path(output);
+  std::ifstream in(path);
+  if (!in) throw Error(output + ": no shard manifest " + path + " (was it written by 'molprop predict --shard'?)");
+  try {
+    const json j = json::parse(in);
+    if (j.at("format") != kFormat) throw Error(path + ": not a molprop shard manifest");
+    if (j.at("version").get<int>() > kVersion) throw Error(path + ": written by a newer molprop");
+    ShardManifest m;
+    m.kind = j.at("kind");
+    m.shard = j.at("shard");
+    m.num_shards = j.at("num_shards");
+    m.input = j.at("input");
+    m.input_size = j.at("input_size");
+    m.byte_begin = j.at("byte_begin");
+    m.byte_end = j.at("byte_end");
+    m.rows = j.at("rows");
+    m.header = j.at("header").get<std::vector<std::string>>();
+    return m;
+  } catch (const json::exception& e) {
+    throw Error(path + ": malformed shard manifest (" + e.what() + ")");
+  }
+}
+
+std::vector<size_t> check_shard_set(const std::vector<std::string>& files, const std::vector<ShardManifest>& manifests) {
+  if (files.empty()) throw Error("merge: no shard files given");
+  const ShardManifest& first = manifests.front();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const ShardManifest& m = manifests[i];
+    auto differs = [&](const std::string& what) {
+      return Error(files[i] + ": " + what + " differs from " + files.front() + "'s; these are shards of different runs");
+    };
+    if (m.kind != first.kind) throw differs("kind");
+    if (m.input != first.input || m.input_size != first.input_size) throw differs("input file");
+    if (m.num_shards != first.num_shards) throw differs("number of shards");
+    if (m.header != first.header) throw differs(m.kind == "embeddings" ? "model or embedding width" : "header");
+  }
+  std::vector<size_t> order(files.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return manifests[a].shard < manifests[b].shard; });
+  for (size_t k = 1; k < order.size(); ++k) {
+    if (manifests[order[k]].shard == manifests[order[k - 1]].shard) {
+      throw Error("merge: shard " + std::to_string(manifests[order[k]].shard) + " given twice (" + files[order[k - 1]] +
+                  ", " + files[order[k]] + ")");
+    }
+  }
+  const int n = first.num_shards;
+  for (int k = 0; k < n; ++k) {
+    if (k >= static_cast<int>(order.size()) || manifests[order[static_cast<size_t>(k)]].shard != k) {
+      throw Error("merge: shard " + std::to_string(k) + " of " + std::to_string(n) + " is missing");
+    }
+  }
+  if (static_cast<int>(order.size()) != n) throw Error("merge: more files than shards");
+  for (int k = 0; k + 1 < n; ++k) {
+    if (manifests[order[k]].byte_end != manifests[order[k + 1]].byte_begin) {
+      throw Error("merge: shards " + std::to_string(k) + " and " + std::to_string(k + 1) +
+                  " do not cover adjacent byte ranges of the input");
+    }
+  }
+  if (manifests[order.back()].byte_end != first.input_size) {
+    throw Error("merge: the last shard does not reach the end of the input");
+  }
+  return order;
+}
+
+MergeSummary merge_prediction_shards(const std::vector<std::string>& files, const std::string& output) {
+  std::vector<ShardManifest> manifests;
+  for (const auto& f : files) manifests.push_back(read_shard_manifest(f));
+  struct Shard {
+    std::string file;
+    ShardManifest m;
+  };
+  std::vector<Shard> shards;
+  for (size_t i : check_shard_set(files, manifests)) shards.push_back({files[i], manifests[i]});
+  const std::string tmp = output + ".tmp." + std::to_string(::getpid());
+  std::ofstream out(tmp, std::ios::binary);
+  if (!out) throw Error(output + ": cannot create output file (" + std::strerror(errno) + ")");
+  MergeSummary summary;
+  try {
+    for (const auto& s : shards) {
+      std::ifstream in(s.file, std::ios::binary);
+      if (!in) throw Error(s.file + ": cannot open (" + std::strerror(errno) + ")");
+      std::string header;
+      std::getline(in, header);  // the header line never holds a newline
+      if (summary.shards == 0) out << header << '\n';
+      bool in_quotes = false;
+      const int64_t rows = copy_counting_records(in, out, in_quotes);
+      if (rows != s.m.rows) {
+        throw Error(s.file + ": holds " + std::to_string(rows) + " rows, its manifest promises " +
+                    std::to_string(s.m.rows) + " (truncated or edited?)");
+      }
+      summary.rows += rows;
+      ++summary.shards;
+    }
+    out.close();
+    if (!out) throw Error(output + ": write failed (disk full?)");
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  if (std::rename(tmp.c_str(), output.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(output + ": cannot move the merged file into place (" + std::strerror(errno) + ")");
+  }
+  return summary;
+}
+
+}  // namespace molprop::inference

@@ -1,0 +1,62 @@
+// Applicability domain: nearest-neighbour ECFP4 Tanimoto to the training molecules.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/check.h"
+#include "chem/fingerprint.h"
+#include "chem/parse.h"
+#include "checkpoint/domain.h"
+#include "tests/util/scratch_dir.h"
+
+namespace {
+
+using molprop::checkpoint::ApplicabilityDomain;
+
+molprop::chem::PackedFingerprint fp(const std::string& smiles) {
+  const auto parsed = molprop::chem::parse_smiles(smiles);
+  EXPECT_TRUE(parsed.ok()) << smiles;
+  return molprop::chem::packed_morgan_fingerprint(*parsed.mol);
+}
+
+double unpacked_tanimoto(const std::string& a, const std::string& b) {
+  return molprop::chem::tanimoto(molprop::chem::morgan_fingerprint(*molprop::chem::parse_smiles(a).mol),
+                                 molprop::chem::morgan_fingerprint(*molprop::chem::parse_smiles(b).mol));
+}
+
+TEST(ApplicabilityDomain, NearestNeighbourSimilarityMatchesTheBruteForceTanimoto) {
+  const std::vector<std::string> train = {"CCO", "c1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "not a smiles", "CCN(CC)CC"};
+  const ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, 0.4);
+  EXPECT_EQ(d.size(), 4u);  // the invalid one is skipped
+  EXPECT_DOUBLE_EQ(d.max_similarity(fp("OCC")), 1.0);  // ethanol, written another way
+  for (const std::string q : {"O=C(O)c1ccccc1O", "CCCCCCCC", "c1ccncc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O"}) {
+    double best = 0;
+    for (const std::string t : {"CCO", "c1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "CCN(CC)CC"}) {
+      best = std::max(best, unpacked_tanimoto(q, t));
+    }
+    EXPECT_NEAR(d.max_similarity(fp(q)), best, 1e-12) << q;
+    EXPECT_EQ(d.in_domain(d.max_similarity(fp(q))), best >= 0.4) << q;
+  }
+  EXPECT_EQ(ApplicabilityDomain().max_similarity(fp("CCO")), 0.0);  // no training molecules
+}
+
+TEST(ApplicabilityDomain, SaveLoadRoundTripAndClearErrors) {
+  const std::string dir = molprop::testing_util::fresh_dir("domain");
+  const ApplicabilityDomain d = ApplicabilityDomain::from_smiles({"CCO", "c1ccccc1O", "CC(C)=O"}, 0.3);
+  d.save(dir + "/domain.h5");
+  const ApplicabilityDomain back = ApplicabilityDomain::load(dir + "/domain.h5");
+  EXPECT_EQ(back.size(), 3u);
+  EXPECT_DOUBLE_EQ(back.threshold(), 0.3);
+  for (const std::string q : {"CCO", "c1ccccc1", "CCCC(=O)C"}) {
+    EXPECT_DOUBLE_EQ(back.max_similarity(fp(q)), d.max_similarity(fp(q))) << q;
+  }
+  std::ofstream(dir + "/bad.h5") << "not hdf5";
+  try {
+    ApplicabilityDomain::load(dir + "/bad.h5");
+    FAIL() << "expected molprop::Error";
+  } catch (const molprop::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir + "/bad.h5"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace

@@ -1,0 +1,140 @@
+#include <GraphMol/ROMol.h>
+#include <GraphMol/SmilesParse/SmilesWrite.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/check.h"
+#include "chem/fingerprint.h"
+#include "chem/parse.h"
+
+namespace molprop::chem {
+namespace {
+
+std::vector<uint8_t> fingerprint_of(const std::string& smiles, const FingerprintOptions& options = {}) {
+  ParsedMol parsed = parse_smiles(smiles);
+  EXPECT_TRUE(parsed.ok()) << smiles << ": " << parsed.error;
+  if (!parsed.ok()) return {};
+  return morgan_fingerprint(*parsed.mol, options);
+}
+
+size_t count_bits(const std::vector<uint8_t>& fp) {
+  size_t n = 0;
+  for (uint8_t b : fp) n += b;
+  return n;
+}
+
+TEST(Fingerprint, DefaultIs2048BitsOfZeroOrOne) {
+  const std::vector<uint8_t> fp = fingerprint_of("CC(=O)Oc1ccccc1C(=O)O");
+  ASSERT_EQ(fp.size(), 2048u);
+  for (uint8_t b : fp) EXPECT_TRUE(b == 0 || b == 1);
+  EXPECT_GT(count_bits(fp), 0u);
+}
+
+TEST(Fingerprint, SameForRandomisedSmilesOfTheSameMolecule) {
+  for (const std::string smiles : {"CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+                                   "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "c1ccc2c(c1)ccc1ccccc12"}) {
+    ParsedMol parsed = parse_smiles(smiles);
+    ASSERT_TRUE(parsed.ok()) << smiles;
+    const std::vector<uint8_t> reference = morgan_fingerprint(*parsed.mol);
+    EXPECT_EQ(fingerprint_of(canonical_smiles(*parsed.mol)), reference) << smiles << " (canonical)";
+    std::set<std::string> seen;
+    for (int k = 0; k < 10; ++k) {
+      const std::string random = RDKit::MolToSmiles(*parsed.mol, /*doIsomericSmiles=*/true, /*doKekule=*/false,
+                                                    /*rootedAtAtom=*/-1, /*canonical=*/false,
+                                                    /*allBondsExplicit=*/false, /*allHsExplicit=*/false,
+                                                    /*doRandom=*/true);
+      seen.insert(random);
+      EXPECT_EQ(fingerprint_of(random), reference) << smiles << " written as " << random;
+    }
+    EXPECT_GT(seen.size(), 1u) << "random SMILES of " << smiles << " never differed";
+  }
+}
+
+TEST(Fingerprint, TanimotoOfItselfIsOne) {
+  const std::vector<uint8_t> fp = fingerprint_of("c1ccccc1O");
+  EXPECT_DOUBLE_EQ(tanimoto(fp, fp), 1.0);
+}
+
+TEST(Fingerprint, TanimotoIsSymmetricAndInUnitInterval) {
+  const std::vector<std::string> smiles{"c1ccccc1", "Cc1ccccc1", "CCO", "CC(=O)O", "C1CCCCC1", "c1ccncc1"};
+  std::vector<std::vector<uint8_t>> fps;
+  for (const auto& s : smiles) fps.push_back(fingerprint_of(s));
+  for (size_t i = 0; i < fps.size(); ++i) {
+    for (size_t j = 0; j < fps.size(); ++j) {
+      const double s = tanimoto(fps[i], fps[j]);
+      EXPECT_GE(s, 0.0);
+      EXPECT_LE(s, 1.0);
+      EXPECT_DOUBLE_EQ(s, tanimoto(fps[j], fps[i])) << smiles[i] << " vs " << smiles[j];
+    }
+  }
+}
+
+TEST(Fingerprint, BenzeneIsCloserToTolueneThanToEthanol) {
+  const auto benzene = fingerprint_of("c1ccccc1");
+  const auto toluene = fingerprint_of("Cc1ccccc1");
+  const auto ethanol = fingerprint_of("CCO");
+  EXPECT_GT(tanimoto(benzene, toluene), tanimoto(benzene, ethanol));
+  EXPECT_GT(tanimoto(benzene, toluene), 0.0);
+}
+
+TEST(Fingerprint, TanimotoOfEmptyVectorsIsOne) {
+  const std::vector<uint8_t> zeros(16, 0);
+  EXPECT_DOUBLE_EQ(tanimoto(zeros, zeros), 1.0);
+  EXPECT_DOUBLE_EQ(tanimoto({}, {}), 1.0);
+}
+
+TEST(Fingerprint, TanimotoOfHandMadeVectors) {
+  EXPECT_DOUBLE_EQ(tanimoto({1, 1, 0, 0}, {1, 0, 1, 0}), 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(tanimoto({1, 0, 0, 0}, {0, 1, 0, 0}), 0.0);
+}
+
+TEST(Fingerprint, TanimotoRejectsDifferentLengths) {
+  EXPECT_THROW(tanimoto(std::vector<uint8_t>(8, 1), std::vector<uint8_t>(16, 1)), molprop::Error);
+}
+
+TEST(Fingerprint, NumBitsOptionIsRespected) {
+  FingerprintOptions options;
+  options.num_bits = 512;
+  const auto fp = fingerprint_of("CC(=O)Oc1ccccc1C(=O)O", options);
+  ASSERT_EQ(fp.size(), 512u);
+  for (uint8_t b : fp) EXPECT_TRUE(b == 0 || b == 1);
+  EXPECT_GT(count_bits(fp), 0u);
+}
+
+TEST(Fingerprint, LargerRadiusSetsAtLeastAsManyEnvironments) {
+  // Radius 0 hashes atom invariants only; each larger radius adds environments, so with
+  // many bits (few collisions) the number of set bits cannot fall.
+  const std::string smiles = "CC(=O)Oc1ccccc1C(=O)O";
+  size_t previous = 0;
+  for (int radius = 0; radius <= 3; ++radius) {
+    FingerprintOptions options;
+    options.radius = radius;
+    options.num_bits = 1 << 16;
+    const size_t bits = count_bits(fingerprint_of(smiles, options));
+    EXPECT_GE(bits, previous) << "radius " << radius;
+    if (radius == 1) {
+      EXPECT_GT(bits, previous) << "radius 1 should add environments to radius 0";
+    }
+    previous = bits;
+  }
+  FingerprintOptions r0, r2;
+  r0.radius = 0;
+  EXPECT_NE(fingerprint_of(smiles, r0), fingerprint_of(smiles, r2));
+}
+
+TEST(Fingerprint, RejectsBadOptions) {
+  ParsedMol parsed = parse_smiles("CCO");
+  ASSERT_TRUE(parsed.ok());
+  FingerprintOptions options;
+  options.num_bits = 0;
+  EXPECT_THROW(morgan_fingerprint(*parsed.mol, options), molprop::Error);
+  options.num_bits = 2048;
+  options.radius = -1;
+  EXPECT_THROW(morgan_fingerprint(*parsed.mol, options), molprop::Error);
+}
+
+}  // namespace
+}  // namespace molprop::chem

@@ -1,0 +1,168 @@
+#include "finetune/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "finetune/metrics.h"
+#include "models/losses.h"
+#include "tests/util/test_data.h"
+
+using namespace molprop;
+using testing_util::small_config;
+using testing_util::small_dataset;
+
+namespace {
+
+finetune::Subset first_n(data::GraphDataset& ds, int64_t n) {
+  finetune::Subset s{&ds, {}};
+  for (int64_t i = 0; i < n; ++i) s.indices.push_back(i);
+  return s;
+}
+
+std::vector<torch::Tensor> weights(models::PropertyModel& m) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : m->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+}  // namespace
+
+TEST(MaskedMse, MissingTargetsAddNoLossAndNoGradient) {
+  auto pred = torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}}).requires_grad_(true);
+  const float nan = std::nanf("");
+  auto target = torch::tensor({{2.0f, nan}, {3.0f, 1.0f}, {nan, nan}});
+  auto loss = models::masked_mse(pred, target);
+  // Present entries: (1-2)², (3-3)², (4-1)² → (1 + 0 + 9) / 3.
+  EXPECT_NEAR(loss.item<float>(), 10.0f / 3.0f, 1e-6);
+  loss.backward();
+  auto grad = pred.grad();
+  EXPECT_EQ(grad[0][1].item<float>(), 0.0f);
+  EXPECT_EQ(grad[2][0].item<float>(), 0.0f);
+  EXPECT_EQ(grad[2][1].item<float>(), 0.0f);
+  EXPECT_NE(grad[0][0].item<float>(), 0.0f);
+  EXPECT_FALSE(torch::isnan(grad).any().item<bool>());
+}
+
+TEST(MaskedMse, AllMissingIsZeroNotNan) {
+  auto pred = torch::ones({2, 1}, torch::requires_grad());
+  auto target = torch::full({2, 1}, std::nanf(""));
+  auto loss = models::masked_mse(pred, target);
+  EXPECT_EQ(loss.item<float>(), 0.0f);
+}
+
+TEST(Trainer, OverfitsATinySet) {
+  data::GraphDataset ds(small_dataset("overfit"));
+  const auto train = first_n(ds, 12);
+  torch::manual_seed(0);
+  auto config = small_config(2);
+  models::PropertyModel model(config);
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 150;
+  o.batch_size = 4;
+  o.quiet = true;
+  finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+  const auto pred = finetune::predict_subset(model, ckpt, train);
+  const auto metrics = finetune::regression_metrics(pred, finetune::subset_targets(train), 2);
+  // logS of these molecules spans several log units; memorising them must get close.
+  EXPECT_LT(metrics[0].rmse, 0.2);
+  EXPECT_GT(metrics[0].r2, 0.95);
+  EXPECT_GT(metrics[1].count, 0);
+  EXPECT_LT(metrics[1].count, 12);  // the second task has gaps, which were skipped
+  EXPECT_LT(metrics[1].rmse, 0.2);
+}
+
+TEST(Trainer, SameSeedSameWeightsOtherSeedOtherWeights) {
+  data::GraphDataset ds(small_dataset("determinism"));
+  const auto train = first_n(ds, 30);
+  auto run = [&](uint64_t seed) {
+    torch::manual_seed(seed);
+    auto config = small_config(2, 32);
+    config.encoder.dropout = 0.1;  // dropout must be seeded too
+    models::PropertyModel model(config);
+    checkpoint::Checkpoint ckpt;
+    ckpt.config = config;
+    finetune::TrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 8;
+    o.seed = seed;
+    o.quiet = true;
+    finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+    return weights(model);
+  };
+  const auto a = run(1), b = run(1), c = run(2);
+  ASSERT_EQ(a.size(), b.size());
+  bool all_equal = true, any_differs = false;
+  for (size_t k = 0; k < a.size(); ++k) {
+    all_equal = all_equal && torch::equal(a[k], b[k]);
+    any_differs = any_differs || !torch::equal(a[k], c[k]);
+  }
+  EXPECT_TRUE(all_equal);
+  EXPECT_TRUE(any_differs);
+}
+
+TEST(Trainer, KeepsTheBestValidationEpoch) {
+  data::GraphDataset ds(small_dataset("best"));
+  finetune::Subset train{&ds, {}}, val{&ds, {}};
+  for (int64_t i = 0; i < ds.size(); ++i) (i % 5 == 0 ? val : train).indices.push_back(i);
+  torch::manual_seed(0);
+  auto config = small_config(2, 32);
+  models::PropertyModel model(config);
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 8;
+  o.batch_size = 10;
+  o.quiet = true;
+  const auto r = finetune::train_model(model, ckpt, train, val, o);
+  ASSERT_EQ(r.log.size(), 8u);
+  double best = 1e9;
+  for (const auto& e : r.log) best = std::min(best, e.val_rmse);
+  EXPECT_DOUBLE_EQ(r.best_val_rmse, best);
+  const auto m = finetune::regression_metrics(finetune::predict_subset(model, ckpt, val), finetune::subset_targets(val), 2);
+  EXPECT_NEAR((m[0].rmse + m[1].rmse) / 2, best, 1e-4);
+}
+
+TEST(Trainer, FrozenEncoderDoesNotChange) {
+  data::GraphDataset ds(small_dataset("frozen"));
+  const auto train = first_n(ds, 20);
+  torch::manual_seed(0);
+  auto config = small_config(2, 32);
+  models::PropertyModel model(config);
+  std::vector<torch::Tensor> before;
+  for (const auto& p : model->encoder().parameters()) before.push_back(p.detach().clone());
+  const auto head_before = model->head()->parameters()[0].detach().clone();
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 2;
+  o.freeze_encoder = true;
+  o.quiet = true;
+  finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+  const auto after = model->encoder().parameters();
+  for (size_t k = 0; k < before.size(); ++k) EXPECT_TRUE(torch::equal(before[k], after[k]));
+  EXPECT_FALSE(torch::equal(head_before, model->head()->parameters()[0]));
+}
+
+TEST(Trainer, TargetScalingIsFittedOnTrainingRowsIgnoringGaps) {
+  data::GraphDataset ds(small_dataset("scaling"));
+  const auto train = first_n(ds, 30);
+  auto config = small_config(2, 16);
+  models::PropertyModel model(config);
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 1;
+  o.quiet = true;
+  finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+  const auto y = finetune::subset_targets(train);
+  double sum = 0;
+  int n = 0;
+  for (size_t i = 1; i < y.size(); i += 2) {
+    if (!std::isnan(y[i])) { sum += y[i]; ++n; }
+  }
+  EXPECT_NEAR(ckpt.targets.mean[1], sum / n, 1e-6);
+  EXPECT_EQ(ckpt.targets.names, ds.info().target_names);
+}
