@@ -1,10 +1,10 @@
 // molprop::Predictor (api/include/molprop/predictor.h) over inference::Predictor.
+#include <molprop/predictor.h>
 #include <cmath>
 #include <limits>
-#include <molprop/predictor.h>
 
-#include "data/collate.h"
 #include "checkpoint/default_model.h"
+#include "data/collate.h"
 #include "inference/predictor.h"
 
 namespace molprop {

@@ -19,10 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include "checkpoint/checkpoint.h"
 #include "chem/features.h"
 #include "chem/parse.h"
 #include "data/csv_reader.h"
-#include "checkpoint/checkpoint.h"
 #include "training/runtime_info.h"
 
 using namespace molprop;
@@ -63,7 +63,8 @@ double bare_parse_rate(const std::vector<std::string>& smiles, int threads) {
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
-      for (size_t i = t; i < smiles.size(); i += threads) std::unique_ptr<RDKit::RWMol> m(RDKit::SmilesToMol(smiles[i]));
+      for (size_t i = t; i < smiles.size(); i += threads)
+        std::unique_ptr<RDKit::RWMol> m(RDKit::SmilesToMol(smiles[i]));
     });
   }
   for (auto& th : pool) th.join();
@@ -76,7 +77,8 @@ int main(int argc, char** argv) {
   const std::string input = argc > 1 ? argv[1] : std::string(MOLPROP_SHARED_DATA_DIR) + "/zinc250k.csv.gz";
   const size_t n = argc > 2 ? std::stoul(argv[2]) : 100000;
   chem::quiet_rdkit_logs();
-  const std::string dir = std::filesystem::temp_directory_path() / ("molprop_bench_predict_" + std::to_string(getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("molprop_bench_predict_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
 
   std::vector<std::string> smiles;
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
   std::printf("  predict / Chemprop (350 mol/s)    %.1f  (>= 10)\n", rate / 350.0);
   std::printf("  RSS(N) / RSS(N/10)                %.2f  (flat: ~1)\n",
               static_cast<double>(large.max_rss_kb) / static_cast<double>(small.max_rss_kb));
-  std::printf("  model arithmetic / sgemm          %.3f  (%.2f MFLOP/mol forward)\n", rate * fwd / 1e9 / sgemm, fwd / 1e6);
+  std::printf("  model arithmetic / sgemm          %.3f  (%.2f MFLOP/mol forward)\n", rate * fwd / 1e9 / sgemm,
+              fwd / 1e6);
   std::filesystem::remove_all(dir);
   return 0;
 }

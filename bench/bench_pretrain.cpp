@@ -13,8 +13,8 @@
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
-#include "training/runtime_info.h"
 #include "pretrain/pretrainer.h"
+#include "training/runtime_info.h"
 
 using namespace molprop;
 
@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   const std::string input = argc > 1 ? argv[1] : std::string(MOLPROP_SHARED_DATA_DIR) + "/zinc250k.csv.gz";
   const size_t n = argc > 2 ? std::stoul(argv[2]) : 20000;
   const int64_t steps = argc > 3 ? std::stoll(argv[3]) : 60;
-  const std::string dir = std::filesystem::temp_directory_path() / ("molprop_bench_pretrain_" + std::to_string(getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("molprop_bench_pretrain_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   {
     data::CsvReader reader(input);
@@ -65,9 +66,10 @@ int main(int argc, char** argv) {
   const double h = 300;
   const double encoder_fwd = 2 * h * h * (edges * 2 + atoms);
   const double flops = 3 * (2 * encoder_fwd + 2 * h * 300 + 2 * 300 * 43 + 0.15 * atoms * 2 * h * 140);
-  std::printf("bench_pretrain: %zu ZINC molecules (%.1f atoms, %.1f directed bonds each), D-MPNN 300×3,\n"
-              "  masking + descriptors, batch 128, %lld steps, 2 threads\n\n",
-              n, atoms, edges, static_cast<long long>(s.steps));
+  std::printf(
+      "bench_pretrain: %zu ZINC molecules (%.1f atoms, %.1f directed bonds each), D-MPNN 300×3,\n"
+      "  masking + descriptors, batch 128, %lld steps, 2 threads\n\n",
+      n, atoms, edges, static_cast<long long>(s.steps));
   std::printf("pretraining throughput        %10.0f mol/s\n", s.molecules_per_second);
   std::printf("model arithmetic              %10.1f GFLOP/s (%.1f MFLOP per molecule per step)\n",
               s.molecules_per_second * flops / 1e9, flops / 1e6);

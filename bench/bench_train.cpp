@@ -2,11 +2,11 @@
 // arithmetic rate as a fraction of the sgemm rate measured in the same run, for several
 // ways of sharing the cores between LibTorch's OpenMP threads and OpenBLAS's threads.
 // Usage: bench_train [esol.csv] [epochs=3]
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "chem/features.h"
 #include "data/featurize_csv.h"
@@ -19,7 +19,8 @@ using namespace molprop;
 int main(int argc, char** argv) {
   const std::string csv = argc > 1 ? argv[1] : std::string(MOLPROP_SHARED_DATA_DIR) + "/esol.csv";
   const int64_t epochs = argc > 2 ? std::stoll(argv[2]) : 3;
-  const std::string dir = std::filesystem::temp_directory_path() / ("molprop_bench_train_" + std::to_string(::getpid()));
+  const std::string dir =
+      std::filesystem::temp_directory_path() / ("molprop_bench_train_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   data::FeaturizeCsvOptions f;
   f.input = csv;
@@ -40,17 +41,20 @@ int main(int argc, char** argv) {
   // Dense arithmetic per molecule, forward: W_h on every directed edge for depth−1
   // updates, W_o on every atom, the two head layers. Training ≈ 3× forward (backward
   // computes two products per forward product).
-  const double fwd = 2 * h * h * (static_cast<double>(edges) / n * (config.encoder.depth - 1) +
-                                  static_cast<double>(atoms) / n) +
-                     2 * h * config.head.hidden + 2 * config.head.hidden;
+  const double fwd =
+      2 * h * h * (static_cast<double>(edges) / n * (config.encoder.depth - 1) + static_cast<double>(atoms) / n) +
+      2 * h * config.head.hidden + 2 * config.head.hidden;
   const double train_flops = 3 * fwd;
 
-  std::printf("bench_train: %s, %lld molecules (%.1f atoms, %.1f directed bonds each), D-MPNN %lld×%lld, batch 50, %lld epochs\n",
-              csv.c_str(), static_cast<long long>(n), static_cast<double>(atoms) / n, static_cast<double>(edges) / n,
-              static_cast<long long>(config.encoder.hidden), static_cast<long long>(config.encoder.depth),
-              static_cast<long long>(epochs));
+  std::printf(
+      "bench_train: %s, %lld molecules (%.1f atoms, %.1f directed bonds each), D-MPNN %lld×%lld, batch 50, %lld "
+      "epochs\n",
+      csv.c_str(), static_cast<long long>(n), static_cast<double>(atoms) / n, static_cast<double>(edges) / n,
+      static_cast<long long>(config.encoder.hidden), static_cast<long long>(config.encoder.depth),
+      static_cast<long long>(epochs));
   std::printf("model arithmetic: %.2f MFLOP per molecule per training step\n\n", train_flops / 1e6);
-  std::printf("%-32s %10s %10s %12s %10s\n", "threads (torch / OpenBLAS)", "sgemm GF/s", "mol/s", "model GF/s", "fraction");
+  std::printf("%-32s %10s %10s %12s %10s\n", "threads (torch / OpenBLAS)", "sgemm GF/s", "mol/s", "model GF/s",
+              "fraction");
   const int configs[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}};
   for (const auto& c : configs) {
     training::set_num_threads(c[0]);

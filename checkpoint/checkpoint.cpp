@@ -12,8 +12,8 @@
 #include <sstream>
 #include <utility>
 
-#include "core/check.h"
 #include "chem/features.h"
+#include "core/check.h"
 #include "data/h5_util.h"
 
 namespace molprop::checkpoint {
@@ -68,8 +68,8 @@ bool consistent(const data::ColumnScaling& s) {
 }
 
 std::string describe(const data::ColumnScaling& s) {
-  return std::to_string(s.names.size()) + " names, " + std::to_string(s.mean.size()) +
-         " means and " + std::to_string(s.std.size()) + " stds";
+  return std::to_string(s.names.size()) + " names, " + std::to_string(s.mean.size()) + " means and " +
+         std::to_string(s.std.size()) + " stds";
 }
 
 void check_scaling(const std::string& path, const data::ColumnScaling& s, const char* what) {
@@ -79,8 +79,8 @@ void check_scaling(const std::string& path, const data::ColumnScaling& s, const 
   }
 }
 
-void write_scaling(H5::Group& root, const data::ColumnScaling& s, const char* names_attr,
-                   const char* mean_attr, const char* std_attr) {
+void write_scaling(H5::Group& root, const data::ColumnScaling& s, const char* names_attr, const char* mean_attr,
+                   const char* std_attr) {
   h5::write_attr(root, names_attr, json(s.names).dump());
   h5::write_attr(root, mean_attr, json(s.mean).dump());
   h5::write_attr(root, std_attr, json(s.std).dump());
@@ -96,8 +96,7 @@ void write_tensor(H5::Group& group, const std::string& name, const torch::Tensor
     file_type = H5::PredType::STD_I64LE;
     mem_type = H5::PredType::NATIVE_INT64;
   } else if (t.scalar_type() != torch::kFloat) {
-    throw Error("cannot save weight '" + name + "': dtype " +
-                std::string(c10::toString(t.scalar_type())) +
+    throw Error("cannot save weight '" + name + "': dtype " + std::string(c10::toString(t.scalar_type())) +
                 " is not supported (checkpoints hold float32 and int64 tensors)");
   }
   std::vector<hsize_t> dims(t.sizes().begin(), t.sizes().end());
@@ -120,8 +119,7 @@ auto guard_h5(const std::string& path, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const H5::Exception& e) {
-    throw Error(path + ": cannot read checkpoint; the file is damaged (HDF5: " + e.getDetailMsg() +
-                ")");
+    throw Error(path + ": cannot read checkpoint; the file is damaged (HDF5: " + e.getDetailMsg() + ")");
   }
 }
 
@@ -161,14 +159,14 @@ T json_attr(const H5::Group& root, const std::string& path, const char* name) {
 }
 
 data::ColumnScaling read_scaling(const H5::Group& root, const std::string& path, const char* names_attr,
-                           const char* mean_attr, const char* std_attr) {
+                                 const char* mean_attr, const char* std_attr) {
   data::ColumnScaling s;
   s.names = json_attr<std::vector<std::string>>(root, path, names_attr);
   s.mean = json_attr<std::vector<double>>(root, path, mean_attr);
   s.std = json_attr<std::vector<double>>(root, path, std_attr);
   if (!consistent(s)) {
-    throw Error(path + ": '" + names_attr + "', '" + mean_attr + "' and '" + std_attr +
-                "' do not agree (" + describe(s) + ")");
+    throw Error(path + ": '" + names_attr + "', '" + mean_attr + "' and '" + std_attr + "' do not agree (" +
+                describe(s) + ")");
   }
   return s;
 }
@@ -189,8 +187,7 @@ void open_file(const std::string& path, std::optional<H5::H5File>& file) {
   try {
     file.emplace(path, H5F_ACC_RDONLY);
   } catch (const H5::Exception& e) {
-    throw Error(path + ": cannot open checkpoint; the file is truncated or damaged (HDF5: " +
-                e.getDetailMsg() + ")");
+    throw Error(path + ": cannot open checkpoint; the file is truncated or damaged (HDF5: " + e.getDetailMsg() + ")");
   }
 }
 
@@ -203,9 +200,8 @@ void check_format(const H5::Group& root, const std::string& path) {
   }
   const int64_t version = int_attr(root, path, kAttrFormatVersion);
   if (version > kCheckpointVersion) {
-    throw Error(path + ": written by a newer molprop (checkpoint format version " +
-                std::to_string(version) + "; this build reads up to " +
-                std::to_string(kCheckpointVersion) + ")");
+    throw Error(path + ": written by a newer molprop (checkpoint format version " + std::to_string(version) +
+                "; this build reads up to " + std::to_string(kCheckpointVersion) + ")");
   }
   if (version < 1) {
     throw Error(path + ": invalid checkpoint format version " + std::to_string(version));
@@ -218,14 +214,13 @@ Checkpoint read_info(const H5::Group& root, const std::string& path) {
   const std::string config_json = string_attr(root, path, kAttrConfig);
   c.config = with_path(path, [&] { return models::model_config_from_json(config_json); });
   c.targets = read_scaling(root, path, kAttrTargetNames, kAttrTargetMean, kAttrTargetStd);
-  c.descriptors =
-      read_scaling(root, path, kAttrDescriptorNames, kAttrDescriptorMean, kAttrDescriptorStd);
+  c.descriptors = read_scaling(root, path, kAttrDescriptorNames, kAttrDescriptorMean, kAttrDescriptorStd);
   c.metadata_json = string_attr(root, path, kAttrMetadata);
   if (h5::has_attr(root, kAttrTargetUnits)) {
     c.target_units = json_attr<std::vector<std::string>>(root, path, kAttrTargetUnits);
     if (c.target_units.size() != c.targets.names.size()) {
-      throw Error(path + ": '" + kAttrTargetUnits + "' has " + std::to_string(c.target_units.size()) +
-                  " entries for " + std::to_string(c.targets.names.size()) + " targets");
+      throw Error(path + ": '" + kAttrTargetUnits + "' has " + std::to_string(c.target_units.size()) + " entries for " +
+                  std::to_string(c.targets.names.size()) + " targets");
     }
   }
   return c;
@@ -274,8 +269,8 @@ void read_regressor(const H5::H5File& file, Checkpoint& c) {
 // the configuration are checked (they can only differ in a hand-edited file).
 void check_vocabulary(const H5::Group& root, const std::string& path, const Checkpoint& c) {
   auto refuse = [&](const std::string& theirs, const std::string& ours) {
-    throw Error(path + ": model was trained with feature vocabulary " + theirs +
-                ", this build uses " + ours + "; retrain or use a matching molprop");
+    throw Error(path + ": model was trained with feature vocabulary " + theirs + ", this build uses " + ours +
+                "; retrain or use a matching molprop");
   };
   const int64_t ours = chem::kFeaturizerVersion;
   const int64_t attr = int_attr(root, path, kAttrFeaturizerVersion);
@@ -332,8 +327,8 @@ void check_match(const std::string& path, const StoredWeight& stored, const torc
     const char* got = stored.type_class == H5T_INTEGER ? "integers"
                       : stored.type_class == H5T_FLOAT ? "floats"
                                                        : "neither integers nor floats";
-    throw Error(path + ": weight '" + stored.name + "' holds " + got + " in the checkpoint, but the model's tensor is " +
-                (want_int ? "int64" : "float32"));
+    throw Error(path + ": weight '" + stored.name + "' holds " + got +
+                " in the checkpoint, but the model's tensor is " + (want_int ? "int64" : "float32"));
   }
 }
 
@@ -342,8 +337,8 @@ void read_into(const H5::Group& weights, const std::string& name, torch::Tensor&
   torch::Tensor buffer = torch::empty(target.sizes(), target.options().device(torch::kCPU));
   if (buffer.numel() > 0) {
     H5::DataSet ds = weights.openDataSet(name);
-    ds.read(buffer.data_ptr(), target.scalar_type() == torch::kLong ? H5::PredType::NATIVE_INT64
-                                                                    : H5::PredType::NATIVE_FLOAT);
+    ds.read(buffer.data_ptr(),
+            target.scalar_type() == torch::kLong ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_FLOAT);
   }
   torch::NoGradGuard no_grad;
   target.copy_(buffer);
@@ -358,14 +353,12 @@ H5::Group open_weights(const H5::H5File& file, const std::string& path) {
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
-                     models::PropertyModel& model) {
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, models::PropertyModel& model) {
   h5::silence_errors();
   const std::string config_json = models::to_json(checkpoint.config);
   if (config_json != models::to_json(model->config())) {
-    throw Error("cannot save checkpoint " + path +
-                ": its configuration differs from the model's (" + config_json + " vs " +
-                models::to_json(model->config()) + ")");
+    throw Error("cannot save checkpoint " + path + ": its configuration differs from the model's (" + config_json +
+                " vs " + models::to_json(model->config()) + ")");
   }
   // The weights are tied to the vocabulary of this build (feature_vocabulary below); a
   // configuration claiming another one would make a checkpoint that no build can load.
@@ -417,8 +410,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
     h5::write_attr(*root, kAttrVocabulary, chem::vocabulary_signature());
     h5::write_attr(*root, kAttrConfig, config_json);
     write_scaling(*root, checkpoint.targets, kAttrTargetNames, kAttrTargetMean, kAttrTargetStd);
-    write_scaling(*root, checkpoint.descriptors, kAttrDescriptorNames, kAttrDescriptorMean,
-                  kAttrDescriptorStd);
+    write_scaling(*root, checkpoint.descriptors, kAttrDescriptorNames, kAttrDescriptorMean, kAttrDescriptorStd);
     h5::write_attr(*root, kAttrMetadata, checkpoint.metadata_json);
     if (!checkpoint.target_units.empty()) {
       h5::write_attr(*root, kAttrTargetUnits, json(checkpoint.target_units).dump());
@@ -486,8 +478,7 @@ models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* check
   });
 }
 
-int load_weights_with_prefix(const std::string& path, const std::string& prefix,
-                             models::PropertyModel& model) {
+int load_weights_with_prefix(const std::string& path, const std::string& prefix, models::PropertyModel& model) {
   std::optional<H5::H5File> file;
   open_file(path, file);
   return guard_h5(path, [&] {
@@ -513,8 +504,8 @@ int load_weights_with_prefix(const std::string& path, const std::string& prefix,
     }
     for (const auto& [name, tensor] : targets) {
       if (has_prefix(name) && !stored.count(name)) {
-        throw Error(path + ": the model's weight '" + name + "' (shape " +
-                    shape_string(tensor_shape(tensor)) + ") is missing from the checkpoint");
+        throw Error(path + ": the model's weight '" + name + "' (shape " + shape_string(tensor_shape(tensor)) +
+                    ") is missing from the checkpoint");
       }
     }
     if (names.empty()) throw Error(path + ": no weights whose names start with '" + prefix + "'");

@@ -8,17 +8,17 @@
 #include <vector>
 
 #include "data/scaler.h"
-#include "regression/regressor.h"
 #include "models/property_model.h"
+#include "regression/regressor.h"
 
 namespace molprop::checkpoint {
 
 struct Checkpoint {
   models::ModelConfig config;
-  data::ColumnScaling targets;      // names = target names (size num_tasks)
-  data::ColumnScaling descriptors;  // names empty when the model uses no descriptors
+  data::ColumnScaling targets;            // names = target names (size num_tasks)
+  data::ColumnScaling descriptors;        // names empty when the model uses no descriptors
   std::vector<std::string> target_units;  // empty, or one per target ("log10(mol/L)")
-  std::string metadata_json = "{}";  // free-form training record (seed, epochs, command...)
+  std::string metadata_json = "{}";       // free-form training record (seed, epochs, command...)
   // A ridge or GP head on the frozen model's embeddings (model->embed), used instead of
   // the MLP head when regressor_kind is non-empty. Stored in the group "regressor".
   std::string regressor_kind;
@@ -27,8 +27,7 @@ struct Checkpoint {
 };
 
 // Writes atomically (temporary file + rename). Throws molprop::Error naming the path.
-void save_checkpoint(const std::string& path, const Checkpoint& checkpoint,
-                     models::PropertyModel& model);
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, models::PropertyModel& model);
 
 // Reads the description only (no weights): for listing and compatibility checks.
 Checkpoint read_checkpoint_info(const std::string& path);
@@ -42,8 +41,7 @@ models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* check
 // Copies the weights whose names start with `prefix` (e.g. "encoder.") from a
 // checkpoint into `model`; for fine-tuning a pretrained encoder. Shapes must match.
 // Returns how many tensors were copied.
-int load_weights_with_prefix(const std::string& path, const std::string& prefix,
-                             models::PropertyModel& model);
+int load_weights_with_prefix(const std::string& path, const std::string& prefix, models::PropertyModel& model);
 
 inline constexpr const char* kCheckpointMagic = "molprop-checkpoint";
 inline constexpr int kCheckpointVersion = 1;

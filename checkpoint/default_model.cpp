@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "core/check.h"
 #include "checkpoint/model_files.h"
+#include "core/check.h"
 
 namespace molprop::checkpoint {
 namespace fs = std::filesystem;
@@ -16,9 +16,7 @@ namespace {
 constexpr const char* kRelative = "share/molprop/models/default";
 
 // <prefix>/share/... for a binary or library installed as <prefix>/bin/x or <prefix>/lib/x.
-std::string beside_prefix_of(const fs::path& file) {
-  return (file.parent_path().parent_path() / kRelative).string();
-}
+std::string beside_prefix_of(const fs::path& file) { return (file.parent_path().parent_path() / kRelative).string(); }
 
 bool holds_model(const std::string& dir) {
   std::error_code ec;

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "core/check.h"
 #include "chem/parse.h"
+#include "core/check.h"
 #include "data/h5_util.h"
 
 namespace molprop::checkpoint {
@@ -42,8 +42,7 @@ namespace {
 // The hot loop of every prediction with a domain: thousands of 32-word AND+popcounts per
 // molecule. Portable builds have no POPCNT instruction by default, so let the loader pick
 // a POPCNT clone where the CPU has one (GCC function multi-versioning).
-__attribute__((target_clones("popcnt", "default")))
-int common_bits(const uint64_t* x, const uint64_t* y) {
+__attribute__((target_clones("popcnt", "default"))) int common_bits(const uint64_t* x, const uint64_t* y) {
   int both = 0;
   for (size_t w = 0; w < kWords; ++w) both += __builtin_popcountll(x[w] & y[w]);
   return both;
@@ -53,7 +52,8 @@ int common_bits(const uint64_t* x, const uint64_t* y) {
 
 double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const {
   if (fingerprints_.empty() || fp.empty()) return 0.0;
-  MOLPROP_CHECK(fp.size() == kWords, "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
+  MOLPROP_CHECK(fp.size() == kWords,
+                "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
   const int a = chem::popcount(fp);
   double best = 0.0;
   for (size_t i = 0; i < fingerprints_.size(); ++i) {

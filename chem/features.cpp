@@ -2,8 +2,8 @@
 
 #include <GraphMol/Atom.h>
 #include <GraphMol/Bond.h>
-#include <GraphMol/RingInfo.h>
 #include <GraphMol/ROMol.h>
+#include <GraphMol/RingInfo.h>
 
 #include <sstream>
 
@@ -30,35 +30,54 @@ uint8_t chirality_index(const RDKit::Atom& atom) {
 
 uint8_t hybridization_index(RDKit::Atom::HybridizationType h) {
   switch (h) {
-    case RDKit::Atom::S: return 0;
-    case RDKit::Atom::SP: return 1;
-    case RDKit::Atom::SP2: return 2;
-    case RDKit::Atom::SP3: return 3;
-    case RDKit::Atom::SP3D: return 4;
-    case RDKit::Atom::SP3D2: return 5;
-    default: return 6;
+    case RDKit::Atom::S:
+      return 0;
+    case RDKit::Atom::SP:
+      return 1;
+    case RDKit::Atom::SP2:
+      return 2;
+    case RDKit::Atom::SP3:
+      return 3;
+    case RDKit::Atom::SP3D:
+      return 4;
+    case RDKit::Atom::SP3D2:
+      return 5;
+    default:
+      return 6;
   }
 }
 
 uint8_t bond_type_index(RDKit::Bond::BondType t) {
   switch (t) {
-    case RDKit::Bond::SINGLE: return 0;
-    case RDKit::Bond::DOUBLE: return 1;
-    case RDKit::Bond::TRIPLE: return 2;
-    case RDKit::Bond::AROMATIC: return 3;
-    default: return 4;
+    case RDKit::Bond::SINGLE:
+      return 0;
+    case RDKit::Bond::DOUBLE:
+      return 1;
+    case RDKit::Bond::TRIPLE:
+      return 2;
+    case RDKit::Bond::AROMATIC:
+      return 3;
+    default:
+      return 4;
   }
 }
 
 uint8_t stereo_index(RDKit::Bond::BondStereo s) {
   switch (s) {
-    case RDKit::Bond::STEREONONE: return 0;
-    case RDKit::Bond::STEREOANY: return 1;
-    case RDKit::Bond::STEREOZ: return 2;
-    case RDKit::Bond::STEREOE: return 3;
-    case RDKit::Bond::STEREOCIS: return 4;
-    case RDKit::Bond::STEREOTRANS: return 5;
-    default: return 6;
+    case RDKit::Bond::STEREONONE:
+      return 0;
+    case RDKit::Bond::STEREOANY:
+      return 1;
+    case RDKit::Bond::STEREOZ:
+      return 2;
+    case RDKit::Bond::STEREOE:
+      return 3;
+    case RDKit::Bond::STEREOCIS:
+      return 4;
+    case RDKit::Bond::STEREOTRANS:
+      return 5;
+    default:
+      return 6;
   }
 }
 
@@ -114,10 +133,16 @@ std::string vocabulary_signature() {
   std::ostringstream os;
   os << "molprop-features-v" << kFeaturizerVersion << ": atoms[";
   const char* sep = "";
-  for (const auto& s : atom_feature_specs()) { os << sep << s.name << ":" << s.cardinality; sep = ","; }
+  for (const auto& s : atom_feature_specs()) {
+    os << sep << s.name << ":" << s.cardinality;
+    sep = ",";
+  }
   os << "] bonds[";
   sep = "";
-  for (const auto& s : bond_feature_specs()) { os << sep << s.name << ":" << s.cardinality; sep = ","; }
+  for (const auto& s : bond_feature_specs()) {
+    os << sep << s.name << ":" << s.cardinality;
+    sep = ",";
+  }
   os << "]";
   return os.str();
 }

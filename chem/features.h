@@ -22,8 +22,8 @@ namespace molprop::chem {
 inline constexpr int kFeaturizerVersion = 1;
 
 struct FeatureSpec {
-  const char* name;   // e.g. "atomic_num"
-  int cardinality;    // number of categories, "other" included
+  const char* name;  // e.g. "atomic_num"
+  int cardinality;   // number of categories, "other" included
 };
 
 inline constexpr int kNumAtomFeatures = 9;
@@ -35,7 +35,8 @@ inline constexpr int kNumBondFeatures = 4;
 // in_ring (no, yes), radical_electrons (0..2, other).
 const std::array<FeatureSpec, kNumAtomFeatures>& atom_feature_specs();
 // bond_type (single, double, triple, aromatic, other), stereo (none, any, Z, E, cis,
-// trans, other; from SMILES RDKit assigns E/Z, which do not depend on atom order), conjugated (no, yes), in_ring (no, yes).
+// trans, other; from SMILES RDKit assigns E/Z, which do not depend on atom order), conjugated (no, yes), in_ring (no,
+// yes).
 const std::array<FeatureSpec, kNumBondFeatures>& bond_feature_specs();
 
 // Writes kNumAtomFeatures category indices for `atom` to `out`.

@@ -12,7 +12,7 @@ class ROMol;
 namespace molprop::chem {
 
 struct FingerprintOptions {
-  int radius = 2;        // ECFP4 = radius 2
+  int radius = 2;  // ECFP4 = radius 2
   int num_bits = 2048;
 };
 

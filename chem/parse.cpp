@@ -120,8 +120,7 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   }
   if (options.standardize) {
     try {
-      std::unique_ptr<RDKit::ROMol> largest(
-          RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
+      std::unique_ptr<RDKit::ROMol> largest(RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
       std::unique_ptr<RDKit::ROMol> neutral(RDKit::MolStandardize::Uncharger().uncharge(*largest));
       // Re-derive stereo labels and ring info on the new molecule.
       mol = std::make_unique<RDKit::RWMol>(*neutral);

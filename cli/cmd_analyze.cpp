@@ -1,10 +1,10 @@
 // molprop analyze: the oversmoothing diagnostic, one line per message-passing layer.
 #include <cstdio>
 
-#include "core/check.h"
-#include "cli/common.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/model_files.h"
+#include "cli/common.h"
+#include "core/check.h"
 #include "inference/oversmoothing.h"
 
 namespace molprop::cli {
@@ -23,17 +23,19 @@ void run(AnalyzeArgs& a) {
   o.threads = threads;
   o.quiet = a.common.quiet;
   const std::vector<std::string> files = checkpoint::model_files(a.model);
-  if (files.size() > 1) log_info(a.common, "analyze", "analysing the first of " + std::to_string(files.size()) + " models: " + files.front());
+  if (files.size() > 1)
+    log_info(a.common, "analyze",
+             "analysing the first of " + std::to_string(files.size()) + " models: " + files.front());
   models::PropertyModel model = checkpoint::load_checkpoint(files.front());
   const inference::OversmoothingCsvResult r = inference::measure_oversmoothing_csv(model, o);
   if (r.report.output.molecules == 0) {
     throw molprop::Error(o.input + ": no molecule with two or more atoms among the " + std::to_string(r.rows) +
-                " rows read; nothing to measure");
+                         " rows read; nothing to measure");
   }
   const auto& enc = model->config().encoder;
-  std::printf("# %s: encoder %s, depth %lld, residual %s, jk %s, %lld molecules with >= 2 atoms\n", files.front().c_str(),
-              enc.name.c_str(), static_cast<long long>(enc.depth), enc.residual ? "yes" : "no", enc.jk.c_str(),
-              static_cast<long long>(r.report.output.molecules));
+  std::printf("# %s: encoder %s, depth %lld, residual %s, jk %s, %lld molecules with >= 2 atoms\n",
+              files.front().c_str(), enc.name.c_str(), static_cast<long long>(enc.depth), enc.residual ? "yes" : "no",
+              enc.jk.c_str(), static_cast<long long>(r.report.output.molecules));
   std::printf("%-6s %12s %17s\n", "layer", "mean_cosine", "dirichlet_energy");
   for (const auto& s : r.report.layers) std::printf("%-6d %12.4f %17.4f\n", s.layer, s.mean_cosine, s.dirichlet_energy);
   std::printf("%-6s %12.4f %17.4f\n", "output", r.report.output.mean_cosine, r.report.output.dirichlet_energy);
@@ -49,16 +51,23 @@ void run(AnalyzeArgs& a) {
 
 void register_analyze(CLI::App& app) {
   auto a = std::make_shared<AnalyzeArgs>();
-  CLI::App* sub = app.add_subcommand("analyze", "Oversmoothing diagnostic: how alike atom states become, layer by layer");
-  sub->add_option("--model,-m", a->model, "A molprop checkpoint .h5 (or a folder from 'molprop train': its first model)")
+  CLI::App* sub =
+      app.add_subcommand("analyze", "Oversmoothing diagnostic: how alike atom states become, layer by layer");
+  sub->add_option("--model,-m", a->model,
+                  "A molprop checkpoint .h5 (or a folder from 'molprop train': its first model)")
       ->required();
-  sub->add_option("--input,-i", a->options.input, "Molecules: .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
-  sub->add_option("--output,-o", a->output, "Also write the table as CSV (layer,mean_cosine,dirichlet_energy,molecules)");
+  sub->add_option("--input,-i", a->options.input, "Molecules: .csv, .csv.gz, .smi or .smi.gz")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--output,-o", a->output,
+                  "Also write the table as CSV (layer,mean_cosine,dirichlet_energy,molecules)");
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--max-molecules", a->options.max_molecules, "Analyse the first N molecules that parse")
-      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))->capture_default_str();
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
+      ->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per encoder batch")
-      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

@@ -26,12 +26,14 @@ void run(EmbedArgs& a) {
   o.quiet = a.common.quiet;
   inference::Predictor predictor(a.model, training::resolve_device(a.device));
   if (predictor.ensemble_size() > 1) {
-    log_info(a.common, "embed", "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
-                                    " models: " + predictor.model_paths().front());
+    log_info(a.common, "embed",
+             "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
+                 " models: " + predictor.model_paths().front());
   }
   const inference::EmbedSummary s = inference::embed_csv(predictor, o);
   char line[256];
-  std::snprintf(line, sizeof line, "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads) → %s",
+  std::snprintf(line, sizeof line,
+                "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.embedded), static_cast<long long>(s.failed),
                 s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0,
                 static_cast<long long>(predictor.embedding_dim()), threads, o.output.c_str());
@@ -46,11 +48,14 @@ void register_embed(CLI::App& app) {
   sub->add_option("--model,-m", a->model,
                   "Any molprop checkpoint .h5 (trained model or pretrained encoder), or a folder from 'molprop train'")
       ->required();
-  sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
+  sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")
+      ->required()
+      ->check(CLI::ExistingFile);
   sub->add_option("--output,-o", a->options.output, "Output .h5 (written atomically)")->required();
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
-      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   sub->add_option("--shard", a->shard,
                   "INDEX/COUNT: embed only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
                   "join the outputs with 'molprop merge'");

@@ -37,8 +37,8 @@ void run(FeaturizeArgs& args) {
   std::ostringstream line;
   line << s.rows << " rows → " << s.molecules << " molecules, " << s.failed << " failed, in "
        << (s.seconds < 10 ? std::to_string(s.seconds).substr(0, 4) : std::to_string(static_cast<int>(s.seconds)))
-       << " s (" << static_cast<int64_t>(s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0)
-       << " mol/s, " << threads << " threads) → " << o.output;
+       << " s (" << static_cast<int64_t>(s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0) << " mol/s, "
+       << threads << " threads) → " << o.output;
   log_info(args.common, "featurize", line.str());
   if (!s.target_names.empty()) {
     std::string names;
@@ -50,12 +50,11 @@ void run(FeaturizeArgs& args) {
       log_info(args.common, "featurize", "  " + std::to_string(count) + " × " + kind);
     }
     for (const auto& f : s.first_failures) {
-      log_info(args.common, "featurize",
-               "  row " + std::to_string(f.row) + " '" + f.smiles + "': " + f.reason);
+      log_info(args.common, "featurize", "  row " + std::to_string(f.row) + " '" + f.smiles + "': " + f.reason);
     }
     log_info(args.common, "featurize",
-             "all failed rows are stored in the output under /failures ('molprop inspect " +
-                 o.output + " --failures 100' lists them)");
+             "all failed rows are stored in the output under /failures ('molprop inspect " + o.output +
+                 " --failures 100' lists them)");
   }
 }
 
@@ -65,8 +64,7 @@ void register_featurize(CLI::App& app) {
   auto args = std::make_shared<FeaturizeArgs>();
   CLI::App* sub = app.add_subcommand("featurize", "Turn a CSV or SMILES file into an HDF5 graph dataset");
   auto& o = args->options;
-  sub->add_option("--input,-i", o.input, "Input .csv, .csv.gz, .smi or .smi.gz")
-      ->required()->check(CLI::ExistingFile);
+  sub->add_option("--input,-i", o.input, "Input .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
   sub->add_option("--output,-o", o.output, "Output .h5 (written atomically)")->required();
   sub->add_option("--smiles-column", o.smiles_column, "Column holding the SMILES")->capture_default_str();
   sub->add_option("--targets", args->targets,
@@ -77,7 +75,8 @@ void register_featurize(CLI::App& app) {
   sub->add_flag("--scaffolds", o.featurize.scaffold, "Also compute Bemis-Murcko scaffolds (for scaffold splits)");
   sub->add_flag("--standardize", o.featurize.standardize, "Keep the largest fragment and neutralise charges");
   sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")
-      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   add_common_options(*sub, args->common);
   sub->footer(
       "Example:\n"

@@ -22,13 +22,13 @@ void run(InspectArgs& args) {
   data::GraphDataset ds(args.path, options);
   const data::DatasetInfo& info = ds.info();
   std::printf("file:        %s\n", info.path.c_str());
-  std::printf("format:      molprop-dataset v%lld, features v%lld\n",
-              static_cast<long long>(info.format_version), static_cast<long long>(info.featurizer_version));
+  std::printf("format:      molprop-dataset v%lld, features v%lld\n", static_cast<long long>(info.format_version),
+              static_cast<long long>(info.featurizer_version));
   std::printf("vocabulary:  %s\n", info.vocabulary.c_str());
   std::printf("source:      %s (sha256 %s)\n", info.source_file.c_str(), info.source_sha256.c_str());
-  std::printf("rows:        %lld read, %lld molecules, %lld failed%s\n",
-              static_cast<long long>(info.num_rows), static_cast<long long>(info.num_molecules),
-              static_cast<long long>(info.num_failed), info.standardized ? " (standardised)" : "");
+  std::printf("rows:        %lld read, %lld molecules, %lld failed%s\n", static_cast<long long>(info.num_rows),
+              static_cast<long long>(info.num_molecules), static_cast<long long>(info.num_failed),
+              info.standardized ? " (standardised)" : "");
   std::printf("graph:       %lld atoms, %lld directed bonds\n", static_cast<long long>(info.num_atoms),
               static_cast<long long>(info.num_edges));
 
@@ -40,8 +40,8 @@ void run(InspectArgs& args) {
     double mean = 0;
     for (int32_t c : counts) mean += c;
     mean /= static_cast<double>(counts.size());
-    std::printf("atoms/mol:   min %d, p5 %d, median %d, mean %.1f, p95 %d, max %d\n", sorted.front(),
-                pct(0.05), pct(0.5), mean, pct(0.95), sorted.back());
+    std::printf("atoms/mol:   min %d, p5 %d, median %d, mean %.1f, p95 %d, max %d\n", sorted.front(), pct(0.05),
+                pct(0.5), mean, pct(0.95), sorted.back());
     // A coarse histogram in bins of 10 atoms.
     const int bins = sorted.back() / 10 + 1;
     std::vector<int64_t> hist(static_cast<size_t>(bins), 0);
@@ -49,7 +49,8 @@ void run(InspectArgs& args) {
     const int64_t peak = *std::max_element(hist.begin(), hist.end());
     for (int b = 0; b < bins; ++b) {
       if (hist[static_cast<size_t>(b)] == 0) continue;
-      const int width = static_cast<int>(40.0 * static_cast<double>(hist[static_cast<size_t>(b)]) / static_cast<double>(peak));
+      const int width =
+          static_cast<int>(40.0 * static_cast<double>(hist[static_cast<size_t>(b)]) / static_cast<double>(peak));
       std::printf("  %3d-%-3d %8lld %s\n", b * 10, b * 10 + 9, static_cast<long long>(hist[static_cast<size_t>(b)]),
                   std::string(static_cast<size_t>(std::max(width, 1)), '#').c_str());
     }
@@ -64,21 +65,28 @@ void run(InspectArgs& args) {
       double sum = 0, sq = 0, lo = INFINITY, hi = -INFINITY;
       int64_t n = 0, missing = 0;
       for (size_t i = j; i < y.size(); i += t) {
-        if (std::isnan(y[i])) { ++missing; continue; }
-        ++n; sum += y[i]; sq += static_cast<double>(y[i]) * y[i];
-        lo = std::min(lo, static_cast<double>(y[i])); hi = std::max(hi, static_cast<double>(y[i]));
+        if (std::isnan(y[i])) {
+          ++missing;
+          continue;
+        }
+        ++n;
+        sum += y[i];
+        sq += static_cast<double>(y[i]) * y[i];
+        lo = std::min(lo, static_cast<double>(y[i]));
+        hi = std::max(hi, static_cast<double>(y[i]));
       }
       const double mean = n > 0 ? sum / static_cast<double>(n) : NAN;
       const double var = n > 1 ? (sq - sum * mean) / static_cast<double>(n - 1) : NAN;
       std::printf("  %-24s %8lld %8lld %10.4g %10.4g %10.4g %10.4g\n", info.target_names[j].c_str(),
-                  static_cast<long long>(n), static_cast<long long>(missing), mean, std::sqrt(std::max(0.0, var)), lo, hi);
+                  static_cast<long long>(n), static_cast<long long>(missing), mean, std::sqrt(std::max(0.0, var)), lo,
+                  hi);
     }
   } else {
     std::printf("targets:     none (unlabeled)\n");
   }
   if (!info.descriptor_names.empty()) {
-    std::printf("descriptors: %zu (%s, %s, ...)\n", info.descriptor_names.size(),
-                info.descriptor_names[0].c_str(), info.descriptor_names.size() > 1 ? info.descriptor_names[1].c_str() : "");
+    std::printf("descriptors: %zu (%s, %s, ...)\n", info.descriptor_names.size(), info.descriptor_names[0].c_str(),
+                info.descriptor_names.size() > 1 ? info.descriptor_names[1].c_str() : "");
   } else {
     std::printf("descriptors: none\n");
   }

@@ -1,9 +1,9 @@
 // molprop predict: SMILES file in, predictions CSV out.
 #include <cstdio>
 
+#include "checkpoint/default_model.h"
 #include "cli/common.h"
 #include "core/check.h"
-#include "checkpoint/default_model.h"
 #include "inference/predict_csv.h"
 #include "inference/predictor.h"
 #include "training/device.h"
@@ -43,7 +43,8 @@ void run(PredictArgs& a) {
   if (a.model.empty()) log_info(a.common, "predict", "default model: " + model);
   const inference::PredictSummary s = inference::predict_csv(predictor, o);
   char line[256];
-  std::snprintf(line, sizeof line, "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads) → %s",
+  std::snprintf(line, sizeof line,
+                "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.predicted), static_cast<long long>(s.failed),
                 s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0, predictor.ensemble_size(),
                 predictor.ensemble_size() == 1 ? "" : "s", threads,
@@ -62,7 +63,8 @@ void register_predict(CLI::App& app) {
                   "A model .h5, or a folder from 'molprop train' (ensemble); default: the model shipped with molprop");
   sub->add_option("--output,-o", a->options.output, "Output CSV, written atomically (default: stdout)");
   sub->add_option("--format", a->options.format, "csv, or table (aligned columns for reading)")
-      ->check(CLI::IsMember({"csv", "table"}))->capture_default_str();
+      ->check(CLI::IsMember({"csv", "table"}))
+      ->capture_default_str();
   sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
       ->capture_default_str();
   sub->add_option("--shard", a->shard,
@@ -73,7 +75,8 @@ void register_predict(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
-      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Examples:\n"

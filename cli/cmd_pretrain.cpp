@@ -1,12 +1,12 @@
 // molprop pretrain: self-supervised pretraining on an unlabeled corpus.
 #include <cstdio>
 
-#include "core/check.h"
 #include "cli/common.h"
-#include "training/device.h"
-#include "training/distributed.h"
+#include "core/check.h"
 #include "pretrain/objective.h"
 #include "pretrain/pretrainer.h"
+#include "training/device.h"
+#include "training/distributed.h"
 
 namespace molprop::cli {
 namespace {
@@ -56,33 +56,57 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
   o.encoder.norm = "batch";
   CLI::App* sub = app.add_subcommand("pretrain", "Self-supervised pretraining of an encoder on unlabeled molecules");
   sub->add_option("--data", o.data, "Corpus .h5 from 'molprop featurize' (--descriptors for that objective)")
-      ->required()->check(CLI::ExistingFile);
+      ->required()
+      ->check(CLI::ExistingFile);
   sub->add_option("--output-dir,-o", o.output_dir, "Folder for encoder.h5, resume.pt, log.csv")->required();
-  sub->add_option("--objectives", a->objectives, "Comma-separated objectives with optional weights: masking, descriptors, contrastive")
+  sub->add_option("--objectives", a->objectives,
+                  "Comma-separated objectives with optional weights: masking, descriptors, contrastive")
       ->capture_default_str();
-  sub->add_option("--encoder", o.encoder.name, "Message-passing encoder")->check(CLI::IsMember({"gine", "dmpnn"}))->capture_default_str();
+  sub->add_option("--encoder", o.encoder.name, "Message-passing encoder")
+      ->check(CLI::IsMember({"gine", "dmpnn"}))
+      ->capture_default_str();
   sub->add_option("--hidden", o.encoder.hidden, "Encoder width")->check(CLI::Range(1, 100000))->capture_default_str();
   sub->add_option("--depth", a->depth, "Layers (default: gine 5, dmpnn 3)")->check(CLI::Range(1, 100));
-  sub->add_option("--dropout", o.encoder.dropout, "Encoder dropout")->check(CLI::Range(0.0, 0.99))->capture_default_str();
-  sub->add_option("--norm", o.encoder.norm, "Normalisation")->check(CLI::IsMember({"none", "batch", "layer"}))->capture_default_str();
+  sub->add_option("--dropout", o.encoder.dropout, "Encoder dropout")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
+  sub->add_option("--norm", o.encoder.norm, "Normalisation")
+      ->check(CLI::IsMember({"none", "batch", "layer"}))
+      ->capture_default_str();
   sub->add_flag("--residual", o.encoder.residual, "Residual connections between layers");
-  sub->add_option("--jk", o.encoder.jk, "Jumping knowledge")->check(CLI::IsMember({"last", "sum", "concat"}))->capture_default_str();
-  sub->add_option("--readout", o.readout, "Atoms → molecule pooling")->check(CLI::IsMember({"mean", "sum", "attention"}))->capture_default_str();
+  sub->add_option("--jk", o.encoder.jk, "Jumping knowledge")
+      ->check(CLI::IsMember({"last", "sum", "concat"}))
+      ->capture_default_str();
+  sub->add_option("--readout", o.readout, "Atoms → molecule pooling")
+      ->check(CLI::IsMember({"mean", "sum", "attention"}))
+      ->capture_default_str();
   sub->add_option("--epochs", o.epochs, "Passes over the corpus")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--batch-size", o.batch_size, "Molecules per step")->check(CLI::Range(2, 1000000))->capture_default_str();
-  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Warm-up length in epochs")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--batch-size", o.batch_size, "Molecules per step")
+      ->check(CLI::Range(2, 1000000))
+      ->capture_default_str();
+  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Warm-up length in epochs")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--seed", o.seed, "Seed for initialisation, masking and data order")->capture_default_str();
-  sub->add_option("--checkpoint-every", o.checkpoint_every, "Write encoder.h5 and resume.pt every N steps")->check(CLI::Range(1, 100000000))->capture_default_str();
-  sub->add_option("--log-every", o.log_every, "Append losses to log.csv every N steps")->check(CLI::Range(1, 100000000))->capture_default_str();
+  sub->add_option("--checkpoint-every", o.checkpoint_every, "Write encoder.h5 and resume.pt every N steps")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
+  sub->add_option("--log-every", o.log_every, "Append losses to log.csv every N steps")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
   sub->add_flag("--resume", o.resume, "Continue the run in --output-dir from its last checkpoint");
-  sub->add_option("--stop-after-steps", o.stop_after_steps, "Stop after N steps in total without a final checkpoint (for testing --resume)")
+  sub->add_option("--stop-after-steps", o.stop_after_steps,
+                  "Stop after N steps in total without a final checkpoint (for testing --resume)")
       ->group("");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
       ->capture_default_str();
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs: seconds a rendezvous or gradient exchange may take before the run fails")
-      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Data-parallel: launch one process per rank with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set\n"

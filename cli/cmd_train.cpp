@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "core/check.h"
 #include "cli/common.h"
+#include "core/check.h"
 #include "finetune/train_run.h"
 #include "training/device.h"
 #include "training/distributed.h"
@@ -61,58 +61,99 @@ void register_train(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* sub = app.add_subcommand("train", "Train a property model (optionally from a pretrained encoder)");
   auto& o = a->run;
-  sub->add_option("--data", o.data, "Training data: .h5 from 'featurize', or .csv/.csv.gz (featurized on the fly)")->required();
+  sub->add_option("--data", o.data, "Training data: .h5 from 'featurize', or .csv/.csv.gz (featurized on the fly)")
+      ->required();
   sub->add_option("--val", o.val_data, "Fixed validation set (.h5 or .csv) instead of a split");
   sub->add_option("--test", o.test_data, "Fixed test set (.h5 or .csv) instead of a split");
   sub->add_option("--targets", a->targets, "CSV input: comma-separated target columns (default: all but SMILES)");
-  sub->add_option("--units", a->units,
-                  "Comma-separated unit of each target, in target order (e.g. 'log10(mol/L)'); predict prints them in its header");
+  sub->add_option(
+      "--units", a->units,
+      "Comma-separated unit of each target, in target order (e.g. 'log10(mol/L)'); predict prints them in its header");
   sub->add_option("--smiles-column", o.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--output-dir,-o", o.output_dir, "Folder for models, metrics.json, log.csv, splits.json")->required();
   sub->add_option("--encoder", o.model.encoder.name, "Message-passing encoder")
-      ->check(CLI::IsMember({"dmpnn", "gine"}))->capture_default_str();
-  sub->add_option("--hidden", o.model.encoder.hidden, "Encoder width")->check(CLI::Range(1, 100000))->capture_default_str();
+      ->check(CLI::IsMember({"dmpnn", "gine"}))
+      ->capture_default_str();
+  sub->add_option("--hidden", o.model.encoder.hidden, "Encoder width")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   sub->add_option("--depth", a->depth, "Message-passing depth (default: dmpnn 3, gine 5)")->check(CLI::Range(1, 100));
-  sub->add_option("--dropout", o.model.encoder.dropout, "Dropout in encoder and head")->check(CLI::Range(0.0, 0.99))->capture_default_str();
+  sub->add_option("--dropout", o.model.encoder.dropout, "Dropout in encoder and head")
+      ->check(CLI::Range(0.0, 0.99))
+      ->capture_default_str();
   sub->add_option("--norm", o.model.encoder.norm, "Normalisation in the encoder")
-      ->check(CLI::IsMember({"none", "batch", "layer"}))->capture_default_str();
+      ->check(CLI::IsMember({"none", "batch", "layer"}))
+      ->capture_default_str();
   sub->add_flag("--residual", o.model.encoder.residual, "Residual connections between layers");
   sub->add_option("--jk", o.model.encoder.jk, "Jumping knowledge over layers")
-      ->check(CLI::IsMember({"last", "sum", "concat"}))->capture_default_str();
+      ->check(CLI::IsMember({"last", "sum", "concat"}))
+      ->capture_default_str();
   sub->add_option("--readout", o.model.readout.name, "Atoms → molecule pooling")
-      ->check(CLI::IsMember({"mean", "sum", "attention"}))->capture_default_str();
-  sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")->check(CLI::Range(1, 10))->capture_default_str();
+      ->check(CLI::IsMember({"mean", "sum", "attention"}))
+      ->capture_default_str();
+  sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
   sub->add_option("--features", a->features, "Extra molecule features: 'descriptors' (RDKit 2D, standardised)");
   sub->add_option("--split", o.split, "How to split --data")
-      ->check(CLI::IsMember({"random", "scaffold", "kfold", "column"}))->capture_default_str();
+      ->check(CLI::IsMember({"random", "scaffold", "kfold", "column"}))
+      ->capture_default_str();
   sub->add_option("--split-sizes", a->split_sizes, "Train,val,test fractions")->capture_default_str();
-  sub->add_option("--split-column", o.split_column, "split=column: CSV column with train/val/test")->capture_default_str();
-  sub->add_option("--num-folds", o.num_folds, "split=kfold: number of folds")->check(CLI::Range(2, 100))->capture_default_str();
-  sub->add_option("--ensemble-size", o.ensemble_size, "Models per split (seeds seed..seed+K-1)")->check(CLI::Range(1, 100))->capture_default_str();
-  sub->add_option("--seed", a->seed, "Seed for the split, initialisation, dropout and batch order")->capture_default_str();
+  sub->add_option("--split-column", o.split_column, "split=column: CSV column with train/val/test")
+      ->capture_default_str();
+  sub->add_option("--num-folds", o.num_folds, "split=kfold: number of folds")
+      ->check(CLI::Range(2, 100))
+      ->capture_default_str();
+  sub->add_option("--ensemble-size", o.ensemble_size, "Models per split (seeds seed..seed+K-1)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed for the split, initialisation, dropout and batch order")
+      ->capture_default_str();
   sub->add_option("--epochs", o.train.epochs, "Training epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")->check(CLI::Range(1, 1000000))->capture_default_str();
-  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--final-lr", o.train.schedule.final_lr, "Learning rate at the last step")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--warmup-epochs", o.train.schedule.warmup_epochs, "Warm-up length")->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")->check(CLI::NonNegativeNumber)->capture_default_str();
+  sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--final-lr", o.train.schedule.final_lr, "Learning rate at the last step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--warmup-epochs", o.train.schedule.warmup_epochs, "Warm-up length")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
   sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
-      ->check(CLI::IsMember({"mlp", "ridge", "gp"}))->capture_default_str();
-  sub->add_option("--representation", o.representation,
-                  "With --head ridge|gp: embedding (of --from) or ecfp (Morgan r=2, 2048 bits; a baseline, metrics only)")
-      ->check(CLI::IsMember({"embedding", "ecfp"}))->capture_default_str();
+      ->check(CLI::IsMember({"mlp", "ridge", "gp"}))
+      ->capture_default_str();
+  sub->add_option(
+         "--representation", o.representation,
+         "With --head ridge|gp: embedding (of --from) or ecfp (Morgan r=2, 2048 bits; a baseline, metrics only)")
+      ->check(CLI::IsMember({"embedding", "ecfp"}))
+      ->capture_default_str();
   sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
-      ->check(CLI::Range(0.0, 100.0))->capture_default_str();
-  sub->add_option("--device", a->device, "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  sub->add_option("--device", a->device,
+                  "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")
       ->capture_default_str();
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs (RANK/WORLD_SIZE set): seconds a gradient exchange may take before the run fails")
-      ->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

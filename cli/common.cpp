@@ -56,9 +56,7 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
   }
 }
 
-void configure_allocator_for_streaming() {
-  mallopt(M_ARENA_MAX, 2);
-}
+void configure_allocator_for_streaming() { mallopt(M_ARENA_MAX, 2); }
 
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line) {
   if (options.quiet) return;

@@ -1,7 +1,7 @@
 // molprop: one executable, one short file per subcommand. main turns every escaped
 // exception into one line on stderr and a non-zero exit code.
-#include <CLI/CLI.hpp>
 #include <H5Cpp.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

@@ -23,11 +23,11 @@ class Error : public std::runtime_error {
 
 // MOLPROP_CHECK(cond, "message " << value): throws molprop::Error carrying the message,
 // the failed expression and its source location. For invariants and preconditions.
-#define MOLPROP_CHECK(cond, msg)                                              \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::ostringstream molprop_check_os_;                                   \
-      molprop_check_os_ << msg;                                               \
+#define MOLPROP_CHECK(cond, msg)                                                 \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
+      std::ostringstream molprop_check_os_;                                      \
+      molprop_check_os_ << msg;                                                  \
       ::molprop::fail_check(#cond, __FILE__, __LINE__, molprop_check_os_.str()); \
-    }                                                                         \
+    }                                                                            \
   } while (0)

@@ -9,9 +9,12 @@ namespace molprop::core {
 std::string human_count(double value) {
   char buf[32];
   if (value >= 1e9) std::snprintf(buf, sizeof buf, "%.1fG", value / 1e9);
-  else if (value >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", value / 1e6);
-  else if (value >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", value / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", value);
+  else if (value >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.1fM", value / 1e6);
+  else if (value >= 1e4)
+    std::snprintf(buf, sizeof buf, "%.1fk", value / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", value);
   return buf;
 }
 
@@ -20,14 +23,15 @@ std::string human_duration(double seconds) {
   const auto s = static_cast<long>(seconds + 0.5);
   char buf[32];
   if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s % 3600) / 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%lds", s);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", s);
   return buf;
 }
 
 Progress::Progress(std::string label, int64_t total, std::string unit, bool quiet)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total),
-      active_(!quiet && ::isatty(STDERR_FILENO) == 1),
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), active_(!quiet && ::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 Progress::~Progress() { finish(); }
@@ -71,8 +75,8 @@ void Progress::draw(bool final) {
     line += pct;
     if (!final && frac > 0.001) line += "ETA " + human_duration(t / frac - t) + " ";
   }
-  line += human_count(static_cast<double>(count_)) + " " + unit_ + ", " + human_count(rate) +
-          " " + unit_ + "/s, " + human_duration(t);
+  line += human_count(static_cast<double>(count_)) + " " + unit_ + ", " + human_count(rate) + " " + unit_ + "/s, " +
+          human_duration(t);
   if (!extra_.empty()) line += ", " + extra_;
   line += "\033[K";  // clear what a longer previous line left behind
   std::fputs(line.c_str(), stderr);

@@ -32,8 +32,8 @@ bool ends_with(const std::string& s, const char* suffix) {
 struct CsvReader::Impl {
   gzFile gz = nullptr;
   std::vector<char> buf = std::vector<char>(kBufferSize);
-  size_t pos = 0;  // next unread byte in buf
-  size_t end = 0;  // one past the last valid byte in buf
+  size_t pos = 0;    // next unread byte in buf
+  size_t end = 0;    // one past the last valid byte in buf
   int64_t base = 0;  // uncompressed offset of buf[0]
   bool exhausted = false;
   // Strings dropped when a record has fewer fields than the previous one; handed back
@@ -110,8 +110,7 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
 
   // Excel and some Windows tools prefix UTF-8 files with a byte-order mark; without
   // this it would become part of the first column name.
-  if (impl_->refill(path_) && impl_->end >= 3 &&
-      std::memcmp(impl_->buf.data(), "\xEF\xBB\xBF", 3) == 0) {
+  if (impl_->refill(path_) && impl_->end >= 3 && std::memcmp(impl_->buf.data(), "\xEF\xBB\xBF", 3) == 0) {
     impl_->pos = 3;
   }
 
@@ -188,8 +187,7 @@ bool CsvReader::next(CsvRecord& record) {
       while (!line_done) {
         if (!in.has_data(path_)) {
           if (state == State::kQuoted) {
-            throw Error(path_ + ": line " + std::to_string(quote_line) +
-                        ": unterminated quoted field");
+            throw Error(path_ + ": line " + std::to_string(quote_line) + ": unterminated quoted field");
           }
           at_eof = true;
           break;
@@ -256,9 +254,7 @@ bool CsvReader::next(CsvRecord& record) {
       }
     }
 
-    const bool blank =
-        options_.whitespace_delimited ? count == 0
-                                      : count == 1 && fields[0].empty() && !any_quoted;
+    const bool blank = options_.whitespace_delimited ? count == 0 : count == 1 && fields[0].empty() && !any_quoted;
     if (blank) {
       if (at_eof) {
         in.shrink_to(fields, 0);
@@ -312,15 +308,12 @@ bool is_smiles_file(const std::string& path) {
          ends_with(path, ".smiles.gz");
 }
 
-float parse_target(const std::string& text, const std::string& file, int64_t row,
-                   const std::string& column) {
+float parse_target(const std::string& text, const std::string& file, int64_t row, const std::string& column) {
   const char* kSpace = " \t\r\n";
   const size_t first = text.find_first_not_of(kSpace);
   const std::string trimmed =
-      first == std::string::npos ? std::string()
-                                 : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
-  if (trimmed.empty() || trimmed == "NA" || trimmed == "NaN" || trimmed == "nan" ||
-      trimmed == "N/A") {
+      first == std::string::npos ? std::string() : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (trimmed.empty() || trimmed == "NA" || trimmed == "NaN" || trimmed == "nan" || trimmed == "N/A") {
     return std::numeric_limits<float>::quiet_NaN();
   }
   char* end = nullptr;
@@ -329,8 +322,8 @@ float parse_target(const std::string& text, const std::string& file, int64_t row
   // strtof also accepts "inf" and "nan(...)"; a target must be a finite number, and an
   // overflow (ERANGE with HUGE_VALF) is caught by the same finiteness test.
   if (end != trimmed.c_str() + trimmed.size() || !std::isfinite(value)) {
-    throw Error(file + ": row " + std::to_string(row) + ", column '" + column +
-                "': cannot parse '" + text + "' as a number");
+    throw Error(file + ": row " + std::to_string(row) + ", column '" + column + "': cannot parse '" + text +
+                "' as a number");
   }
   return value;
 }

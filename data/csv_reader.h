@@ -18,8 +18,8 @@ struct CsvOptions {
 };
 
 struct CsvRecord {
-  int64_t row = 0;   // 1-based data row number (header and blank lines not counted)
-  int64_t line = 0;  // 1-based physical line where the record starts (for messages)
+  int64_t row = 0;     // 1-based data row number (header and blank lines not counted)
+  int64_t line = 0;    // 1-based physical line where the record starts (for messages)
   int64_t offset = 0;  // uncompressed byte offset where the record starts (for sharding)
   std::vector<std::string> fields;
 };
@@ -87,7 +87,6 @@ const std::string& field_or_empty(const CsvRecord& record, int col);
 // Parses a target cell: "" (or NA, N/A, NaN, nan) → NaN; a finite number → its value;
 // anything else (text, inf, overflow)
 // → throws molprop::Error "<file>: row R, column 'C': cannot parse '<text>' as a number".
-float parse_target(const std::string& text, const std::string& file, int64_t row,
-                   const std::string& column);
+float parse_target(const std::string& text, const std::string& file, int64_t row, const std::string& column);
 
 }  // namespace molprop::data

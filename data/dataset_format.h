@@ -25,16 +25,16 @@ inline constexpr const char* kAttrStandardized = "standardized";
 inline constexpr const char* kAttrCreator = "created_by";
 
 // Datasets. N molecules, A atoms, E directed edges, T targets, D descriptors.
-inline constexpr const char* kSmiles = "smiles";              // N, variable-length UTF-8
-inline constexpr const char* kRow = "row";                    // N int64, 1-based input row
-inline constexpr const char* kAtomPtr = "atom_ptr";           // N+1 int64, CSR offsets
-inline constexpr const char* kBondPtr = "bond_ptr";           // N+1 int64, CSR offsets
-inline constexpr const char* kAtomFeatures = "atom_features"; // A × kNumAtomFeatures uint8
-inline constexpr const char* kBondIndex = "bond_index";       // E × 2 int32, local indices
-inline constexpr const char* kBondFeatures = "bond_features"; // E × kNumBondFeatures uint8
-inline constexpr const char* kTargets = "targets";            // N × T float32, NaN = missing
-inline constexpr const char* kDescriptors = "descriptors";    // N × D float32 (optional)
-inline constexpr const char* kScaffoldId = "scaffold_id";     // N int32 (optional)
+inline constexpr const char* kSmiles = "smiles";                   // N, variable-length UTF-8
+inline constexpr const char* kRow = "row";                         // N int64, 1-based input row
+inline constexpr const char* kAtomPtr = "atom_ptr";                // N+1 int64, CSR offsets
+inline constexpr const char* kBondPtr = "bond_ptr";                // N+1 int64, CSR offsets
+inline constexpr const char* kAtomFeatures = "atom_features";      // A × kNumAtomFeatures uint8
+inline constexpr const char* kBondIndex = "bond_index";            // E × 2 int32, local indices
+inline constexpr const char* kBondFeatures = "bond_features";      // E × kNumBondFeatures uint8
+inline constexpr const char* kTargets = "targets";                 // N × T float32, NaN = missing
+inline constexpr const char* kDescriptors = "descriptors";         // N × D float32 (optional)
+inline constexpr const char* kScaffoldId = "scaffold_id";          // N int32 (optional)
 inline constexpr const char* kScaffoldSmiles = "scaffold_smiles";  // S strings (optional)
 inline constexpr const char* kFailureRow = "failures/row";         // F int64
 inline constexpr const char* kFailureSmiles = "failures/smiles";   // F strings

@@ -9,8 +9,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "core/check.h"
 #include "chem/features.h"
+#include "core/check.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
 
@@ -65,10 +65,19 @@ struct DatasetWriter::Impl {
   // HDF5 keeps a file open while any dataset in it is open, so release every handle
   // before closing: only then is the file complete on disk and safe to rename.
   void close_all() {
-    smiles.reset(); row.reset(); atom_ptr.reset(); bond_ptr.reset();
-    atom_features.reset(); bond_features.reset(); bond_index.reset(); scaffold_id.reset();
-    targets.reset(); descriptors.reset();
-    failure_row.reset(); failure_smiles.reset(); failure_reason.reset();
+    smiles.reset();
+    row.reset();
+    atom_ptr.reset();
+    bond_ptr.reset();
+    atom_features.reset();
+    bond_features.reset();
+    bond_index.reset();
+    scaffold_id.reset();
+    targets.reset();
+    descriptors.reset();
+    failure_row.reset();
+    failure_smiles.reset();
+    failure_reason.reset();
     failures.reset();
     root.reset();
     if (file) file->close();
@@ -76,8 +85,7 @@ struct DatasetWriter::Impl {
   }
 };
 
-DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions options)
-    : impl_(std::make_unique<Impl>()) {
+DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions options) : impl_(std::make_unique<Impl>()) {
   h5::silence_errors();
   Impl& m = *impl_;
   m.path = path;
@@ -121,8 +129,7 @@ DatasetWriter::~DatasetWriter() {
   }
 }
 
-void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol,
-                        const float* targets) {
+void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol, const float* targets) {
   Impl& m = *impl_;
   const chem::MolGraph& g = mol.graph;
   m.smiles->append(smiles);
@@ -142,8 +149,7 @@ void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::Feat
     m.descriptors->append(mol.descriptors.data(), 1);
   }
   if (m.scaffold_id) {
-    auto [it, inserted] =
-        m.scaffold_ids.emplace(mol.scaffold, static_cast<int32_t>(m.scaffold_table.size()));
+    auto [it, inserted] = m.scaffold_ids.emplace(mol.scaffold, static_cast<int32_t>(m.scaffold_table.size()));
     if (inserted) m.scaffold_table.push_back(mol.scaffold);
     m.scaffold_id->append(&it->second, 1);
   }
@@ -165,8 +171,7 @@ void DatasetWriter::finish(int64_t num_rows) {
   MOLPROP_CHECK(!m.finished, "DatasetWriter::finish called twice");
   m.flush_all();
   if (m.scaffold_id) {
-    h5::StringAppender table(*m.root, fmt::kScaffoldSmiles, kStringChunk,
-                             m.options.compression_level);
+    h5::StringAppender table(*m.root, fmt::kScaffoldSmiles, kStringChunk, m.options.compression_level);
     for (const auto& s : m.scaffold_table) table.append(s);
     table.flush();
   }
@@ -175,8 +180,7 @@ void DatasetWriter::finish(int64_t num_rows) {
   h5::write_attr(*m.root, fmt::kAttrFeaturizerVersion, int64_t{chem::kFeaturizerVersion});
   h5::write_attr(*m.root, fmt::kAttrVocabulary, chem::vocabulary_signature());
   h5::write_attr(*m.root, fmt::kAttrTargetNames, nlohmann::json(m.options.target_names).dump());
-  h5::write_attr(*m.root, fmt::kAttrDescriptorNames,
-                 nlohmann::json(m.options.descriptor_names).dump());
+  h5::write_attr(*m.root, fmt::kAttrDescriptorNames, nlohmann::json(m.options.descriptor_names).dump());
   h5::write_attr(*m.root, fmt::kAttrSourceFile, m.options.source_file);
   h5::write_attr(*m.root, fmt::kAttrSourceSha256, m.options.source_sha256);
   h5::write_attr(*m.root, fmt::kAttrNumMolecules, m.num_molecules);

@@ -33,8 +33,7 @@ class DatasetWriter {
 
   // One successfully featurised molecule. `targets` has T values (NaN = missing);
   // mol.descriptors has D values when descriptors are stored.
-  void add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol,
-           const float* targets);
+  void add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol, const float* targets);
   // One input row that could not be used; kept in the file with its reason.
   void add_failure(int64_t row, const std::string& smiles, const std::string& reason);
 

@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "core/check.h"
 #include "chem/descriptors.h"
-#include "data/csv_reader.h"
-#include "data/dataset_writer.h"
+#include "core/check.h"
 #include "core/ordered_pipeline.h"
 #include "core/progress.h"
 #include "core/sha256.h"
+#include "data/csv_reader.h"
+#include "data/dataset_writer.h"
 
 namespace molprop::data {
 namespace {
@@ -92,9 +92,8 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
       in.row = record.row;
       if (static_cast<int>(record.fields.size()) <= needed) {
         in.smiles = field_or_empty(record, smiles_col);
-        in.error = "row " + std::to_string(record.row) + " (line " + std::to_string(record.line) +
-                   ") has " + std::to_string(record.fields.size()) + " fields, expected at least " +
-                   std::to_string(needed + 1);
+        in.error = "row " + std::to_string(record.row) + " (line " + std::to_string(record.line) + ") has " +
+                   std::to_string(record.fields.size()) + " fields, expected at least " + std::to_string(needed + 1);
       } else {
         in.smiles = record.fields[smiles_col];
         for (int c : target_cols) in.target_cells.push_back(record.fields[c]);
@@ -150,16 +149,15 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
     progress.update(chunk.bytes_read, summary.rows);
   };
 
-  core::ordered_map<Chunk, ChunkOut>(options.threads, static_cast<size_t>(4 * options.threads), produce,
-                               work, consume);
+  core::ordered_map<Chunk, ChunkOut>(options.threads, static_cast<size_t>(4 * options.threads), produce, work, consume);
   progress.finish();
   if (summary.molecules == 0) {
-    throw Error(options.input + ": no molecule could be read (" + std::to_string(summary.rows) +
-                " rows, " + std::to_string(summary.failed) + " failed)" +
-                (summary.first_failures.empty() ? std::string()
-                                                : "; first failure: row " +
-                                                      std::to_string(summary.first_failures[0].row) +
-                                                      ": " + summary.first_failures[0].reason));
+    throw Error(options.input + ": no molecule could be read (" + std::to_string(summary.rows) + " rows, " +
+                std::to_string(summary.failed) + " failed)" +
+                (summary.first_failures.empty()
+                     ? std::string()
+                     : "; first failure: row " + std::to_string(summary.first_failures[0].row) + ": " +
+                           summary.first_failures[0].reason));
   }
   writer.finish(summary.rows);
   summary.seconds = progress.elapsed_seconds();

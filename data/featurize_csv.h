@@ -29,13 +29,13 @@ struct FeaturizeCsvOptions {
 };
 
 struct FeaturizeSummary {
-  int64_t rows = 0;        // data rows read
-  int64_t molecules = 0;   // written as molecules
-  int64_t failed = 0;      // written as failures
+  int64_t rows = 0;       // data rows read
+  int64_t molecules = 0;  // written as molecules
+  int64_t failed = 0;     // written as failures
   double seconds = 0;
   std::vector<std::string> target_names;
-  std::vector<FailureRecord> first_failures;   // up to 10, for the summary
-  std::map<std::string, int64_t> failure_kinds; // short reason → count
+  std::vector<FailureRecord> first_failures;     // up to 10, for the summary
+  std::map<std::string, int64_t> failure_kinds;  // short reason → count
 };
 
 FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options);

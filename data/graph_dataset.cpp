@@ -10,13 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "core/check.h"
 #include "chem/features.h"
 #include "chem/parse.h"
 #include "chem/scaffold.h"
+#include "core/check.h"
+#include "core/rng.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
-#include "core/rng.h"
 
 namespace molprop::data {
 namespace fmt = format;
@@ -32,8 +32,7 @@ struct Block {
   std::vector<float> targets, descriptors;
 };
 
-std::vector<std::string> json_list(const std::string& text, const std::string& path,
-                                   const char* attr) {
+std::vector<std::string> json_list(const std::string& text, const std::string& path, const char* attr) {
   try {
     return nlohmann::json::parse(text).get<std::vector<std::string>>();
   } catch (const std::exception&) {
@@ -53,20 +52,21 @@ struct GraphDataset::Impl {
   int64_t block_size = 0;
   bool in_memory = false;
   std::list<std::pair<int64_t, std::shared_ptr<const Block>>> cache;  // most recent first
-  std::mutex mutex;  // serial HDF5 is not thread-safe
+  std::mutex mutex;                                                   // serial HDF5 is not thread-safe
 
   [[noreturn]] void fail(const std::string& why) const { throw Error(info.path + ": " + why); }
 
   H5::DataSet require(const char* name) {
-    if (!file.nameExists(name)) fail(std::string("missing dataset '") + name + "' (truncated or not a molprop dataset?)");
+    if (!file.nameExists(name))
+      fail(std::string("missing dataset '") + name + "' (truncated or not a molprop dataset?)");
     return file.openDataSet(name);
   }
 
   void check_shape(const H5::DataSet& ds, const char* name, hsize_t rows, hsize_t cols) {
     auto [r, c] = h5::shape(ds);
     if (r != rows || c != cols) {
-      fail(std::string("dataset '") + name + "' has shape " + std::to_string(r) + "×" +
-           std::to_string(c) + ", expected " + std::to_string(rows) + "×" + std::to_string(cols));
+      fail(std::string("dataset '") + name + "' has shape " + std::to_string(r) + "×" + std::to_string(c) +
+           ", expected " + std::to_string(rows) + "×" + std::to_string(cols));
     }
   }
 
@@ -83,27 +83,23 @@ struct GraphDataset::Impl {
       fail("cannot open as HDF5 (truncated or corrupted?)");
     }
     H5::Group root = file.openGroup("/");
-    if (!h5::has_attr(root, fmt::kAttrFormat) ||
-        h5::read_string_attr(root, fmt::kAttrFormat) != fmt::kMagic) {
+    if (!h5::has_attr(root, fmt::kAttrFormat) || h5::read_string_attr(root, fmt::kAttrFormat) != fmt::kMagic) {
       fail("not a molprop dataset (no 'format' attribute with value 'molprop-dataset')");
     }
     info.format_version = h5::read_int_attr(root, fmt::kAttrFormatVersion);
     if (info.format_version > fmt::kFormatVersion) {
-      fail("written by a newer molprop (dataset format version " +
-           std::to_string(info.format_version) + "; this build reads up to version " +
-           std::to_string(fmt::kFormatVersion) + ")");
+      fail("written by a newer molprop (dataset format version " + std::to_string(info.format_version) +
+           "; this build reads up to version " + std::to_string(fmt::kFormatVersion) + ")");
     }
     info.featurizer_version = h5::read_int_attr(root, fmt::kAttrFeaturizerVersion);
     info.vocabulary = h5::read_string_attr(root, fmt::kAttrVocabulary);
     if (info.featurizer_version != chem::kFeaturizerVersion) {
-      fail("featurised with feature vocabulary v" + std::to_string(info.featurizer_version) +
-           ", this build uses v" + std::to_string(chem::kFeaturizerVersion) +
-           "; run 'molprop featurize' again on the source file");
+      fail("featurised with feature vocabulary v" + std::to_string(info.featurizer_version) + ", this build uses v" +
+           std::to_string(chem::kFeaturizerVersion) + "; run 'molprop featurize' again on the source file");
     }
-    info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path,
-                                  fmt::kAttrTargetNames);
-    info.descriptor_names = json_list(h5::read_string_attr(root, fmt::kAttrDescriptorNames),
-                                      path, fmt::kAttrDescriptorNames);
+    info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path, fmt::kAttrTargetNames);
+    info.descriptor_names =
+        json_list(h5::read_string_attr(root, fmt::kAttrDescriptorNames), path, fmt::kAttrDescriptorNames);
     info.source_file = h5::read_string_attr(root, fmt::kAttrSourceFile);
     info.source_sha256 = h5::read_string_attr(root, fmt::kAttrSourceSha256);
     info.num_molecules = h5::read_int_attr(root, fmt::kAttrNumMolecules);
@@ -158,8 +154,7 @@ struct GraphDataset::Impl {
     const int64_t a0 = b->atom_ptr.front(), a1 = b->atom_ptr.back();
     const int64_t e0 = b->bond_ptr.front(), e1 = b->bond_ptr.back();
     if (a1 < a0 || e1 < e0 || a1 > info.num_atoms || e1 > info.num_edges) {
-      fail("corrupted offsets in molecules " + std::to_string(first) + ".." +
-           std::to_string(first + count - 1));
+      fail("corrupted offsets in molecules " + std::to_string(first) + ".." + std::to_string(first + count - 1));
     }
     h5::read_rows(atom_features, a0, a1 - a0, b->atom_features);
     h5::read_rows(bond_index, e0, e1 - e0, b->bond_index);
@@ -178,11 +173,13 @@ struct GraphDataset::Impl {
     }
     const auto& aspecs = chem::atom_feature_specs();
     for (size_t k = 0; k < b->atom_features.size(); ++k) {
-      if (b->atom_features[k] >= aspecs[k % chem::kNumAtomFeatures].cardinality) fail("atom feature out of vocabulary (corrupted?)");
+      if (b->atom_features[k] >= aspecs[k % chem::kNumAtomFeatures].cardinality)
+        fail("atom feature out of vocabulary (corrupted?)");
     }
     const auto& bspecs = chem::bond_feature_specs();
     for (size_t k = 0; k < b->bond_features.size(); ++k) {
-      if (b->bond_features[k] >= bspecs[k % chem::kNumBondFeatures].cardinality) fail("bond feature out of vocabulary (corrupted?)");
+      if (b->bond_features[k] >= bspecs[k % chem::kNumBondFeatures].cardinality)
+        fail("bond feature out of vocabulary (corrupted?)");
     }
     return b;
   }
@@ -202,8 +199,8 @@ struct GraphDataset::Impl {
     try {
       b = load(first, count);
     } catch (const H5::Exception& e) {
-      fail("read failed in molecules " + std::to_string(first) + ".." +
-           std::to_string(first + count - 1) + " (corrupted file?): " + e.getDetailMsg());
+      fail("read failed in molecules " + std::to_string(first) + ".." + std::to_string(first + count - 1) +
+           " (corrupted file?): " + e.getDetailMsg());
     }
     cache.emplace_front(id, b);
     const size_t capacity = in_memory ? 1 : static_cast<size_t>(std::max(1, options.cache_blocks));
@@ -217,8 +214,7 @@ struct GraphDataset::Impl {
   }
 };
 
-GraphDataset::GraphDataset(const std::string& path, GraphDatasetOptions options)
-    : impl_(std::make_unique<Impl>()) {
+GraphDataset::GraphDataset(const std::string& path, GraphDatasetOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.options = options;
   MOLPROP_CHECK(options.world_size >= 1 && options.rank >= 0 && options.rank < options.world_size,
@@ -239,8 +235,8 @@ GraphDataset::GraphDataset(const std::string& path, GraphDatasetOptions options)
   m.shard_end = n * (options.rank + 1) / options.world_size;
   const int64_t shard_atoms = n > 0 ? m.info.num_atoms * (m.shard_end - m.shard_begin) / n : 0;
   using Mode = GraphDatasetOptions::Mode;
-  m.in_memory = options.mode == Mode::kInMemory ||
-                (options.mode == Mode::kAuto && shard_atoms <= options.max_in_memory_atoms);
+  m.in_memory =
+      options.mode == Mode::kInMemory || (options.mode == Mode::kAuto && shard_atoms <= options.max_in_memory_atoms);
   m.block_size = m.in_memory ? std::max<int64_t>(1, m.shard_end - m.shard_begin) : options.block_size;
   if (m.in_memory && m.shard_end > m.shard_begin) {
     std::lock_guard<std::mutex> lock(m.mutex);
@@ -306,16 +302,14 @@ std::vector<float> GraphDataset::targets(int64_t i) {
 std::vector<float> GraphDataset::all_targets() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<float> out;
-  if (!impl_->info.target_names.empty())
-    h5::read_rows(impl_->targets, impl_->shard_begin, size(), out);
+  if (!impl_->info.target_names.empty()) h5::read_rows(impl_->targets, impl_->shard_begin, size(), out);
   return out;
 }
 
 std::vector<float> GraphDataset::all_descriptors() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<float> out;
-  if (!impl_->info.descriptor_names.empty())
-    h5::read_rows(impl_->descriptors, impl_->shard_begin, size(), out);
+  if (!impl_->info.descriptor_names.empty()) h5::read_rows(impl_->descriptors, impl_->shard_begin, size(), out);
   return out;
 }
 
@@ -396,16 +390,16 @@ void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {
     const int64_t e0 = b->bond_ptr[k] - b->bond_ptr[0], e1 = b->bond_ptr[k + 1] - b->bond_ptr[0];
     const auto shift = static_cast<int32_t>(out.num_atoms);
     const auto mol = static_cast<int32_t>(out.num_molecules);
-    out.atom_features.insert(out.atom_features.end(),
-                             b->atom_features.begin() + a0 * chem::kNumAtomFeatures,
+    out.atom_features.insert(out.atom_features.end(), b->atom_features.begin() + a0 * chem::kNumAtomFeatures,
                              b->atom_features.begin() + a1 * chem::kNumAtomFeatures);
-    out.bond_features.insert(out.bond_features.end(),
-                             b->bond_features.begin() + e0 * chem::kNumBondFeatures,
+    out.bond_features.insert(out.bond_features.end(), b->bond_features.begin() + e0 * chem::kNumBondFeatures,
                              b->bond_features.begin() + e1 * chem::kNumBondFeatures);
     for (int64_t e = e0 * 2; e < e1 * 2; ++e) out.edge_index.push_back(b->bond_index[e] + shift);
     out.atom_to_mol.insert(out.atom_to_mol.end(), a1 - a0, mol);
     if (t > 0) out.targets.insert(out.targets.end(), b->targets.begin() + k * t, b->targets.begin() + (k + 1) * t);
-    if (d > 0) out.descriptors.insert(out.descriptors.end(), b->descriptors.begin() + k * d, b->descriptors.begin() + (k + 1) * d);
+    if (d > 0)
+      out.descriptors.insert(out.descriptors.end(), b->descriptors.begin() + k * d,
+                             b->descriptors.begin() + (k + 1) * d);
     out.num_atoms += a1 - a0;
     out.num_edges += e1 - e0;
     out.atom_ptr.push_back(out.num_atoms);

@@ -21,15 +21,13 @@ void write_attr(H5::H5Object& obj, const std::string& name, const std::string& v
 
 void write_attr(H5::H5Object& obj, const std::string& name, int64_t value) {
   if (obj.attrExists(name)) obj.removeAttr(name);
-  H5::Attribute a =
-      obj.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+  H5::Attribute a = obj.createAttribute(name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
   a.write(H5::PredType::NATIVE_INT64, &value);
 }
 
 void write_attr(H5::H5Object& obj, const std::string& name, double value) {
   if (obj.attrExists(name)) obj.removeAttr(name);
-  H5::Attribute a =
-      obj.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+  H5::Attribute a = obj.createAttribute(name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
   a.write(H5::PredType::NATIVE_DOUBLE, &value);
 }
 
@@ -55,8 +53,7 @@ double read_double_attr(const H5::H5Object& obj, const std::string& name) {
 
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name) {
   H5::Attribute a = obj.openAttribute(name);
-  MOLPROP_CHECK(a.getDataType().getClass() == H5T_INTEGER,
-                "attribute '" << name << "' is not an integer");
+  MOLPROP_CHECK(a.getDataType().getClass() == H5T_INTEGER, "attribute '" << name << "' is not an integer");
   int64_t value = 0;
   a.read(H5::PredType::NATIVE_INT64, &value);
   return value;
@@ -77,8 +74,8 @@ H5::DSetCreatPropList chunked(int rank, const hsize_t* chunk, int level, bool sh
 }  // namespace
 
 template <typename T>
-Appender<T>::Appender(H5::Group& parent, const std::string& name, hsize_t cols,
-                      hsize_t chunk_rows, int compression_level)
+Appender<T>::Appender(H5::Group& parent, const std::string& name, hsize_t cols, hsize_t chunk_rows,
+                      int compression_level)
     : cols_(cols) {
   const bool one_d = cols == 0;
   if (one_d) cols_ = 1;
@@ -88,8 +85,7 @@ Appender<T>::Appender(H5::Group& parent, const std::string& name, hsize_t cols,
   const int rank = one_d ? 1 : 2;
   H5::DataSpace space(rank, dims, maxdims);
   // The file stores the same little-endian type as memory on every platform we build.
-  dataset_ = parent.createDataSet(name, mem_type<T>(), space,
-                                  chunked(rank, chunk, compression_level, sizeof(T) > 1));
+  dataset_ = parent.createDataSet(name, mem_type<T>(), space, chunked(rank, chunk, compression_level, sizeof(T) > 1));
   buffer_.reserve(chunk_rows * cols_);
 }
 
@@ -120,14 +116,12 @@ template class Appender<int32_t>;
 template class Appender<int64_t>;
 template class Appender<float>;
 
-StringAppender::StringAppender(H5::Group& parent, const std::string& name, hsize_t chunk_rows,
-                               int compression_level) {
+StringAppender::StringAppender(H5::Group& parent, const std::string& name, hsize_t chunk_rows, int compression_level) {
   hsize_t dims[1] = {0};
   hsize_t maxdims[1] = {H5S_UNLIMITED};
   hsize_t chunk[1] = {chunk_rows};
   H5::DataSpace space(1, dims, maxdims);
-  dataset_ = parent.createDataSet(name, vlen_string_type(), space,
-                                  chunked(1, chunk, compression_level, false));
+  dataset_ = parent.createDataSet(name, vlen_string_type(), space, chunked(1, chunk, compression_level, false));
 }
 
 void StringAppender::flush() {
@@ -162,8 +156,8 @@ void read_rows(const H5::DataSet& ds, hsize_t first, hsize_t count, std::vector<
   H5::DataSpace file_space = ds.getSpace();
   const int rank = file_space.getSimpleExtentNdims();
   const auto [rows, cols] = shape(ds);
-  MOLPROP_CHECK(first + count <= rows, "read of rows [" << first << ", " << first + count
-                                                        << ") past the end (" << rows << ")");
+  MOLPROP_CHECK(first + count <= rows,
+                "read of rows [" << first << ", " << first + count << ") past the end (" << rows << ")");
   out.resize(count * cols);
   if (count == 0) return;
   hsize_t start[2] = {first, 0};
@@ -178,8 +172,7 @@ template void read_rows<int32_t>(const H5::DataSet&, hsize_t, hsize_t, std::vect
 template void read_rows<int64_t>(const H5::DataSet&, hsize_t, hsize_t, std::vector<int64_t>&);
 template void read_rows<float>(const H5::DataSet&, hsize_t, hsize_t, std::vector<float>&);
 
-void read_strings(const H5::DataSet& ds, hsize_t first, hsize_t count,
-                  std::vector<std::string>& out) {
+void read_strings(const H5::DataSet& ds, hsize_t first, hsize_t count, std::vector<std::string>& out) {
   out.clear();
   if (count == 0) return;
   H5::DataSpace file_space = ds.getSpace();

@@ -22,18 +22,30 @@ std::string read_string_attr(const H5::H5Object& obj, const std::string& name);
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name);
 double read_double_attr(const H5::H5Object& obj, const std::string& name);
 
-template <typename T> H5::PredType mem_type();
-template <> inline H5::PredType mem_type<uint8_t>() { return H5::PredType::NATIVE_UINT8; }
-template <> inline H5::PredType mem_type<int32_t>() { return H5::PredType::NATIVE_INT32; }
-template <> inline H5::PredType mem_type<int64_t>() { return H5::PredType::NATIVE_INT64; }
-template <> inline H5::PredType mem_type<float>() { return H5::PredType::NATIVE_FLOAT; }
+template <typename T>
+H5::PredType mem_type();
+template <>
+inline H5::PredType mem_type<uint8_t>() {
+  return H5::PredType::NATIVE_UINT8;
+}
+template <>
+inline H5::PredType mem_type<int32_t>() {
+  return H5::PredType::NATIVE_INT32;
+}
+template <>
+inline H5::PredType mem_type<int64_t>() {
+  return H5::PredType::NATIVE_INT64;
+}
+template <>
+inline H5::PredType mem_type<float>() {
+  return H5::PredType::NATIVE_FLOAT;
+}
 
 // A rows × cols dataset that grows along rows, written in buffered blocks.
 template <typename T>
 class Appender {
  public:
-  Appender(H5::Group& parent, const std::string& name, hsize_t cols, hsize_t chunk_rows,
-           int compression_level);
+  Appender(H5::Group& parent, const std::string& name, hsize_t cols, hsize_t chunk_rows, int compression_level);
   void append(const T* values, size_t rows);
   void flush();
   hsize_t rows() const { return written_ + buffer_.size() / cols_; }
@@ -48,8 +60,7 @@ class Appender {
 // A 1-D growing dataset of variable-length UTF-8 strings.
 class StringAppender {
  public:
-  StringAppender(H5::Group& parent, const std::string& name, hsize_t chunk_rows,
-                 int compression_level);
+  StringAppender(H5::Group& parent, const std::string& name, hsize_t chunk_rows, int compression_level);
   void append(const std::string& value) { buffer_.push_back(value); }
   void flush();
   hsize_t rows() const { return written_ + buffer_.size(); }
@@ -63,8 +74,7 @@ class StringAppender {
 // Reads rows [first, first+count) of a rows × cols (or 1-D) dataset into out.
 template <typename T>
 void read_rows(const H5::DataSet& ds, hsize_t first, hsize_t count, std::vector<T>& out);
-void read_strings(const H5::DataSet& ds, hsize_t first, hsize_t count,
-                  std::vector<std::string>& out);
+void read_strings(const H5::DataSet& ds, hsize_t first, hsize_t count, std::vector<std::string>& out);
 
 // Shape of a dataset as (rows, cols); cols is 1 for 1-D datasets.
 std::pair<hsize_t, hsize_t> shape(const H5::DataSet& ds);

@@ -15,17 +15,14 @@ constexpr double kMinStd = 1e-12;
 
 // Number of columns in `s`, after checking that its parts agree with each other and
 // with the length of `values` (rows × cols, row-major).
-size_t checked_columns(const std::vector<float>& values, const ColumnScaling& s,
-                       const char* caller) {
+size_t checked_columns(const std::vector<float>& values, const ColumnScaling& s, const char* caller) {
   MOLPROP_CHECK(!s.mean.empty(), caller << ": scaling has no columns");
-  MOLPROP_CHECK(s.std.size() == s.mean.size(), caller << ": scaling has " << s.mean.size()
-                                                      << " means but " << s.std.size() << " stds");
-  MOLPROP_CHECK(
-      s.names.empty() || s.names.size() == s.mean.size(),
-      caller << ": scaling has " << s.names.size() << " names but " << s.mean.size() << " means");
-  MOLPROP_CHECK(values.size() % s.mean.size() == 0, caller << ": " << values.size()
-                                                           << " values are not rows × "
-                                                           << s.mean.size() << " columns");
+  MOLPROP_CHECK(s.std.size() == s.mean.size(),
+                caller << ": scaling has " << s.mean.size() << " means but " << s.std.size() << " stds");
+  MOLPROP_CHECK(s.names.empty() || s.names.size() == s.mean.size(),
+                caller << ": scaling has " << s.names.size() << " names but " << s.mean.size() << " means");
+  MOLPROP_CHECK(values.size() % s.mean.size() == 0,
+                caller << ": " << values.size() << " values are not rows × " << s.mean.size() << " columns");
   return s.mean.size();
 }
 
@@ -38,9 +35,8 @@ size_t checked_columns(const std::vector<float>& values, const ColumnScaling& s,
 ColumnScaling fit_scaling(const std::vector<float>& values, int64_t cols) {
   MOLPROP_CHECK(cols > 0, "fit_scaling: cols must be positive, got " << cols);
   const size_t c = static_cast<size_t>(cols);
-  MOLPROP_CHECK(values.size() % c == 0, "fit_scaling: " << values.size()
-                                                        << " values are not rows × " << cols
-                                                        << " columns");
+  MOLPROP_CHECK(values.size() % c == 0,
+                "fit_scaling: " << values.size() << " values are not rows × " << cols << " columns");
   const size_t rows = values.size() / c;
 
   ColumnScaling s;
@@ -70,8 +66,7 @@ ColumnScaling fit_scaling(const std::vector<float>& values, int64_t cols) {
   return s;
 }
 
-void apply_scaling(std::vector<float>& values, const ColumnScaling& s, bool nan_to_zero,
-                   double clip) {
+void apply_scaling(std::vector<float>& values, const ColumnScaling& s, bool nan_to_zero, double clip) {
   const size_t c = checked_columns(values, s, "apply_scaling");
   for (size_t k = 0; k < values.size(); ++k) {
     const size_t j = k % c;

@@ -21,8 +21,7 @@ ColumnScaling fit_scaling(const std::vector<float>& values, int64_t cols);
 // In place: x ← (x − mean) / std. NaN stays NaN unless nan_to_zero (descriptors: a
 // missing descriptor becomes the training mean). Values are clipped to ±clip when clip > 0
 // (extreme descriptor values would otherwise dominate the head's input).
-void apply_scaling(std::vector<float>& values, const ColumnScaling& s, bool nan_to_zero = false,
-                   double clip = 0);
+void apply_scaling(std::vector<float>& values, const ColumnScaling& s, bool nan_to_zero = false, double clip = 0);
 
 // In place: x ← x · std + mean.
 void invert_scaling(std::vector<float>& values, const ColumnScaling& s);

@@ -13,7 +13,8 @@ ByteRange seek_shard(CsvReader& reader, int index, int count) {
                 " does not exist (shards are numbered from 0)");
   }
   if (reader.compressed()) {
-    throw Error(reader.path() + ": sharding needs an uncompressed file (each shard seeks to its byte range); "
+    throw Error(reader.path() +
+                ": sharding needs an uncompressed file (each shard seeks to its byte range); "
                 "decompress it first, or give each process its own file");
   }
   const int64_t data_start = reader.offset();

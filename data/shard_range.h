@@ -15,8 +15,8 @@ struct ByteRange {
 };
 
 // Positions `reader` (just opened, header read) at the first record of shard `index` of
-// `count`, makes it end at the shard's last record, and returns the shard's range. Throws molprop::Error for an impossible shard or a
-// gzip input (which cannot be entered in the middle).
+// `count`, makes it end at the shard's last record, and returns the shard's range. Throws molprop::Error for an
+// impossible shard or a gzip input (which cannot be entered in the middle).
 ByteRange seek_shard(CsvReader& reader, int index, int count);
 
 }  // namespace molprop::data

@@ -54,14 +54,15 @@ void sort_parts(Split& split) {
 }  // namespace
 
 SplitSizes parse_split_sizes(const std::string& text) {
-  const std::string error = "--split-sizes: expected three fractions that sum to 1 "
-                            "(train,val,test), got '" + text + "'";
+  const std::string error =
+      "--split-sizes: expected three fractions that sum to 1 "
+      "(train,val,test), got '" +
+      text + "'";
   std::vector<std::string> fields;
   size_t start = 0;
   while (true) {
     const size_t comma = text.find(',', start);
-    fields.push_back(text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                   : comma - start));
+    fields.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -82,10 +83,9 @@ Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed) {
   core::Rng rng(seed);
   core::shuffle(perm, rng);
   // Truncation as in Chemprop; the clamps only guard against fractions summing past 1.
-  const int64_t train_size =
-      std::min(n, static_cast<int64_t>(sizes[0] * static_cast<double>(n)));
-  const int64_t train_val_size = std::clamp(
-      static_cast<int64_t>((sizes[0] + sizes[1]) * static_cast<double>(n)), train_size, n);
+  const int64_t train_size = std::min(n, static_cast<int64_t>(sizes[0] * static_cast<double>(n)));
+  const int64_t train_val_size =
+      std::clamp(static_cast<int64_t>((sizes[0] + sizes[1]) * static_cast<double>(n)), train_size, n);
   Split split;
   split.train.assign(perm.begin(), perm.begin() + train_size);
   split.val.assign(perm.begin() + train_size, perm.begin() + train_val_size);
@@ -94,8 +94,7 @@ Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed) {
   return split;
 }
 
-Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const SplitSizes& sizes,
-                              uint64_t seed) {
+Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const SplitSizes& sizes, uint64_t seed) {
   const double n = static_cast<double>(scaffold_ids.size());
   const double train_size = sizes[0] * n;
   const double val_size = sizes[1] * n;
@@ -146,8 +145,10 @@ Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const Sp
 
 std::vector<Split> kfold_splits(int64_t n, int k, uint64_t seed) {
   if (k < 2 || k > n) {
-    throw Error("kfold_splits: number of folds must be between 2 and the number of "
-                "molecules (" + std::to_string(n) + "), got " + std::to_string(k));
+    throw Error(
+        "kfold_splits: number of folds must be between 2 and the number of "
+        "molecules (" +
+        std::to_string(n) + "), got " + std::to_string(k));
   }
   std::vector<int64_t> perm = iota_vector(n);
   core::Rng rng(seed);
@@ -160,8 +161,7 @@ std::vector<Split> kfold_splits(int64_t n, int k, uint64_t seed) {
     const int val_fold = k >= 3 ? (i + 1) % k : -1;
     Split& split = splits[static_cast<size_t>(i)];
     for (int f = 0; f < k; ++f) {
-      std::vector<int64_t>& target =
-          f == i ? split.test : (f == val_fold ? split.val : split.train);
+      std::vector<int64_t>& target = f == i ? split.test : (f == val_fold ? split.val : split.train);
       target.insert(target.end(), fold_begin(f), fold_begin(f + 1));
     }
     sort_parts(split);
@@ -181,8 +181,8 @@ Split column_split(const std::vector<std::string>& labels) {
     } else if (label == "test") {
       split.test.push_back(index);
     } else {
-      throw Error("split column: row " + std::to_string(i + 1) +
-                  ": expected train, val or test, got '" + labels[i] + "'");
+      throw Error("split column: row " + std::to_string(i + 1) + ": expected train, val or test, got '" + labels[i] +
+                  "'");
     }
   }
   return split;

@@ -23,8 +23,7 @@ Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed);
 // Chemprop's scaffold_balanced: molecules grouped by scaffold id; groups larger than
 // half the val or test size go first, each part in random order; groups
 // are then assigned whole to train until it is full, then val, then test.
-Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const SplitSizes& sizes,
-                              uint64_t seed);
+Split scaffold_balanced_split(const std::vector<int32_t>& scaffold_ids, const SplitSizes& sizes, uint64_t seed);
 
 // K folds over a random permutation: fold i is the test set of split i, fold (i+1)%k its
 // validation set, the rest training. k ≥ 2 (k = 2: val is empty, as there is no third

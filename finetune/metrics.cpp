@@ -14,15 +14,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Two passes per task: the first finds the mean of the used truths, the second sums the
 // squared, absolute and centred errors. Summing in double keeps R² meaningful when the
 // truths are large and close together (float SS_tot would lose most of its digits).
-std::vector<RegressionMetrics> regression_metrics(const std::vector<float>& pred,
-                                                  const std::vector<float>& truth, int64_t tasks) {
+std::vector<RegressionMetrics> regression_metrics(const std::vector<float>& pred, const std::vector<float>& truth,
+                                                  int64_t tasks) {
   MOLPROP_CHECK(tasks > 0, "regression_metrics: tasks must be positive, got " << tasks);
-  MOLPROP_CHECK(pred.size() == truth.size(), "regression_metrics: " << pred.size()
-                                                                    << " predictions but "
-                                                                    << truth.size() << " truths");
-  MOLPROP_CHECK(
-      truth.size() % static_cast<size_t>(tasks) == 0,
-      "regression_metrics: " << truth.size() << " values are not rows × " << tasks << " tasks");
+  MOLPROP_CHECK(pred.size() == truth.size(),
+                "regression_metrics: " << pred.size() << " predictions but " << truth.size() << " truths");
+  MOLPROP_CHECK(truth.size() % static_cast<size_t>(tasks) == 0,
+                "regression_metrics: " << truth.size() << " values are not rows × " << tasks << " tasks");
   const size_t cols = static_cast<size_t>(tasks);
   const size_t rows = truth.size() / cols;
 

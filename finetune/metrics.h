@@ -12,8 +12,8 @@ struct RegressionMetrics {
 };
 
 // `pred` and `truth` are rows × tasks, row-major; metrics per task.
-std::vector<RegressionMetrics> regression_metrics(const std::vector<float>& pred,
-                                                  const std::vector<float>& truth, int64_t tasks);
+std::vector<RegressionMetrics> regression_metrics(const std::vector<float>& pred, const std::vector<float>& truth,
+                                                  int64_t tasks);
 
 // Mean and sample standard deviation (n − 1; 0 for fewer than two values).
 struct MeanStd {

@@ -4,8 +4,8 @@
 
 namespace molprop::finetune {
 
-std::vector<float> embed_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
-                                int64_t batch_size) {
+std::vector<float> embed_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
+                                const Subset& subset, int64_t batch_size) {
   return map_batches(model, checkpoint, subset, batch_size,
                      [&](const models::GraphTensors& g) { return model->embed(g); });
 }

@@ -10,8 +10,8 @@
 namespace molprop::finetune {
 
 // rows × model->embedding_dim(), row-major, in the subset's order (eval mode, no grad).
-std::vector<float> embed_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
-                                int64_t batch_size = 256);
+std::vector<float> embed_subset(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
+                                const Subset& subset, int64_t batch_size = 256);
 
 // rows × num_bits of 0/1, from the SMILES stored in the dataset (parsed with the
 // dataset's standardisation setting).

@@ -1,7 +1,7 @@
 #include "finetune/train_run.h"
 
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,14 +10,14 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "core/check.h"
+#include "checkpoint/domain.h"
 #include "chem/features.h"
+#include "core/check.h"
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
-#include "checkpoint/domain.h"
-#include "regression/regressor.h"
 #include "finetune/representations.h"
+#include "regression/regressor.h"
 
 namespace molprop::finetune {
 namespace fs = std::filesystem;
@@ -27,7 +27,7 @@ namespace {
 
 bool is_hdf5_path(const std::string& path) {
   return path.size() > 3 && (path.compare(path.size() - 3, 3, ".h5") == 0 ||
-                              (path.size() > 5 && path.compare(path.size() - 5, 5, ".hdf5") == 0));
+                             (path.size() > 5 && path.compare(path.size() - 5, 5, ".hdf5") == 0));
 }
 
 // Opens an .h5 dataset, or featurises a CSV into `cache` first (same code path as
@@ -128,7 +128,8 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   std::unique_ptr<training::DataParallel> parallel;
   if (o.distributed.distributed()) {
     if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
-    parallel = std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+    parallel =
+        std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
   }
   const int rank = o.distributed.rank;
   const bool writer = rank == 0;  // one process writes the output folder
@@ -162,7 +163,8 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   const auto tasks = static_cast<int64_t>(summary.target_names.size());
   if (tasks == 0) throw Error(o.data + ": the dataset has no targets to train on");
   if (!o.targets.empty() && is_hdf5_path(o.data) && o.targets != summary.target_names) {
-    throw Error(o.data + ": --targets does not match the targets stored in the dataset; featurize again with --targets");
+    throw Error(o.data +
+                ": --targets does not match the targets stored in the dataset; featurize again with --targets");
   }
   for (auto* other : {val_ds.get(), test_ds.get()}) {
     if (other && other->info().target_names != summary.target_names) {
@@ -199,7 +201,9 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
     if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
     if (o.representation == "embedding") {
-      if (o.from.empty()) throw Error("--head " + o.head + " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
+      if (o.from.empty())
+        throw Error("--head " + o.head +
+                    " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
       frozen = checkpoint::load_checkpoint(o.from, &frozen_info);
       frozen->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
@@ -230,7 +234,9 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     Subset val = val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val};
     Subset test = test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test};
     if (train.indices.empty()) throw Error("the training split is empty; check --split-sizes");
-    split_record.push_back({{"fold", f}, {"train", split.train}, {"val", val_ds ? std::vector<int64_t>{} : split.val},
+    split_record.push_back({{"fold", f},
+                            {"train", split.train},
+                            {"val", val_ds ? std::vector<int64_t>{} : split.val},
                             {"test", test_ds ? std::vector<int64_t>{} : split.test}});
     const std::map<std::string, const Subset*> parts{{"train", &train}, {"val", &val}, {"test", &test}};
     std::map<std::string, std::vector<float>> ensemble_sum;
@@ -247,13 +253,17 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       const auto rows = static_cast<int64_t>(train.indices.size());
       regressor->fit(x_train, rows, static_cast<int64_t>(x_train.size()) / rows, subset_targets(train), tasks,
                      o.train.seed);
-      json member{{"member", 0}, {"seed", o.train.seed}, {"head", o.head}, {"representation", o.representation},
+      json member{{"member", 0},
+                  {"seed", o.train.seed},
+                  {"head", o.head},
+                  {"representation", o.representation},
                   {"params", json::parse(regressor->params_json())}};
       for (const auto& [name, subset] : parts) {
         if (subset->indices.empty()) continue;
         std::vector<float> mean, spread;
         regressor->predict(represent(*subset), static_cast<int64_t>(subset->indices.size()), mean, spread);
-        member["metrics"][name] = metrics_json(regression_metrics(mean, subset_targets(*subset), tasks), summary.target_names);
+        member["metrics"][name] =
+            metrics_json(regression_metrics(mean, subset_targets(*subset), tasks), summary.target_names);
         ensemble_sum[name] = mean;
       }
       members.push_back(member);
@@ -264,10 +274,11 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
         c.regressor_kind = regressor->kind();
         c.regressor_params = regressor->params_json();
         c.regressor_arrays = regressor->arrays();
-        c.metadata_json = json{{"head", o.head}, {"from", o.from}, {"seed", o.train.seed}, {"fold", f},
-                               {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
-        const std::string path = single ? o.output_dir + "/model.h5"
-                                        : o.output_dir + "/models/fold" + std::to_string(f) + "_member0.h5";
+        c.metadata_json = json{{"head", o.head}, {"from", o.from},   {"seed", o.train.seed},     {"fold", f},
+                               {"data", o.data}, {"split", o.split}, {"command", o.command_line}}
+                              .dump();
+        const std::string path =
+            single ? o.output_dir + "/model.h5" : o.output_dir + "/models/fold" + std::to_string(f) + "_member0.h5";
         checkpoint::save_checkpoint(path, c, frozen);
         summary.model_paths.push_back(path);
       }
@@ -278,8 +289,9 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
       to.quiet = o.quiet || !writer;
       to.parallel = parallel.get();
       if (!single) {
-        to.label = (splits.size() > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(splits.size()) + " " : "") +
-                   (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
+        to.label =
+            (splits.size() > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(splits.size()) + " " : "") +
+            (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
       }
       torch::manual_seed(to.seed);
       models::PropertyModel model(config);
@@ -295,21 +307,34 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
         log << f << "," << m << "," << e.epoch << "," << e.train_loss << "," << e.val_rmse << "," << e.lr << ","
             << e.seconds << "," << e.molecules_per_second << "\n";
       }
-      json member{{"member", m}, {"seed", to.seed}, {"best_epoch", r.best_epoch},
-                  {"best_val_rmse", r.best_val_rmse}, {"train_molecules_per_second", r.train_molecules_per_second}};
+      json member{{"member", m},
+                  {"seed", to.seed},
+                  {"best_epoch", r.best_epoch},
+                  {"best_val_rmse", r.best_val_rmse},
+                  {"train_molecules_per_second", r.train_molecules_per_second}};
       for (const auto& [name, subset] : parts) {
         if (subset->indices.empty()) continue;
         std::vector<float> pred = predict_subset(model, checkpoint, *subset);
-        member["metrics"][name] = metrics_json(regression_metrics(pred, subset_targets(*subset), tasks), summary.target_names);
+        member["metrics"][name] =
+            metrics_json(regression_metrics(pred, subset_targets(*subset), tasks), summary.target_names);
         auto& sum = ensemble_sum[name];
         if (sum.empty()) sum.assign(pred.size(), 0.0f);
         for (size_t k = 0; k < pred.size(); ++k) sum[k] += pred[k];
       }
-      checkpoint.metadata_json = json{{"seed", to.seed}, {"fold", f}, {"member", m}, {"best_epoch", r.best_epoch},
-                                      {"best_val_rmse", r.best_val_rmse}, {"epochs", o.train.epochs},
-                                      {"data", o.data}, {"split", o.split}, {"command", o.command_line}}.dump();
-      const std::string path = single ? o.output_dir + "/model.h5"
-                                      : o.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
+      checkpoint.metadata_json = json{
+          {"seed", to.seed},
+          {"fold", f},
+          {"member", m},
+          {"best_epoch", r.best_epoch},
+          {"best_val_rmse", r.best_val_rmse},
+          {"epochs", o.train.epochs},
+          {"data", o.data},
+          {"split", o.split},
+          {"command",
+           o.command_line}}.dump();
+      const std::string path =
+          single ? o.output_dir + "/model.h5"
+                 : o.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
       if (writer) checkpoint::save_checkpoint(path, checkpoint, model);
       summary.model_paths.push_back(path);
       members.push_back(member);
@@ -330,18 +355,26 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   for (const auto& [split_name, by_task] : per_fold) {
     for (const auto& [task, ms] : by_task) {
       std::vector<double> rmse, mae, r2;
-      for (const auto& m : ms) { rmse.push_back(m.rmse); mae.push_back(m.mae); r2.push_back(m.r2); }
+      for (const auto& m : ms) {
+        rmse.push_back(m.rmse);
+        mae.push_back(m.mae);
+        r2.push_back(m.r2);
+      }
       TrainRunSummary::TaskSummary ts{split_name, task, mean_std(rmse), mean_std(mae), mean_std(r2)};
       summary.tasks.push_back(ts);
-      summary_json[split_name][task] = {{"rmse_mean", ts.rmse.mean}, {"rmse_std", ts.rmse.std},
-                                        {"mae_mean", ts.mae.mean},   {"mae_std", ts.mae.std},
-                                        {"r2_mean", ts.r2.mean},     {"r2_std", ts.r2.std},
-                                        {"folds", ms.size()}};
+      summary_json[split_name][task] = {
+          {"rmse_mean", ts.rmse.mean}, {"rmse_std", ts.rmse.std}, {"mae_mean", ts.mae.mean}, {"mae_std", ts.mae.std},
+          {"r2_mean", ts.r2.mean},     {"r2_std", ts.r2.std},     {"folds", ms.size()}};
     }
   }
   summary.train_molecules_per_second = train_runs > 0 ? train_mps_sum / train_runs : 0;
-  json metrics{{"targets", summary.target_names}, {"split", o.split}, {"seed", o.train.seed},
-               {"ensemble_size", ensemble_size}, {"head", o.head}, {"folds", folds}, {"summary", summary_json},
+  json metrics{{"targets", summary.target_names},
+               {"split", o.split},
+               {"seed", o.train.seed},
+               {"ensemble_size", ensemble_size},
+               {"head", o.head},
+               {"folds", folds},
+               {"summary", summary_json},
                {"train_molecules_per_second", summary.train_molecules_per_second}};
   if (writer) {
     write_atomically(o.output_dir + "/metrics.json", metrics.dump(2) + "\n");

@@ -11,41 +11,41 @@
 #include "chem/featurizer.h"
 #include "data/splits.h"
 #include "finetune/trainer.h"
-#include "training/distributed.h"
 #include "models/model_config.h"
+#include "training/distributed.h"
 
 namespace molprop::finetune {
 
 struct TrainRunOptions {
-  std::string data;                 // .h5 dataset, or .csv/.csv.gz featurised on the fly
-  std::string val_data, test_data;  // optional fixed validation / test files
-  std::vector<std::string> targets; // CSV input: target columns (empty = all but SMILES)
+  std::string data;                       // .h5 dataset, or .csv/.csv.gz featurised on the fly
+  std::string val_data, test_data;        // optional fixed validation / test files
+  std::vector<std::string> targets;       // CSV input: target columns (empty = all but SMILES)
   std::vector<std::string> target_units;  // optional, one per target; stored in the checkpoints
   std::string smiles_column = "smiles";
   std::string output_dir;
-  std::string split = "random";     // random | scaffold | kfold | column
+  std::string split = "random";  // random | scaffold | kfold | column
   data::SplitSizes split_sizes{0.8, 0.1, 0.1};
   std::string split_column = "split";  // CSV column with train/val/test for split=column
-  int num_folds = 5;                // split=kfold
+  int num_folds = 5;                   // split=kfold
   int ensemble_size = 1;
-  bool use_descriptors = false;     // --features descriptors
-  std::string from;                 // pretrained checkpoint whose encoder is reused
+  bool use_descriptors = false;  // --features descriptors
+  std::string from;              // pretrained checkpoint whose encoder is reused
   // "mlp": the model's own head, trained (end to end unless freeze_encoder).
   // "ridge" | "gp": a closed-form regressor on fixed representations: the --from
   // model's embeddings, or ECFP4 fingerprints with representation "ecfp" (a baseline;
   // evaluated and reported, but not saved as a model).
   std::string head = "mlp";
   std::string representation = "embedding";  // "embedding" | "ecfp"
-  models::ModelConfig model;        // encoder/readout/head options (tasks filled in)
+  models::ModelConfig model;                 // encoder/readout/head options (tasks filled in)
   TrainOptions train;
   int threads = 1;
-  std::string device = "cpu";       // models train here; batches follow the model's device
+  std::string device = "cpu";  // models train here; batches follow the model's device
   // Data-parallel training (models/distributed.h): every rank runs the same folds and
   // members on its slice of each batch; only rank 0 writes the output folder.
   training::DistributedEnv distributed;
   int64_t distributed_timeout_ms = 300000;
   bool quiet = false;
-  std::string command_line;         // recorded in the output folder
+  std::string command_line;  // recorded in the output folder
 };
 
 struct TrainRunSummary {

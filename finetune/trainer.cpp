@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <limits>
 
+#include "checkpoint/model_inputs.h"
 #include "core/check.h"
-#include "training/distributed.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "data/scaler.h"
-#include "checkpoint/model_inputs.h"
 #include "models/graph_tensors.h"
 #include "models/losses.h"
+#include "training/distributed.h"
 
 namespace molprop::finetune {
 namespace {
@@ -40,7 +40,10 @@ double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
   double sum = 0;
   int n = 0;
   for (const auto& m : metrics) {
-    if (m.count > 0) { sum += m.rmse; ++n; }
+    if (m.count > 0) {
+      sum += m.rmse;
+      ++n;
+    }
   }
   return n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
 }
@@ -56,8 +59,8 @@ std::vector<float> subset_targets(const Subset& subset) {
   return out;
 }
 
-std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
-                               int64_t batch_size,
+std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
+                               const Subset& subset, int64_t batch_size,
                                const std::function<torch::Tensor(const models::GraphTensors&)>& fn) {
   torch::NoGradGuard no_grad;
   model->eval();
@@ -67,8 +70,7 @@ std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::C
   std::vector<int64_t> idx;
   const size_t step = static_cast<size_t>(batch_size);
   for (size_t start = 0; start < subset.indices.size(); start += step) {
-    idx.assign(subset.indices.begin() + start,
-               subset.indices.begin() + std::min(subset.indices.size(), start + step));
+    idx.assign(subset.indices.begin() + start, subset.indices.begin() + std::min(subset.indices.size(), start + step));
     subset.dataset->collate(idx, batch);
     const models::GraphTensors g = models::to_tensors(batch, device, checkpoint::scaled_descriptors(batch, checkpoint));
     const torch::Tensor result = fn(g).to(torch::kCPU).contiguous();
@@ -120,8 +122,8 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(other_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr));
   if (!options.freeze_encoder && !encoder_params.empty()) {
-    groups.emplace_back(encoder_params, std::make_unique<torch::optim::AdamOptions>(
-                                            options.schedule.init_lr * options.encoder_lr_ratio));
+    groups.emplace_back(encoder_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr *
+                                                                                    options.encoder_lr_ratio));
   }
   torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.schedule.init_lr));
 
@@ -159,8 +161,8 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
     core::Rng rng(core::mix_seed(options.seed, static_cast<uint64_t>(epoch)));
     order = train.indices;
     core::shuffle(order, rng);
-    core::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs),
-                            n, "mol", quiet);
+    core::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), n,
+                            "mol", quiet);
     double loss_sum = 0;
     int64_t loss_batches = 0, done = 0;
     double lr = 0;
@@ -175,7 +177,8 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
       lr = schedule.lr(step);
       auto& group_list = optimizer.param_groups();
       static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
-      if (group_list.size() > 1) static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
+      if (group_list.size() > 1)
+        static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
       optimizer.zero_grad();
       torch::Tensor loss;
       if (!skip) {
@@ -183,11 +186,13 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
         std::vector<float> y = batch.targets;
         data::apply_scaling(y, checkpoint.targets);
         models::GraphTensors g = models::to_tensors(batch, device, checkpoint::scaled_descriptors(batch, checkpoint));
-        const torch::Tensor target = torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
+        const torch::Tensor target =
+            torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
         loss = models::masked_mse(model->forward(g), target);
         // Data-parallel: weighted by this rank's share of the global batch, so the averaged
         // gradient is the whole batch's, also when the last batch splits unevenly.
-        const double share = parallel ? static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start) : 1.0;
+        const double share =
+            parallel ? static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start) : 1.0;
         (loss * share).backward();
       }
       // A rank with nothing to learn from still takes part in the exchange (the others wait

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "data/graph_dataset.h"
 #include "checkpoint/checkpoint.h"
+#include "data/graph_dataset.h"
 #include "finetune/metrics.h"
-#include "training/schedule.h"
 #include "models/property_model.h"
+#include "training/schedule.h"
 
 namespace molprop::training {
 class DataParallel;
@@ -30,11 +30,11 @@ struct TrainOptions {
   int64_t epochs = 30;
   int64_t batch_size = 50;
   training::ScheduleOptions schedule;
-  double grad_clip = 10.0;  // max gradient L2 norm; 0 = off
-  int64_t patience = 0;     // stop after this many epochs without improvement; 0 = never
-  uint64_t seed = 0;        // weight initialisation, dropout and batch order
-  bool quiet = false;       // no progress bar or per-epoch lines
-  std::string label;        // prefix of progress lines, e.g. "fold 1/5 member 2/3"
+  double grad_clip = 10.0;        // max gradient L2 norm; 0 = off
+  int64_t patience = 0;           // stop after this many epochs without improvement; 0 = never
+  uint64_t seed = 0;              // weight initialisation, dropout and batch order
+  bool quiet = false;             // no progress bar or per-epoch lines
+  std::string label;              // prefix of progress lines, e.g. "fold 1/5 member 2/3"
   double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate
   bool freeze_encoder = false;    // train only the head
   // Data parallelism (training/distributed.h): each step's global batch of batch_size ×
@@ -68,8 +68,8 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
 
 // Runs `fn` on the subset's molecules in consecutive batches (eval mode, no grad, on
 // the model's device) and concatenates its M × k outputs row-major, in subset order.
-std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& subset,
-                               int64_t batch_size,
+std::vector<float> map_batches(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint,
+                               const Subset& subset, int64_t batch_size,
                                const std::function<torch::Tensor(const models::GraphTensors&)>& fn);
 
 // Predictions for a subset in original target units, rows × tasks (row-major), in the

@@ -11,24 +11,24 @@
 #include <optional>
 
 #include "core/check.h"
+#include "core/ordered_pipeline.h"
+#include "core/progress.h"
 #include "data/collate.h"
 #include "data/csv_reader.h"
 #include "data/h5_util.h"
-#include "core/ordered_pipeline.h"
-#include "core/progress.h"
 #include "data/shard_range.h"
-#include "inference/shards.h"
 #include "inference/predictor.h"
+#include "inference/shards.h"
 
 namespace molprop::inference {
 namespace h5 = data::h5;
 
 namespace {
 
-constexpr hsize_t kRowChunk = 16384;          // rows per chunk of the 1-D numeric datasets
-constexpr hsize_t kStringChunk = 4096;        // rows per chunk of the string datasets
-constexpr hsize_t kEmbeddingChunk = 65536;    // values (256 KiB of float32) per embeddings chunk
-constexpr int kCompression = 4;               // deflate level, as the dataset writer uses
+constexpr hsize_t kRowChunk = 16384;        // rows per chunk of the 1-D numeric datasets
+constexpr hsize_t kStringChunk = 4096;      // rows per chunk of the string datasets
+constexpr hsize_t kEmbeddingChunk = 65536;  // values (256 KiB of float32) per embeddings chunk
+constexpr int kCompression = 4;             // deflate level, as the dataset writer uses
 
 struct Row {
   int64_t row = 0;
@@ -238,9 +238,9 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
       if (r.mol.ok()) append_graph(r.mol.graph, placeholder_descriptors.data(), batch);
     }
     const std::vector<float> embedded = batch.num_molecules > 0 ? predictor.embed(batch) : std::vector<float>{};
-    MOLPROP_CHECK(static_cast<int64_t>(embedded.size()) == batch.num_molecules * dim,
-                  "embed returned " << embedded.size() << " values for " << batch.num_molecules
-                                    << " molecules of width " << dim);
+    MOLPROP_CHECK(
+        static_cast<int64_t>(embedded.size()) == batch.num_molecules * dim,
+        "embed returned " << embedded.size() << " values for " << batch.num_molecules << " molecules of width " << dim);
     size_t k = 0;  // index among embedded molecules
     for (const Row& r : chunk.rows) {
       if (r.mol.ok()) {
@@ -260,8 +260,9 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
                                   consume);
   progress.finish();
   if (sharded) {
-    const ShardManifest m{"embeddings", options.shard_index, options.num_shards, options.input, reader.file_size(),
-                          range.begin, range.end, summary.rows, {}};
+    const ShardManifest m{"embeddings",  options.shard_index, options.num_shards,
+                          options.input, reader.file_size(),  range.begin,
+                          range.end,     summary.rows,        {}};
     writer.finish(&m);
   } else {
     writer.finish();
@@ -312,8 +313,8 @@ MergeSummary merge_embedding_shards(const std::vector<std::string>& files, const
     const std::string& f = files[i];
     try {
       H5::H5File file(f, H5F_ACC_RDONLY);
-      H5::DataSet emb = file.openDataSet("embeddings"), smi = file.openDataSet("smiles"),
-                  row = file.openDataSet("row"), err = file.openDataSet("error");
+      H5::DataSet emb = file.openDataSet("embeddings"), smi = file.openDataSet("smiles"), row = file.openDataSet("row"),
+                  err = file.openDataSet("error");
       const auto n = static_cast<hsize_t>(manifests[i].rows);
       for (const H5::DataSet* ds : {&emb, &smi, &row, &err}) {
         if (h5::shape(*ds).first != n) {
@@ -328,7 +329,8 @@ MergeSummary merge_embedding_shards(const std::vector<std::string>& files, const
         h5::read_rows(row, first, count, rows);
         h5::read_strings(err, first, count, errors);
         for (hsize_t k = 0; k < count; ++k) {
-          writer.add(summary.rows + rows[k], smiles[k], errors[k].empty() ? values.data() + k * dim : nullptr, errors[k]);
+          writer.add(summary.rows + rows[k], smiles[k], errors[k].empty() ? values.data() + k * dim : nullptr,
+                     errors[k]);
         }
         writer.flush();
       }

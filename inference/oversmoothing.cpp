@@ -9,12 +9,12 @@
 #include <functional>
 #include <limits>
 
-#include "core/check.h"
 #include "chem/featurizer.h"
-#include "data/collate.h"
-#include "data/csv_reader.h"
+#include "core/check.h"
 #include "core/ordered_pipeline.h"
 #include "core/progress.h"
+#include "data/collate.h"
+#include "data/csv_reader.h"
 #include "models/graph_tensors.h"
 
 namespace molprop::inference {

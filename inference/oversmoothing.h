@@ -39,10 +39,10 @@
 namespace molprop::inference {
 
 struct LayerSmoothness {
-  int layer = 0;                 // 1-based message-passing layer (0 for the encoder output)
-  double mean_cosine = 0;        // mean over molecules of the mean pairwise cosine, in [−1, 1]
-  double dirichlet_energy = 0;   // mean over molecules of the normalised Dirichlet energy, ≥ 0
-  int64_t molecules = 0;         // molecules measured (those with ≥ 2 atoms)
+  int layer = 0;                // 1-based message-passing layer (0 for the encoder output)
+  double mean_cosine = 0;       // mean over molecules of the mean pairwise cosine, in [−1, 1]
+  double dirichlet_energy = 0;  // mean over molecules of the normalised Dirichlet energy, ≥ 0
+  int64_t molecules = 0;        // molecules measured (those with ≥ 2 atoms)
 };
 
 struct OversmoothingReport {

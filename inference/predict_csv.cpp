@@ -12,10 +12,10 @@
 #include <iostream>
 
 #include "core/check.h"
-#include "data/collate.h"
-#include "data/csv_reader.h"
 #include "core/ordered_pipeline.h"
 #include "core/progress.h"
+#include "data/collate.h"
+#include "data/csv_reader.h"
 #include "data/shard_range.h"
 #include "inference/predictor.h"
 #include "inference/shards.h"
@@ -175,7 +175,9 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   struct Cleanup {
     std::string path;
     bool done = false;
-    ~Cleanup() { if (!done && !path.empty()) std::remove(path.c_str()); }
+    ~Cleanup() {
+      if (!done && !path.empty()) std::remove(path.c_str());
+    }
   } cleanup{to_stdout ? std::string() : tmp};
   const bool table = options.format == "table";
   RowWriter writer(out, table);
@@ -267,8 +269,9 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   }
   cleanup.done = true;
   if (sharded) {
-    write_shard_manifest(options.output, ShardManifest{"predictions", options.shard_index, options.num_shards,
-                                                       options.input, reader.file_size(), range.begin, range.end, summary.rows, header});
+    write_shard_manifest(options.output,
+                         ShardManifest{"predictions", options.shard_index, options.num_shards, options.input,
+                                       reader.file_size(), range.begin, range.end, summary.rows, header});
   }
   return summary;
 }

@@ -3,10 +3,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "core/check.h"
 #include "checkpoint/model_files.h"
-#include "data/scaler.h"
 #include "checkpoint/model_inputs.h"
+#include "core/check.h"
+#include "data/scaler.h"
 #include "models/graph_tensors.h"
 
 namespace molprop::inference {
@@ -35,7 +35,8 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
   const fs::path folder = fs::is_directory(path, ec) ? fs::path(path) : fs::path(path).parent_path();
   const fs::path domain_file = (folder.empty() ? fs::path(".") : folder) / checkpoint::kDomainFileName;
   if (fs::exists(domain_file, ec)) {
-    domain_ = std::make_unique<checkpoint::ApplicabilityDomain>(checkpoint::ApplicabilityDomain::load(domain_file.string()));
+    domain_ =
+        std::make_unique<checkpoint::ApplicabilityDomain>(checkpoint::ApplicabilityDomain::load(domain_file.string()));
   }
 }
 
@@ -61,12 +62,13 @@ void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std:
   std::vector<std::vector<float>> members;
   std::vector<float> head_std;
   for (size_t k = 0; k < models_.size(); ++k) {
-    const models::GraphTensors g = models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_[k]));
+    const models::GraphTensors g =
+        models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_[k]));
     std::vector<float> pred;
     if (regressors_[k]) {
       const torch::Tensor emb = models_[k]->embed(g).to(torch::kCPU).contiguous();
-      regressors_[k]->predict({emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel()}, batch.num_molecules,
-                              pred, head_std);
+      regressors_[k]->predict({emb.data_ptr<float>(), emb.data_ptr<float>() + emb.numel()}, batch.num_molecules, pred,
+                              head_std);
     } else {
       const torch::Tensor out = models_[k]->forward(g).to(torch::kCPU).contiguous();
       pred.assign(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
@@ -89,7 +91,8 @@ void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std:
 
 std::vector<float> Predictor::embed(const data::Batch& batch) {
   torch::NoGradGuard no_grad;
-  const models::GraphTensors g = models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_.front()));
+  const models::GraphTensors g =
+      models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_.front()));
   const torch::Tensor out = models_.front()->embed(g).to(torch::kCPU).contiguous();
   return {out.data_ptr<float>(), out.data_ptr<float>() + out.numel()};
 }

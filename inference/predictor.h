@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "chem/featurizer.h"
-#include "data/batch.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/domain.h"
+#include "chem/featurizer.h"
+#include "data/batch.h"
 #include "models/property_model.h"
 
 namespace molprop::inference {

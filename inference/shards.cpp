@@ -29,7 +29,8 @@ int64_t copy_counting_records(std::istream& in, std::ostream& out, bool& in_quot
     const std::streamsize n = in.gcount();
     for (std::streamsize i = 0; i < n; ++i) {
       if (buf[i] == '"') in_quotes = !in_quotes;
-      else if (buf[i] == '\n' && !in_quotes) ++records;
+      else if (buf[i] == '\n' && !in_quotes)
+        ++records;
     }
     out.write(buf.data(), n);
   }
@@ -41,10 +42,17 @@ int64_t copy_counting_records(std::istream& in, std::ostream& out, bool& in_quot
 std::string manifest_path(const std::string& output) { return output + ".shard.json"; }
 
 void write_shard_manifest(const std::string& output, const ShardManifest& m) {
-  const json j{{"format", kFormat},        {"version", kVersion},     {"kind", m.kind},
-               {"shard", m.shard},         {"num_shards", m.num_shards}, {"input", m.input},
-               {"input_size", m.input_size}, {"byte_begin", m.byte_begin}, {"byte_end", m.byte_end},
-               {"rows", m.rows},           {"header", m.header}};
+  const json j{{"format", kFormat},
+               {"version", kVersion},
+               {"kind", m.kind},
+               {"shard", m.shard},
+               {"num_shards", m.num_shards},
+               {"input", m.input},
+               {"input_size", m.input_size},
+               {"byte_begin", m.byte_begin},
+               {"byte_end", m.byte_end},
+               {"rows", m.rows},
+               {"header", m.header}};
   const std::string path = manifest_path(output);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
@@ -81,13 +89,15 @@ ShardManifest read_shard_manifest(const std::string& output) {
   }
 }
 
-std::vector<size_t> check_shard_set(const std::vector<std::string>& files, const std::vector<ShardManifest>& manifests) {
+std::vector<size_t> check_shard_set(const std::vector<std::string>& files,
+                                    const std::vector<ShardManifest>& manifests) {
   if (files.empty()) throw Error("merge: no shard files given");
   const ShardManifest& first = manifests.front();
   for (size_t i = 0; i < files.size(); ++i) {
     const ShardManifest& m = manifests[i];
     auto differs = [&](const std::string& what) {
-      return Error(files[i] + ": " + what + " differs from " + files.front() + "'s; these are shards of different runs");
+      return Error(files[i] + ": " + what + " differs from " + files.front() +
+                   "'s; these are shards of different runs");
     };
     if (m.kind != first.kind) throw differs("kind");
     if (m.input != first.input || m.input_size != first.input_size) throw differs("input file");

@@ -33,8 +33,7 @@ std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
   torch::Tensor state = dropout_(torch::relu(h0));
   incoming.push_back(atom_sum(state));
   for (size_t t = 0; t < norms_.size(); ++t) {
-    const torch::Tensor message =
-        incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
+    const torch::Tensor message = incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
     torch::Tensor next = norms_[t].forward(h0 + w_h_(message));
     next = dropout_(torch::relu(next));
     state = options_.residual ? next + state : next;
@@ -53,8 +52,9 @@ torch::Tensor DmpnnEncoder::forward(const GraphTensors& g) {
     // Batch without bonds: pad with zeros to the width W_o expects.
     while (incoming.size() < norms_.size() + 1) incoming.push_back(torch::zeros_like(incoming[0]));
   }
-  return atom_output(g, jumping_knowledge(options_.jk == "last" ? std::vector<torch::Tensor>{incoming.back()} : incoming,
-                                          options_.jk));
+  return atom_output(
+      g,
+      jumping_knowledge(options_.jk == "last" ? std::vector<torch::Tensor>{incoming.back()} : incoming, options_.jk));
 }
 
 std::vector<torch::Tensor> DmpnnEncoder::layer_states(const GraphTensors& g) {

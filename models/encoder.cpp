@@ -29,7 +29,8 @@ std::shared_ptr<Encoder> make_encoder(const EncoderOptions& options) {
 void check_encoder_options(const EncoderOptions& o) {
   if (o.hidden < 1) throw Error("encoder hidden size must be ≥ 1, got " + std::to_string(o.hidden));
   if (o.depth < 1) throw Error("encoder depth must be ≥ 1, got " + std::to_string(o.depth));
-  if (o.dropout < 0 || o.dropout >= 1) throw Error("encoder dropout must be in [0, 1), got " + std::to_string(o.dropout));
+  if (o.dropout < 0 || o.dropout >= 1)
+    throw Error("encoder dropout must be in [0, 1), got " + std::to_string(o.dropout));
   if (o.norm != "none" && o.norm != "batch" && o.norm != "layer")
     throw Error("encoder norm must be none, batch or layer, got '" + o.norm + "'");
   if (o.jk != "last" && o.jk != "sum" && o.jk != "concat")
@@ -47,8 +48,7 @@ CategoricalEmbeddingImpl::CategoricalEmbeddingImpl(const std::vector<int64_t>& c
     rows += c + 1;  // + [MASK]
   }
   offsets_ = register_buffer("offsets", torch::tensor(offsets, torch::kLong).unsqueeze(0));
-  bag_ = register_module("table", torch::nn::EmbeddingBag(
-                                      torch::nn::EmbeddingBagOptions(rows, dim).mode(torch::kSum)));
+  bag_ = register_module("table", torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(rows, dim).mode(torch::kSum)));
 }
 
 torch::Tensor CategoricalEmbeddingImpl::forward(const torch::Tensor& categories) {

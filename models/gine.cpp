@@ -9,8 +9,7 @@ GineEncoder::GineEncoder(const EncoderOptions& options) : options_(options) {
     const std::string k = std::to_string(l);
     bond_in_.push_back(register_module("bond_in" + k, CategoricalEmbedding(options.bond_cardinalities, h)));
     mlps_.push_back(register_module(
-        "mlp" + k, torch::nn::Sequential(torch::nn::Linear(h, 2 * h), torch::nn::ReLU(),
-                                         torch::nn::Linear(2 * h, h))));
+        "mlp" + k, torch::nn::Sequential(torch::nn::Linear(h, 2 * h), torch::nn::ReLU(), torch::nn::Linear(2 * h, h))));
     norms_.push_back(make_norm(options.norm, h));
     register_module("norm" + k, norms_.back().ptr());
   }
@@ -36,8 +35,6 @@ std::vector<torch::Tensor> GineEncoder::layer_states(const GraphTensors& g) {
   return states;
 }
 
-torch::Tensor GineEncoder::forward(const GraphTensors& g) {
-  return jumping_knowledge(layer_states(g), options_.jk);
-}
+torch::Tensor GineEncoder::forward(const GraphTensors& g) { return jumping_knowledge(layer_states(g), options_.jk); }
 
 }  // namespace molprop::models

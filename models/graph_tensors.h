@@ -23,7 +23,6 @@ struct GraphTensors {
 
 // Converts on the CPU, then moves to `device`. Descriptors are passed separately
 // because they are standardised by the caller (finetune owns the scaling).
-GraphTensors to_tensors(const data::Batch& batch, const torch::Device& device,
-                        const torch::Tensor& descriptors = {});
+GraphTensors to_tensors(const data::Batch& batch, const torch::Device& device, const torch::Tensor& descriptors = {});
 
 }  // namespace molprop::models

@@ -10,10 +10,14 @@ using nlohmann::json;
 
 std::string to_json(const ModelConfig& c) {
   json j;
-  j["encoder"] = {{"name", c.encoder.name},       {"hidden", c.encoder.hidden},
-                  {"depth", c.encoder.depth},     {"dropout", c.encoder.dropout},
-                  {"norm", c.encoder.norm},       {"residual", c.encoder.residual},
-                  {"jk", c.encoder.jk},           {"atom_cardinalities", c.encoder.atom_cardinalities},
+  j["encoder"] = {{"name", c.encoder.name},
+                  {"hidden", c.encoder.hidden},
+                  {"depth", c.encoder.depth},
+                  {"dropout", c.encoder.dropout},
+                  {"norm", c.encoder.norm},
+                  {"residual", c.encoder.residual},
+                  {"jk", c.encoder.jk},
+                  {"atom_cardinalities", c.encoder.atom_cardinalities},
                   {"bond_cardinalities", c.encoder.bond_cardinalities}};
   j["readout"] = {{"name", c.readout.name}};
   j["head"] = {{"hidden", c.head.hidden},

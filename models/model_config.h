@@ -12,9 +12,9 @@ struct EncoderOptions {
   int64_t hidden = 300;        // width of messages and atom states
   int64_t depth = 3;           // dmpnn: message-passing steps as Chemprop counts them; gine: layers
   double dropout = 0.0;
-  std::string norm = "none";   // "none" | "batch" | "layer"
-  bool residual = false;       // add each layer's input to its output
-  std::string jk = "last";     // jumping knowledge: "last" | "sum" | "concat"
+  std::string norm = "none";  // "none" | "batch" | "layer"
+  bool residual = false;      // add each layer's input to its output
+  std::string jk = "last";    // jumping knowledge: "last" | "sum" | "concat"
   // Category counts per atom / bond feature, from the feature vocabulary; each table
   // gets one extra row used as the [MASK] token by attribute-masking pretraining.
   std::vector<int64_t> atom_cardinalities;
@@ -26,8 +26,8 @@ struct ReadoutOptions {
 };
 
 struct HeadOptions {
-  int64_t hidden = 300;   // width of the hidden layer(s)
-  int64_t layers = 2;     // linear layers, Chemprop's ffn_num_layers
+  int64_t hidden = 300;  // width of the hidden layer(s)
+  int64_t layers = 2;    // linear layers, Chemprop's ffn_num_layers
   double dropout = 0.0;
   int64_t num_tasks = 1;  // outputs
 };

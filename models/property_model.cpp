@@ -39,9 +39,7 @@ PropertyModelImpl::PropertyModelImpl(const ModelConfig& config) : config_(config
   }
 }
 
-torch::Tensor PropertyModelImpl::embed(const GraphTensors& g) {
-  return readout_->forward(encoder_->forward(g), g);
-}
+torch::Tensor PropertyModelImpl::embed(const GraphTensors& g) { return readout_->forward(encoder_->forward(g), g); }
 
 torch::Tensor PropertyModelImpl::forward(const GraphTensors& g) {
   torch::Tensor x = embed(g);

@@ -29,7 +29,8 @@ torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors
 }
 
 torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  torch::Tensor sum = torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+  torch::Tensor sum =
+      torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
   torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())
                             .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
   return sum / count.clamp_min(1).unsqueeze(1);

@@ -6,22 +6,21 @@ ContrastiveObjective::ContrastiveObjective(const ObjectiveContext& context, doub
                                            double temperature)
     : encoder_(context.config.encoder), atom_rate_(atom_rate), bond_rate_(bond_rate), temperature_(temperature) {
   const int64_t d = std::max<int64_t>(1, context.embedding_dim);
-  projection_ = register_module("projection", torch::nn::Sequential(torch::nn::Linear(d, d), torch::nn::ReLU(),
-                                                                    torch::nn::Linear(d, 128)));
+  projection_ = register_module(
+      "projection", torch::nn::Sequential(torch::nn::Linear(d, d), torch::nn::ReLU(), torch::nn::Linear(d, 128)));
 }
 
 models::GraphTensors ContrastiveObjective::augment(const models::GraphTensors& g) {
   const auto opts = torch::TensorOptions().device(g.atom_features.device());
-  models::GraphTensors view =
-      mask_atoms(g, torch::rand({g.num_atoms}, opts) < atom_rate_, encoder_.atom_cardinalities,
-                 encoder_.bond_cardinalities);
+  models::GraphTensors view = mask_atoms(g, torch::rand({g.num_atoms}, opts) < atom_rate_, encoder_.atom_cardinalities,
+                                         encoder_.bond_cardinalities);
   return drop_bonds(view, torch::rand({g.num_edges / 2}, opts) < bond_rate_);
 }
 
 torch::Tensor nt_xent(const torch::Tensor& a, const torch::Tensor& b, double temperature) {
   const int64_t m = a.size(0);
-  const torch::Tensor z = torch::nn::functional::normalize(torch::cat({a, b}, 0),
-                                                           torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor z =
+      torch::nn::functional::normalize(torch::cat({a, b}, 0), torch::nn::functional::NormalizeFuncOptions().dim(1));
   torch::Tensor sim = torch::mm(z, z.t()) / temperature;  // 2M × 2M
   // A view is never its own negative.
   sim = sim - torch::eye(2 * m, sim.options()) * 1e9;

@@ -10,8 +10,8 @@ namespace molprop::pretrain {
 // negatives.
 class ContrastiveObjective : public Objective {
  public:
-  explicit ContrastiveObjective(const ObjectiveContext& context, double atom_rate = 0.25,
-                                double bond_rate = 0.25, double temperature = 0.1);
+  explicit ContrastiveObjective(const ObjectiveContext& context, double atom_rate = 0.25, double bond_rate = 0.25,
+                                double temperature = 0.1);
   std::string name() const override { return "contrastive"; }
   torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
 

@@ -22,7 +22,8 @@ torch::Tensor MaskingObjective::loss(models::PropertyModel& model, const models:
   const torch::Tensor truth = g.atom_features.index_select(0, idx);
   torch::Tensor total = torch::zeros({}, states.options());
   for (size_t f = 0; f < classifiers_.size(); ++f) {
-    total = total + torch::nn::functional::cross_entropy(classifiers_[f](states), truth.select(1, static_cast<int64_t>(f)));
+    total =
+        total + torch::nn::functional::cross_entropy(classifiers_[f](states), truth.select(1, static_cast<int64_t>(f)));
   }
   return total / static_cast<double>(classifiers_.size());
 }

@@ -76,8 +76,8 @@ models::GraphTensors mask_atoms(const models::GraphTensors& g, const torch::Tens
 models::GraphTensors drop_bonds(const models::GraphTensors& g, const torch::Tensor& drop) {
   models::GraphTensors out = g;
   if (g.num_edges == 0) return out;
-  const torch::Tensor keep_pairs = ~drop;                                  // bonds
-  const torch::Tensor keep_edges = keep_pairs.repeat_interleave(2);         // directed edges
+  const torch::Tensor keep_pairs = ~drop;                            // bonds
+  const torch::Tensor keep_edges = keep_pairs.repeat_interleave(2);  // directed edges
   const torch::Tensor idx = torch::nonzero(keep_edges).squeeze(1);
   out.edge_src = g.edge_src.index_select(0, idx);
   out.edge_dst = g.edge_dst.index_select(0, idx);

@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/check.h"
-#include "chem/features.h"
-#include "data/graph_dataset.h"
-#include "core/progress.h"
 #include "checkpoint/checkpoint.h"
+#include "chem/features.h"
+#include "core/check.h"
+#include "core/progress.h"
+#include "data/graph_dataset.h"
 #include "data/scaler.h"
 #include "models/graph_tensors.h"
 #include "pretrain/objective.h"
@@ -71,7 +71,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   const std::string encoder_path = o.output_dir + "/encoder.h5";
   const std::string log_path = o.output_dir + "/log.csv";
   if (!o.resume && fs::exists(resume_path)) {
-    throw Error(o.output_dir + " already holds a pretraining run; add --resume to continue it, or choose another --output-dir");
+    throw Error(o.output_dir +
+                " already holds a pretraining run; add --resume to continue it, or choose another --output-dir");
   }
   if (o.resume && !fs::exists(resume_path)) throw Error(resume_path + ": nothing to resume (no checkpoint yet)");
 
@@ -79,7 +80,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   const int world = o.distributed.world_size;
   std::unique_ptr<training::DataParallel> parallel;
   if (o.distributed.distributed()) {
-    parallel = std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+    parallel =
+        std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
   }
   const bool quiet = o.quiet || rank != 0;
   data::GraphDatasetOptions dopts;
@@ -110,7 +112,9 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   const torch::Device device(o.device);
   if (device.is_cuda() && parallel) {
-    throw Error("data-parallel pretraining on GPUs needs the NCCL backend, which this build does not have; use one process per GPU run or CPU ranks");
+    throw Error(
+        "data-parallel pretraining on GPUs needs the NCCL backend, which this build does not have; use one process per "
+        "GPU run or CPU ranks");
   }
   torch::manual_seed(o.seed);
   models::PropertyModel model(config);
@@ -140,8 +144,16 @@ PretrainSummary pretrain(const PretrainOptions& o) {
       throw Error(resume_path + ": the checkpoint was made with other model options; resume with the original command");
     }
     torch::NoGradGuard no_grad;
-    for (auto& p : model->named_parameters()) { torch::Tensor t; archive.read("model." + p.key(), t); p.value().copy_(t); }
-    for (auto& b : model->named_buffers()) { torch::Tensor t; archive.read("model." + b.key(), t, true); b.value().copy_(t); }
+    for (auto& p : model->named_parameters()) {
+      torch::Tensor t;
+      archive.read("model." + p.key(), t);
+      p.value().copy_(t);
+    }
+    for (auto& b : model->named_buffers()) {
+      torch::Tensor t;
+      archive.read("model." + b.key(), t, true);
+      b.value().copy_(t);
+    }
     for (size_t k = 0; k < objectives.size(); ++k) {
       for (auto& p : objectives[k]->named_parameters()) {
         torch::Tensor t;
@@ -181,7 +193,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     if (rank == 0) std::ofstream(log_path) << kept.str();
     if (!quiet) {
       std::fprintf(stderr, "molprop pretrain: resuming at epoch %lld, molecule %lld, step %lld\n",
-                   static_cast<long long>(pos.epoch), static_cast<long long>(pos.position), static_cast<long long>(pos.step));
+                   static_cast<long long>(pos.epoch), static_cast<long long>(pos.position),
+                   static_cast<long long>(pos.step));
     }
   } else if (rank == 0) {
     std::ofstream(o.output_dir + "/command.txt") << o.command_line << "\n";
@@ -200,7 +213,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     parallel->broadcast(shared);
     if (!o.resume) torch::manual_seed(o.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(rank));
     if (!quiet) {
-      std::fprintf(stderr, "molprop pretrain: data-parallel over %d processes (c10d/Gloo), %lld molecules per rank per epoch\n",
+      std::fprintf(stderr,
+                   "molprop pretrain: data-parallel over %d processes (c10d/Gloo), %lld molecules per rank per epoch\n",
                    world, static_cast<long long>(n));
     }
   }
@@ -233,9 +247,10 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     fs::rename(tmp, resume_path);
     nlohmann::json objectives_json = nlohmann::json::object();
     for (const auto& [name, w] : o.objectives) objectives_json[name] = w;
-    checkpoint.metadata_json = nlohmann::json{{"kind", "pretrained"}, {"step", at.step}, {"next_epoch", at.epoch},
-                                              {"data", o.data}, {"objectives", objectives_json},
-                                              {"command", o.command_line}}.dump();
+    checkpoint.metadata_json = nlohmann::json{{"kind", "pretrained"},          {"step", at.step},
+                                              {"next_epoch", at.epoch},        {"data", o.data},
+                                              {"objectives", objectives_json}, {"command", o.command_line}}
+                                   .dump();
     checkpoint::save_checkpoint(encoder_path, checkpoint, model);
   };
 
@@ -255,7 +270,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
 
   for (int64_t epoch = pos.epoch; epoch <= o.epochs; ++epoch) {
     const std::vector<int64_t> order = ds.epoch_order(o.seed, epoch);
-    core::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol", quiet);
+    core::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol",
+                            quiet);
     int64_t start = epoch == pos.epoch ? pos.position : 0;
     for (; start < n; start += o.batch_size) {
       idx.assign(order.begin() + start, order.begin() + std::min(n, start + o.batch_size));

@@ -20,14 +20,14 @@
 #include <utility>
 #include <vector>
 
-#include "training/schedule.h"
-#include "training/distributed.h"
 #include "models/model_config.h"
+#include "training/distributed.h"
+#include "training/schedule.h"
 
 namespace molprop::pretrain {
 
 struct PretrainOptions {
-  std::string data;        // corpus .h5 (from `molprop featurize`, --descriptors for that objective)
+  std::string data;  // corpus .h5 (from `molprop featurize`, --descriptors for that objective)
   std::string output_dir;
   std::vector<std::pair<std::string, double>> objectives{{"masking", 1.0}};
   models::EncoderOptions encoder;  // cardinalities filled in by the pretrainer
@@ -41,25 +41,26 @@ struct PretrainOptions {
   int64_t checkpoint_every = 1000;  // steps; a checkpoint is also written at the end
   int64_t log_every = 50;           // steps
   bool resume = false;
-  int64_t stop_after_steps = 0;     // > 0: stop (without a final checkpoint) after this many steps in total — to test --resume
+  int64_t stop_after_steps =
+      0;  // > 0: stop (without a final checkpoint) after this many steps in total — to test --resume
   // Data parallelism (models/distributed.h): with world_size > 1 every rank reads its own
   // shard of the corpus, starts from rank 0's weights, averages gradients each step, and
   // only rank 0 writes logs and checkpoints (resume.pt keeps every rank's RNG state, so
   // --resume needs the same world size).
   training::DistributedEnv distributed;
   int64_t distributed_timeout_ms = 300000;  // a collective that takes longer fails the run
-  std::string device = "cpu";  // model, objectives and batches live here
+  std::string device = "cpu";               // model, objectives and batches live here
   bool quiet = false;
   std::string command_line;
 };
 
 struct PretrainSummary {
   int64_t steps = 0;
-  int64_t molecules = 0;       // seen in this invocation
+  int64_t molecules = 0;  // seen in this invocation
   double seconds = 0;
   double molecules_per_second = 0;
   std::vector<std::pair<std::string, double>> final_losses;  // mean over the last logged window
-  bool finished = false;       // false when stopped by stop_after_steps
+  bool finished = false;                                     // false when stopped by stop_after_steps
 };
 
 PretrainSummary pretrain(const PretrainOptions& options);

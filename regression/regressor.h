@@ -6,8 +6,8 @@
 //
 // Inputs are plain row-major float arrays so that callers need no Eigen headers.
 #include <cstdint>
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>

@@ -28,11 +28,10 @@ RuntimeInfo runtime_info() {
   if (auto fn = reinterpret_cast<ConfigFn>(::dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
     info.blas_config = fn();
   }
-  info.reference_blas = info.blas_library.find("/blas/libblas") != std::string::npos ||
-                        (info.blas_config.empty() &&
-                         info.blas_library.find("openblas") == std::string::npos &&
-                         info.blas_library.find("mkl") == std::string::npos &&
-                         info.blas_library.find("blis") == std::string::npos);
+  info.reference_blas =
+      info.blas_library.find("/blas/libblas") != std::string::npos ||
+      (info.blas_config.empty() && info.blas_library.find("openblas") == std::string::npos &&
+       info.blas_library.find("mkl") == std::string::npos && info.blas_library.find("blis") == std::string::npos);
   return info;
 }
 

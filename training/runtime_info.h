@@ -11,8 +11,8 @@ struct RuntimeInfo {
   std::string torch_version;
   int intra_op_threads = 0;
   int inter_op_threads = 0;
-  std::string blas_library;   // resolved file that provides sgemm_, or "unknown"
-  std::string blas_config;    // OpenBLAS's own description, when it is OpenBLAS
+  std::string blas_library;     // resolved file that provides sgemm_, or "unknown"
+  std::string blas_config;      // OpenBLAS's own description, when it is OpenBLAS
   bool reference_blas = false;  // the slow netlib reference implementation
 };
 

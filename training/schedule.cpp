@@ -30,21 +30,19 @@ void require(bool ok, const char* flag, const char* rule, double got) {
 NoamSchedule::NoamSchedule(const ScheduleOptions& options, int64_t epochs, int64_t steps_per_epoch)
     : options_(options) {
   // Written as `x > 0` so NaN fails too; isfinite rejects an infinite rate.
-  require(options.init_lr > 0 && std::isfinite(options.init_lr), "--init-lr", "> 0",
-          options.init_lr);
+  require(options.init_lr > 0 && std::isfinite(options.init_lr), "--init-lr", "> 0", options.init_lr);
   require(options.max_lr > 0 && std::isfinite(options.max_lr), "--max-lr", "> 0", options.max_lr);
-  require(options.final_lr > 0 && std::isfinite(options.final_lr), "--final-lr", "> 0",
-          options.final_lr);
-  require(options.warmup_epochs >= 0 && std::isfinite(options.warmup_epochs), "--warmup-epochs",
-          ">= 0", options.warmup_epochs);
+  require(options.final_lr > 0 && std::isfinite(options.final_lr), "--final-lr", "> 0", options.final_lr);
+  require(options.warmup_epochs >= 0 && std::isfinite(options.warmup_epochs), "--warmup-epochs", ">= 0",
+          options.warmup_epochs);
   require(epochs >= 1, "--epochs", ">= 1", static_cast<double>(epochs));
   require(steps_per_epoch >= 1, "steps per epoch (training rows / --batch-size)", ">= 1",
           static_cast<double>(steps_per_epoch));
   total_steps_ = epochs * steps_per_epoch;
   // A warm-up longer than the run (e.g. the default 2 epochs with --epochs 1) is cut to
   // the run: the rate then only rises, which is what a user asking for so few epochs gets.
-  warmup_steps_ = std::min(
-      total_steps_, static_cast<int64_t>(options.warmup_epochs * static_cast<double>(steps_per_epoch)));
+  warmup_steps_ =
+      std::min(total_steps_, static_cast<int64_t>(options.warmup_epochs * static_cast<double>(steps_per_epoch)));
   const int64_t decay_steps = total_steps_ - warmup_steps_;
   gamma_ = decay_steps > 0 ? std::pow(options.final_lr / options.max_lr, 1.0 / decay_steps) : 1.0;
 }
@@ -52,8 +50,7 @@ NoamSchedule::NoamSchedule(const ScheduleOptions& options, int64_t epochs, int64
 double NoamSchedule::lr(int64_t step) const {
   MOLPROP_CHECK(step >= 0, "NoamSchedule::lr: step must be non-negative, got " << step);
   if (step < warmup_steps_) {
-    const double increment =
-        (options_.max_lr - options_.init_lr) / static_cast<double>(warmup_steps_);
+    const double increment = (options_.max_lr - options_.init_lr) / static_cast<double>(warmup_steps_);
     return options_.init_lr + static_cast<double>(step) * increment;
   }
   if (step <= total_steps_) {

@@ -12,8 +12,8 @@ int main(int argc, char** argv) {
   if (smiles.empty()) smiles = {"CCO"};
   try {
     molprop::Predictor predictor = molprop::Predictor::load_default();
-    std::printf("molprop %s, model %s (%zu members)\n", molprop::version().c_str(),
-                predictor.model_path().c_str(), predictor.ensemble_size());
+    std::printf("molprop %s, model %s (%zu members)\n", molprop::version().c_str(), predictor.model_path().c_str(),
+                predictor.ensemble_size());
     const std::vector<molprop::Prediction> results = predictor.predict(smiles);
     int failed = 0;
     for (size_t i = 0; i < smiles.size(); ++i) {

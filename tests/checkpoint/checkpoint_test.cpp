@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "core/check.h"
-#include "chem/featurizer.h"
 #include "chem/features.h"
+#include "chem/featurizer.h"
+#include "core/check.h"
 #include "data/batch.h"
 #include "models/graph_tensors.h"
 #include "models/model_config.h"
@@ -32,8 +32,8 @@ namespace fs = std::filesystem;
 using testing::HasSubstr;
 
 // Rings, branches, a charged fragment and a lone atom (a molecule without edges).
-const std::vector<std::string> kSmiles = {"CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "[Na+].[Cl-]",
-                                          "C", "N[C@@H](C)C(=O)O"};
+const std::vector<std::string> kSmiles = {"CCO",         "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1",
+                                          "[Na+].[Cl-]", "C",         "N[C@@H](C)C(=O)O"};
 constexpr int64_t kNumDescriptors = 3;
 
 // A fresh folder per test, removed when the test ends.
@@ -42,8 +42,8 @@ struct ScratchDir {
 
   ScratchDir() {
     const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string("molprop_ckpt_") + test->test_suite_name() + "_" + test->name() +
-                       "_" + std::to_string(::getpid());
+    std::string name =
+        std::string("molprop_ckpt_") + test->test_suite_name() + "_" + test->name() + "_" + std::to_string(::getpid());
     std::replace(name.begin(), name.end(), '/', '_');  // parameterised test names
     path = (fs::path(testing::TempDir()) / name).string();
     fs::remove_all(path);
@@ -84,8 +84,7 @@ data::Batch collate(const std::vector<std::string>& smiles) {
     b.atom_features.insert(b.atom_features.end(), g.atom_features.begin(), g.atom_features.end());
     for (int32_t v : g.edge_index) b.edge_index.push_back(v + shift);
     b.bond_features.insert(b.bond_features.end(), g.bond_features.begin(), g.bond_features.end());
-    b.atom_to_mol.insert(b.atom_to_mol.end(), static_cast<size_t>(g.num_atoms),
-                         static_cast<int32_t>(b.num_molecules));
+    b.atom_to_mol.insert(b.atom_to_mol.end(), static_cast<size_t>(g.num_atoms), static_cast<int32_t>(b.num_molecules));
     b.num_atoms += g.num_atoms;
     b.num_edges += g.num_edges();
     b.atom_ptr.push_back(b.num_atoms);
@@ -97,15 +96,13 @@ data::Batch collate(const std::vector<std::string>& smiles) {
 models::GraphTensors graph_inputs() {
   static const data::Batch batch = collate(kSmiles);
   torch::manual_seed(123);
-  const torch::Tensor descriptors =
-      torch::randn({static_cast<int64_t>(kSmiles.size()), kNumDescriptors});
+  const torch::Tensor descriptors = torch::randn({static_cast<int64_t>(kSmiles.size()), kNumDescriptors});
   return models::to_tensors(batch, torch::kCPU, descriptors);
 }
 
 // A model whose weights and BatchNorm running statistics differ from a fresh one's:
 // a few training-mode passes move the running means and variances and the counter.
-models::PropertyModel warmed_model(const models::ModelConfig& config, uint64_t seed,
-                                   const models::GraphTensors& g) {
+models::PropertyModel warmed_model(const models::ModelConfig& config, uint64_t seed, const models::GraphTensors& g) {
   torch::manual_seed(seed);
   models::PropertyModel model(config);
   model->train();
@@ -185,8 +182,8 @@ void rewrite_weight(const std::string& path, const std::string& name, std::vecto
   hsize_t n = 1;
   for (hsize_t d : dims) n *= d;
   std::vector<float> values(n, 0.5f);
-  H5::DataSet ds = weights.createDataSet(name, H5::PredType::IEEE_F32LE,
-                                         H5::DataSpace(static_cast<int>(dims.size()), dims.data()));
+  H5::DataSet ds =
+      weights.createDataSet(name, H5::PredType::IEEE_F32LE, H5::DataSpace(static_cast<int>(dims.size()), dims.data()));
   ds.write(values.data(), H5::PredType::NATIVE_FLOAT);
 }
 
@@ -358,14 +355,12 @@ TEST(Checkpoint, RefusesAnotherFeatureVocabulary) {
   const int64_t other = chem::kFeaturizerVersion + 1;
   rewrite_int_attr(path, "featurizer_version", other);
   const std::string message = load_error(path);
-  EXPECT_THAT(message, HasSubstr(path + ": model was trained with feature vocabulary v" +
-                                 std::to_string(other) + ", this build uses v" +
-                                 std::to_string(chem::kFeaturizerVersion)));
+  EXPECT_THAT(message, HasSubstr(path + ": model was trained with feature vocabulary v" + std::to_string(other) +
+                                 ", this build uses v" + std::to_string(chem::kFeaturizerVersion)));
   EXPECT_THAT(message, HasSubstr("retrain"));
   torch::manual_seed(5);
   models::PropertyModel model(small_config("dmpnn"));
-  EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "encoder.", model); }),
-              HasSubstr("feature vocabulary"));
+  EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "encoder.", model); }), HasSubstr("feature vocabulary"));
   // The description stays readable, for listing and for the caller's own check.
   EXPECT_EQ(read_checkpoint_info(path).config.encoder.name, "dmpnn");
 }
@@ -375,9 +370,8 @@ TEST(Checkpoint, RefusesANewerFormat) {
   const std::string& dir = scratch.path;
   const std::string path = saved_checkpoint(dir);
   rewrite_int_attr(path, "format_version", 99);
-  EXPECT_THAT(load_error(path),
-              HasSubstr(path + ": written by a newer molprop (checkpoint format version 99; "
-                               "this build reads up to 1)"));
+  EXPECT_THAT(load_error(path), HasSubstr(path + ": written by a newer molprop (checkpoint format version 99; "
+                                                 "this build reads up to 1)"));
   EXPECT_THAT(error_of([&] { read_checkpoint_info(path); }), HasSubstr("newer"));
 }
 
@@ -396,8 +390,7 @@ TEST(Checkpoint, RefusesWeightsThatDoNotMatchTheConfiguration) {
   fs::remove(copy);
   fs::copy_file(path, copy);
   rewrite_weight(copy, "encoder.w_h.weight", {});
-  EXPECT_THAT(load_error(copy),
-              HasSubstr(copy + ": weight 'encoder.w_h.weight' (shape [16, 16]) is missing"));
+  EXPECT_THAT(load_error(copy), HasSubstr(copy + ": weight 'encoder.w_h.weight' (shape [16, 16]) is missing"));
 
   fs::remove(copy);
   fs::copy_file(path, copy);
@@ -421,7 +414,8 @@ TEST(Checkpoint, RefusesWeightsThatDoNotMatchTheConfiguration) {
     weights.createDataSet("encoder.atom_in.offsets", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims))
         .write(zeros.data(), H5::PredType::NATIVE_FLOAT);
   }
-  EXPECT_THAT(load_error(copy), HasSubstr("'encoder.atom_in.offsets' holds floats in the checkpoint, but the model's tensor is int64"));
+  EXPECT_THAT(load_error(copy),
+              HasSubstr("'encoder.atom_in.offsets' holds floats in the checkpoint, but the model's tensor is int64"));
 }
 
 TEST(Checkpoint, TruncatedFileIsAnErrorNamingIt) {
@@ -478,8 +472,7 @@ TEST(Checkpoint, PrefixLoadingRefusesMismatches) {
   wider.encoder.hidden = 8;
   torch::manual_seed(5);
   models::PropertyModel narrow(wider);
-  EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "encoder.", narrow); }),
-              HasSubstr("weight 'encoder."));
+  EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "encoder.", narrow); }), HasSubstr("weight 'encoder."));
 
   models::ModelConfig deeper = small_config("dmpnn");
   deeper.encoder.depth = 4;

@@ -3,10 +3,10 @@
 
 #include <fstream>
 
-#include "core/check.h"
+#include "checkpoint/domain.h"
 #include "chem/fingerprint.h"
 #include "chem/parse.h"
-#include "checkpoint/domain.h"
+#include "core/check.h"
 #include "tests/util/scratch_dir.h"
 
 namespace {
@@ -27,7 +27,7 @@ double unpacked_tanimoto(const std::string& a, const std::string& b) {
 TEST(ApplicabilityDomain, NearestNeighbourSimilarityMatchesTheBruteForceTanimoto) {
   const std::vector<std::string> train = {"CCO", "c1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "not a smiles", "CCN(CC)CC"};
   const ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, 0.4);
-  EXPECT_EQ(d.size(), 4u);  // the invalid one is skipped
+  EXPECT_EQ(d.size(), 4u);                             // the invalid one is skipped
   EXPECT_DOUBLE_EQ(d.max_similarity(fp("OCC")), 1.0);  // ethanol, written another way
   for (const std::string q : {"O=C(O)c1ccccc1O", "CCCCCCCC", "c1ccncc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O"}) {
     double best = 0;

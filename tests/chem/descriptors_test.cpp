@@ -36,17 +36,28 @@ int index_of(const std::string& name) {
 
 const std::vector<std::string>& sample_smiles() {
   static const std::vector<std::string> v = {
-      "O", "C", "CCO", "c1ccccc1", "[Na+]", "[Na+].[Cl-]", "C[C@H](N)C(=O)O",
-      "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "Cn1cnc2c1c(=O)n(C)c(=O)n2C", "O=[N+]([O-])c1ccccc1",
-      "NS(=O)(=O)c1ccc(N)cc1", "[Na+].[O-]C(=O)c1ccccc1", "C1CCCCCCCCCCC1", "[Fe+3]",
-      "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@]34C)[C@@H]1CC[C@@H]2O", "[H][H]", "[Og]",
+      "O",
+      "C",
+      "CCO",
+      "c1ccccc1",
+      "[Na+]",
+      "[Na+].[Cl-]",
+      "C[C@H](N)C(=O)O",
+      "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+      "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
+      "O=[N+]([O-])c1ccccc1",
+      "NS(=O)(=O)c1ccc(N)cc1",
+      "[Na+].[O-]C(=O)c1ccccc1",
+      "C1CCCCCCCCCCC1",
+      "[Fe+3]",
+      "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@]34C)[C@@H]1CC[C@@H]2O",
+      "[H][H]",
+      "[Og]",
   };
   return v;
 }
 
-bool same_float(float a, float b) {
-  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
-}
+bool same_float(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
 
 TEST(DescriptorNames, NonEmptyAndUnique) {
   const auto& names = descriptor_names();
@@ -82,8 +93,7 @@ TEST(Descriptors, OneValuePerNameForManyMolecules) {
     const auto values = compute_descriptors(*mol);
     EXPECT_EQ(values.size(), descriptor_names().size()) << smi;
     for (size_t i = 0; i < values.size(); ++i) {
-      EXPECT_FALSE(std::isinf(values[i])) << smi << " " << descriptor_names()[i]
-                                          << ": infinities must become NaN";
+      EXPECT_FALSE(std::isinf(values[i])) << smi << " " << descriptor_names()[i] << ": infinities must become NaN";
     }
   }
 }

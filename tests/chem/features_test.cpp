@@ -24,8 +24,17 @@ namespace molprop::chem {
 namespace {
 
 // Feature positions, in atom_feature_specs() / bond_feature_specs() order.
-enum AtomF { kAtomicNum, kDegree, kFormalCharge, kChirality, kTotalNumHs, kHybridization,
-             kAromatic, kAtomInRing, kRadicals };
+enum AtomF {
+  kAtomicNum,
+  kDegree,
+  kFormalCharge,
+  kChirality,
+  kTotalNumHs,
+  kHybridization,
+  kAromatic,
+  kAtomInRing,
+  kRadicals
+};
 enum BondF { kBondType, kStereo, kConjugated, kBondInRing };
 
 std::unique_ptr<RDKit::ROMol> parse_or_die(const std::string& smiles) {
@@ -54,16 +63,58 @@ int other_index(const FeatureSpec& spec) { return spec.cardinality - 1; }
 // atoms, metals, stereo, aromatic heterocycles, isotopes, explicit H.
 const std::vector<std::string>& diverse_smiles() {
   static const std::vector<std::string> v = {
-      "C", "[H][H]", "[Na+]", "[Cl-]", "O", "N", "C#N", "C=C", "C#C",
-      "CCO", "c1ccccc1", "CCCCCC", "c1ccncc1", "c1cc[nH]c1", "c1ccsc1", "c1c[nH]cn1",
-      "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "C/C=C/C", "C/C=C\\C",
-      "C[N+](=O)[O-]", "CS(=O)(=O)N", "F[P-](F)(F)(F)(F)F", "FS(F)(F)(F)(F)F",
-      "FP(F)(F)(F)F", "[Fe+3]", "[Fe+2]", "[O-2]", "[N-3]", "[CH2]", "[CH3]", "[C]",
-      "[SH6]", "[Og]", "[Lv]", "[U]", "[2H]C([2H])([2H])[2H]", "C[W](C)(C)(C)(C)(C)C",
-      "[Na+].[O-]C(=O)c1ccccc1", "c1ccc2c(c1)ccc1ccccc12", "C1CCCCCCCCCCC1",
-      "O=C1c2ccccc2C(=O)c2ccccc21", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
-      "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "[NH4+]", "[BH4-]", "B(F)(F)F", "[Si](C)(C)(C)C",
-      "CC(=O)Oc1ccccc1C(=O)O", "Clc1ccc(Cl)cc1", "Brc1ccccc1I", "[Se]1C=CC=C1",
+      "C",
+      "[H][H]",
+      "[Na+]",
+      "[Cl-]",
+      "O",
+      "N",
+      "C#N",
+      "C=C",
+      "C#C",
+      "CCO",
+      "c1ccccc1",
+      "CCCCCC",
+      "c1ccncc1",
+      "c1cc[nH]c1",
+      "c1ccsc1",
+      "c1c[nH]cn1",
+      "C[C@H](N)C(=O)O",
+      "C[C@@H](N)C(=O)O",
+      "C/C=C/C",
+      "C/C=C\\C",
+      "C[N+](=O)[O-]",
+      "CS(=O)(=O)N",
+      "F[P-](F)(F)(F)(F)F",
+      "FS(F)(F)(F)(F)F",
+      "FP(F)(F)(F)F",
+      "[Fe+3]",
+      "[Fe+2]",
+      "[O-2]",
+      "[N-3]",
+      "[CH2]",
+      "[CH3]",
+      "[C]",
+      "[SH6]",
+      "[Og]",
+      "[Lv]",
+      "[U]",
+      "[2H]C([2H])([2H])[2H]",
+      "C[W](C)(C)(C)(C)(C)C",
+      "[Na+].[O-]C(=O)c1ccccc1",
+      "c1ccc2c(c1)ccc1ccccc12",
+      "C1CCCCCCCCCCC1",
+      "O=C1c2ccccc2C(=O)c2ccccc21",
+      "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+      "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+      "[NH4+]",
+      "[BH4-]",
+      "B(F)(F)F",
+      "[Si](C)(C)(C)C",
+      "CC(=O)Oc1ccccc1C(=O)O",
+      "Clc1ccc(Cl)cc1",
+      "Brc1ccccc1I",
+      "[Se]1C=CC=C1",
   };
   return v;
 }
@@ -106,7 +157,7 @@ TEST(FeatureSpecs, CardinalitiesMatchDocumentedRanges) {
   EXPECT_EQ(a[kHybridization].cardinality, 6 + 1);  // S..SP3D2, other
   EXPECT_EQ(a[kAromatic].cardinality, 2);
   EXPECT_EQ(a[kAtomInRing].cardinality, 2);
-  EXPECT_EQ(a[kRadicals].cardinality, 3 + 1);       // 0..2, other
+  EXPECT_EQ(a[kRadicals].cardinality, 3 + 1);  // 0..2, other
   const auto& b = bond_feature_specs();
   EXPECT_EQ(b[kBondType].cardinality, 4 + 1);
   EXPECT_EQ(b[kStereo].cardinality, 6 + 1);
@@ -121,16 +172,14 @@ void expect_indices_in_range(const RDKit::ROMol& mol, const std::string& smiles,
   for (const auto* atom : mol.atoms()) {
     const auto row = atom_row(*atom);
     for (int f = 0; f < kNumAtomFeatures; ++f) {
-      EXPECT_LT(row[f], aspecs[f].cardinality)
-          << smiles << " atom " << atom->getIdx() << " feature " << aspecs[f].name;
+      EXPECT_LT(row[f], aspecs[f].cardinality) << smiles << " atom " << atom->getIdx() << " feature " << aspecs[f].name;
       if (seen_atom) (*seen_atom)[f].insert(row[f]);
     }
   }
   for (const auto* bond : mol.bonds()) {
     const auto row = bond_row(*bond);
     for (int f = 0; f < kNumBondFeatures; ++f) {
-      EXPECT_LT(row[f], bspecs[f].cardinality)
-          << smiles << " bond " << bond->getIdx() << " feature " << bspecs[f].name;
+      EXPECT_LT(row[f], bspecs[f].cardinality) << smiles << " bond " << bond->getIdx() << " feature " << bspecs[f].name;
     }
   }
 }
@@ -221,10 +270,10 @@ TEST(AtomFeatures, TotalHsAndRadicalsOther) {
 }
 
 TEST(AtomFeatures, HybridizationCategories) {
-  EXPECT_EQ(atom_feature_of("C#C", 0, kHybridization), 1);            // SP
-  EXPECT_EQ(atom_feature_of("C=C", 0, kHybridization), 2);            // SP2
-  EXPECT_EQ(atom_feature_of("CC", 0, kHybridization), 3);             // SP3
-  EXPECT_EQ(atom_feature_of("FP(F)(F)(F)F", 1, kHybridization), 4);   // SP3D
+  EXPECT_EQ(atom_feature_of("C#C", 0, kHybridization), 1);              // SP
+  EXPECT_EQ(atom_feature_of("C=C", 0, kHybridization), 2);              // SP2
+  EXPECT_EQ(atom_feature_of("CC", 0, kHybridization), 3);               // SP3
+  EXPECT_EQ(atom_feature_of("FP(F)(F)(F)F", 1, kHybridization), 4);     // SP3D
   EXPECT_EQ(atom_feature_of("FS(F)(F)(F)(F)F", 1, kHybridization), 5);  // SP3D2
 }
 
@@ -234,8 +283,7 @@ TEST(AtomFeatures, UnspecifiedHybridizationIsOther) {
   ASSERT_TRUE(mol);
   mol->updatePropertyCache(false);
   RDKit::MolOps::findSSSR(*mol);
-  EXPECT_EQ(atom_row(*mol->getAtomWithIdx(0))[kHybridization],
-            other_index(atom_feature_specs()[kHybridization]));
+  EXPECT_EQ(atom_row(*mol->getAtomWithIdx(0))[kHybridization], other_index(atom_feature_specs()[kHybridization]));
 }
 
 TEST(AtomFeatures, AromaticAndRingFlags) {
@@ -323,8 +371,7 @@ TEST(BondFeatures, UnusualBondTypeIsOther) {
   auto mol = parse_or_die("[NH3]->[Fe]");
   ASSERT_TRUE(mol);
   ASSERT_EQ(mol->getNumBonds(), 1u);
-  EXPECT_EQ(bond_row(*mol->getBondWithIdx(0))[kBondType],
-            other_index(bond_feature_specs()[kBondType]));
+  EXPECT_EQ(bond_row(*mol->getBondWithIdx(0))[kBondType], other_index(bond_feature_specs()[kBondType]));
 }
 
 TEST(BondFeatures, EveryIndexBelowCardinalityAndAllWritten) {
@@ -348,12 +395,12 @@ TEST(VocabularySignature, ContainsVersionAndEveryName) {
   ASSERT_GT(sig.size(), prefix.size());
   EXPECT_FALSE(std::isdigit(static_cast<unsigned char>(sig[prefix.size()]))) << sig;
   for (const auto& s : atom_feature_specs()) {
-    EXPECT_NE(sig.find(std::string(s.name) + ":" + std::to_string(s.cardinality)),
-              std::string::npos) << s.name << " missing from " << sig;
+    EXPECT_NE(sig.find(std::string(s.name) + ":" + std::to_string(s.cardinality)), std::string::npos)
+        << s.name << " missing from " << sig;
   }
   for (const auto& s : bond_feature_specs()) {
-    EXPECT_NE(sig.find(std::string(s.name) + ":" + std::to_string(s.cardinality)),
-              std::string::npos) << s.name << " missing from " << sig;
+    EXPECT_NE(sig.find(std::string(s.name) + ":" + std::to_string(s.cardinality)), std::string::npos)
+        << s.name << " missing from " << sig;
   }
   EXPECT_EQ(sig.find('\n'), std::string::npos) << "signature must be one line";
   EXPECT_EQ(sig, vocabulary_signature()) << "signature must be deterministic";

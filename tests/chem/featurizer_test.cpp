@@ -34,15 +34,13 @@ using BondRow = std::array<uint8_t, kNumBondFeatures>;
 
 AtomRow atom_row(const MolGraph& g, int atom) {
   AtomRow r{};
-  std::copy_n(&g.atom_features[static_cast<size_t>(atom) * kNumAtomFeatures], kNumAtomFeatures,
-              r.begin());
+  std::copy_n(&g.atom_features[static_cast<size_t>(atom) * kNumAtomFeatures], kNumAtomFeatures, r.begin());
   return r;
 }
 
 BondRow bond_row(const MolGraph& g, int edge) {
   BondRow r{};
-  std::copy_n(&g.bond_features[static_cast<size_t>(edge) * kNumBondFeatures], kNumBondFeatures,
-              r.begin());
+  std::copy_n(&g.bond_features[static_cast<size_t>(edge) * kNumBondFeatures], kNumBondFeatures, r.begin());
   return r;
 }
 
@@ -92,8 +90,8 @@ void expect_graph_consistent(const MolGraph& g, const RDKit::ROMol& mol, const s
 }
 
 TEST(Featurizer, ShapesMatchAtomAndBondCounts) {
-  for (const char* smi : {"CCO", "c1ccccc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "[Na+].[Cl-]",
-                          "C1CC2CCC1C2", "C#N", "O=[N+]([O-])c1ccccc1"}) {
+  for (const char* smi :
+       {"CCO", "c1ccccc1", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "[Na+].[Cl-]", "C1CC2CCC1C2", "C#N", "O=[N+]([O-])c1ccccc1"}) {
     FeaturizedMol f = featurize_smiles(smi);
     ASSERT_TRUE(f.ok()) << smi << ": " << f.error;
     ParsedMol p = parse_smiles(smi);
@@ -225,10 +223,9 @@ std::string diff_under_mapping(const MolGraph& a, const MolGraph& b, const std::
     for (int f = 0; f < kNumAtomFeatures; ++f) {
       if (ra[f] != rb[f]) {
         std::ostringstream os;
-        os << "atom " << i << " (" << mol_a.getAtomWithIdx(i)->getSymbol() << ") feature "
-           << aspecs[f].name << ": " << int(ra[f]) << " vs " << int(rb[f]) << " (rows "
-           << row_str(ra.data(), kNumAtomFeatures) << " | " << row_str(rb.data(), kNumAtomFeatures)
-           << ")";
+        os << "atom " << i << " (" << mol_a.getAtomWithIdx(i)->getSymbol() << ") feature " << aspecs[f].name << ": "
+           << int(ra[f]) << " vs " << int(rb[f]) << " (rows " << row_str(ra.data(), kNumAtomFeatures) << " | "
+           << row_str(rb.data(), kNumAtomFeatures) << ")";
         return os.str();
       }
     }
@@ -238,8 +235,7 @@ std::string diff_under_mapping(const MolGraph& a, const MolGraph& b, const std::
   for (int e = 0; e < a.num_edges(); ++e) {
     const auto it = b_edges.find({map[src(a, e)], map[dst(a, e)]});
     std::ostringstream os;
-    os << "edge " << src(a, e) << "→" << dst(a, e) << " ("
-       << mol_a.getAtomWithIdx(src(a, e))->getSymbol()
+    os << "edge " << src(a, e) << "→" << dst(a, e) << " (" << mol_a.getAtomWithIdx(src(a, e))->getSymbol()
        << mol_a.getAtomWithIdx(dst(a, e))->getSymbol() << ")";
     if (it == b_edges.end()) return os.str() + " has no image";
     const BondRow ra = bond_row(a, e), rb = bond_row(b, it->second);
@@ -334,44 +330,44 @@ std::vector<std::string> smiles_variants(const RDKit::ROMol& mol) {
 
 const std::vector<std::string>& diverse_molecules() {
   static const std::vector<std::string> v = {
-      "C[C@H](N)C(=O)O",                                   // L-alanine (S)
-      "C[C@@H](N)C(=O)O",                                  // D-alanine (R)
-      "CC[C@@H](C)O",                                      // 2-butanol
-      "N[C@@H](CS)C(=O)O",                                 // L-cysteine (R)
-      "C/C=C/C",                                           // E-2-butene
-      "C/C=C\\C",                                          // Z-2-butene
+      "C[C@H](N)C(=O)O",    // L-alanine (S)
+      "C[C@@H](N)C(=O)O",   // D-alanine (R)
+      "CC[C@@H](C)O",       // 2-butanol
+      "N[C@@H](CS)C(=O)O",  // L-cysteine (R)
+      "C/C=C/C",            // E-2-butene
+      "C/C=C\\C",           // Z-2-butene
       "F/C=C/Cl",
-      "O=C(O)/C=C/c1ccccc1",                               // cinnamic acid
+      "O=C(O)/C=C/c1ccccc1",  // cinnamic acid
       "CC/C=C\\C/C=C\\CC",
-      "C[N+](C)(C)C",                                      // charged atom
-      "[NH3+][C@@H](Cc1c[nH]c2ccccc12)C(=O)[O-]",         // zwitterionic tryptophan
-      "c1ccncc1",                                          // pyridine
-      "c1cc[nH]c1",                                        // pyrrole
-      "c1ccsc1",                                           // thiophene
-      "c1c[nH]cn1",                                        // imidazole
-      "c1ccoc1",                                           // furan
-      "[O-][n+]1ccccc1",                                   // pyridine N-oxide
-      "c1ccc2ccccc2c1",                                    // naphthalene
-      "c1ccc2[nH]ccc2c1",                                  // indole
-      "c1ccc2c(c1)[nH]c1ccccc12",                          // carbazole
-      "Cn1cnc2c1c(=O)n(C)c(=O)n2C",                        // caffeine
-      "C1CCCCCCCCCCC1",                                    // macrocycle
-      "C1CCCCC/C=C/CCCC1",                                 // macrocycle, E ring bond
-      "C[N+](=O)[O-]",                                     // nitro
+      "C[N+](C)(C)C",                              // charged atom
+      "[NH3+][C@@H](Cc1c[nH]c2ccccc12)C(=O)[O-]",  // zwitterionic tryptophan
+      "c1ccncc1",                                  // pyridine
+      "c1cc[nH]c1",                                // pyrrole
+      "c1ccsc1",                                   // thiophene
+      "c1c[nH]cn1",                                // imidazole
+      "c1ccoc1",                                   // furan
+      "[O-][n+]1ccccc1",                           // pyridine N-oxide
+      "c1ccc2ccccc2c1",                            // naphthalene
+      "c1ccc2[nH]ccc2c1",                          // indole
+      "c1ccc2c(c1)[nH]c1ccccc12",                  // carbazole
+      "Cn1cnc2c1c(=O)n(C)c(=O)n2C",                // caffeine
+      "C1CCCCCCCCCCC1",                            // macrocycle
+      "C1CCCCC/C=C/CCCC1",                         // macrocycle, E ring bond
+      "C[N+](=O)[O-]",                             // nitro
       "O=[N+]([O-])c1ccc(Cl)cc1",
-      "CS(=O)(=O)Nc1ccccc1",                               // sulfonamide
-      "Nc1ccc(cc1)S(N)(=O)=O",                             // sulfanilamide
-      "[Na+].[O-]C(=O)c1ccccc1",                           // salt
-      "CC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O",                   // (S)-ibuprofen
-      "CC(=O)Oc1ccccc1C(=O)O",                             // aspirin
-      "OC[C@H]1O[C@@H](O)[C@H](O)[C@@H](O)[C@@H]1O",       // glucose
+      "CS(=O)(=O)Nc1ccccc1",                                           // sulfonamide
+      "Nc1ccc(cc1)S(N)(=O)=O",                                         // sulfanilamide
+      "[Na+].[O-]C(=O)c1ccccc1",                                       // salt
+      "CC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O",                               // (S)-ibuprofen
+      "CC(=O)Oc1ccccc1C(=O)O",                                         // aspirin
+      "OC[C@H]1O[C@@H](O)[C@H](O)[C@@H](O)[C@@H]1O",                   // glucose
       "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@]34C)[C@@H]1CC[C@@H]2O",  // testosterone
-      "O=C(O)[C@@H](O)[C@@H](O)C(=O)O",                    // tartaric acid
-      "O=C(O)[C@H](O)[C@@H](O)C(=O)O",                     // meso-tartaric acid
-      "C[C@H]1CC[C@@H](C)CC1",                             // ring stereo, no CIP label
-      "C[S@@](=O)c1ccccc1",                                // chiral sulfoxide
-      "Clc1ccc(cc1)C(c1ccc(Cl)cc1)C(Cl)(Cl)Cl",            // DDT
-      "C1=CC=CC=CC=C1",                                    // cyclooctatetraene
+      "O=C(O)[C@@H](O)[C@@H](O)C(=O)O",                                // tartaric acid
+      "O=C(O)[C@H](O)[C@@H](O)C(=O)O",                                 // meso-tartaric acid
+      "C[C@H]1CC[C@@H](C)CC1",                                         // ring stereo, no CIP label
+      "C[S@@](=O)c1ccccc1",                                            // chiral sulfoxide
+      "Clc1ccc(cc1)C(c1ccc(Cl)cc1)C(Cl)(Cl)Cl",                        // DDT
+      "C1=CC=CC=CC=C1",                                                // cyclooctatetraene
       "FC(F)(F)c1ccc(O)cc1",
       "C#CC(C)(O)C",
   };
@@ -397,8 +393,7 @@ void check_invariance(const std::string& input, std::vector<std::string>* failur
     ParsedMol pv = parse_smiles(v);
     if (pv.ok() && canonical_smiles(*pv.mol) != canonical) {
       if (rdkit_changed) {
-        rdkit_changed->push_back(canonical + " written as " + v + " reads back as " +
-                                 canonical_smiles(*pv.mol));
+        rdkit_changed->push_back(canonical + " written as " + v + " reads back as " + canonical_smiles(*pv.mol));
       }
       continue;
     }
@@ -423,8 +418,7 @@ TEST(SmilesInvariance, DiverseMolecules) {
               << " randomised SMILES that read back as another molecule (skipped):\n"
               << join(rdkit_changed);
   }
-  EXPECT_TRUE(failures.empty()) << failures.size()
-                                << " SMILES give a different graph than the canonical one:\n"
+  EXPECT_TRUE(failures.empty()) << failures.size() << " SMILES give a different graph than the canonical one:\n"
                                 << join(failures);
 }
 
@@ -464,8 +458,7 @@ TEST(SmilesInvariance, EsolFirst300) {
               << join(rdkit_changed);
   }
   EXPECT_GT(n, 0);
-  EXPECT_TRUE(failures.empty()) << failures.size() << " failures in the first " << n
-                                << " ESOL molecules:\n"
+  EXPECT_TRUE(failures.empty()) << failures.size() << " failures in the first " << n << " ESOL molecules:\n"
                                 << join(failures);
 }
 

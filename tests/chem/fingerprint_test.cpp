@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/check.h"
 #include "chem/fingerprint.h"
 #include "chem/parse.h"
+#include "core/check.h"
 
 namespace molprop::chem {
 namespace {

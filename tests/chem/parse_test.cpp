@@ -31,10 +31,12 @@ ParsedMol parse_quietly(const std::string& smiles, const ParseOptions& options =
 }
 
 TEST(ParseSmiles, ValidSmilesParses) {
-  struct Case { const char* smiles; unsigned heavy_atoms; };
-  for (const Case& c : {Case{"C", 1}, Case{"CCO", 3}, Case{"c1ccccc1", 6},
-                        Case{"C[C@H](N)C(=O)O", 6}, Case{"[Na+].[Cl-]", 2},
-                        Case{"CC(C)Cc1ccc(cc1)C(C)C(=O)O", 15}}) {
+  struct Case {
+    const char* smiles;
+    unsigned heavy_atoms;
+  };
+  for (const Case& c : {Case{"C", 1}, Case{"CCO", 3}, Case{"c1ccccc1", 6}, Case{"C[C@H](N)C(=O)O", 6},
+                        Case{"[Na+].[Cl-]", 2}, Case{"CC(C)Cc1ccc(cc1)C(C)C(=O)O", 15}}) {
     ParsedMol p = parse_quietly(c.smiles);
     ASSERT_TRUE(p.ok()) << c.smiles << ": " << p.error;
     EXPECT_TRUE(p.error.empty()) << c.smiles;
@@ -166,9 +168,8 @@ TEST(ParseSmilesThreads, ReasonsDoNotLeakBetweenThreads) {
   }
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
   for (size_t t = 0; t < bad.size(); ++t) {
-    EXPECT_EQ(mismatches[t], 0) << "thread parsing \"" << bad[t] << "\": expected \""
-                                << expected[t] << "\", first wrong reason: \"" << first_bad[t]
-                                << "\"";
+    EXPECT_EQ(mismatches[t], 0) << "thread parsing \"" << bad[t] << "\": expected \"" << expected[t]
+                                << "\", first wrong reason: \"" << first_bad[t] << "\"";
   }
 }
 

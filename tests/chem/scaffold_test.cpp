@@ -86,17 +86,17 @@ void expect_canonical_scaffold(const std::string& smiles) {
 
 const std::vector<std::string>& drugs() {
   static const std::vector<std::string> v = {
-      "CC(C)Cc1ccc(cc1)C(C)C(=O)O",                                       // ibuprofen
-      "CN1C(=O)CN=C(c2ccccc2)c2cc(Cl)ccc21",                              // diazepam
-      "CN1CCC[C@H]1c1cccnc1",                                             // nicotine
-      "CC(=O)Nc1ccc(O)cc1",                                               // paracetamol
-      "Cn1cnc2c1c(=O)n(C)c(=O)n2C",                                       // caffeine
-      "CC1(C)S[C@@H]2[C@H](NC(=O)Cc3ccccc3)C(=O)N2[C@H]1C(=O)O",           // penicillin G
-      "COc1ccc2[nH]cc(CCN(C)C)c2c1",                                      // 5-MeO-DMT
-      "O=C(O)c1ccccc1Nc1cccc(C(F)(F)F)c1",                                // flufenamic acid
-      "Clc1ccc(cc1)C(c1ccccc1)N1CCN(CC1)CCOCC(=O)O",                      // cetirizine
-      "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@]34C)[C@@H]1CC[C@@H]2O",     // testosterone
-      "O=C1CCCCC1",                                                       // exocyclic C=O kept
+      "CC(C)Cc1ccc(cc1)C(C)C(=O)O",                                    // ibuprofen
+      "CN1C(=O)CN=C(c2ccccc2)c2cc(Cl)ccc21",                           // diazepam
+      "CN1CCC[C@H]1c1cccnc1",                                          // nicotine
+      "CC(=O)Nc1ccc(O)cc1",                                            // paracetamol
+      "Cn1cnc2c1c(=O)n(C)c(=O)n2C",                                    // caffeine
+      "CC1(C)S[C@@H]2[C@H](NC(=O)Cc3ccccc3)C(=O)N2[C@H]1C(=O)O",       // penicillin G
+      "COc1ccc2[nH]cc(CCN(C)C)c2c1",                                   // 5-MeO-DMT
+      "O=C(O)c1ccccc1Nc1cccc(C(F)(F)F)c1",                             // flufenamic acid
+      "Clc1ccc(cc1)C(c1ccccc1)N1CCN(CC1)CCOCC(=O)O",                   // cetirizine
+      "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@]34C)[C@@H]1CC[C@@H]2O",  // testosterone
+      "O=C1CCCCC1",                                                    // exocyclic C=O kept
       "CN1CCN(CC1)c1ccc2nc(-c3ccccc3)oc2c1",
   };
   return v;
@@ -142,8 +142,7 @@ TEST(Scaffold, StereoDoubleBondScaffoldIndependentOfSpelling) {
       ASSERT_TRUE(p.ok()) << smi;
       ASSERT_EQ(canonical_smiles(*p.mol), canonical) << smi << " is not the same molecule";
       EXPECT_EQ(murcko_scaffold(*p.mol), ref)
-          << "same molecule " << canonical << ", different scaffold for " << smi << " than for "
-          << group.front();
+          << "same molecule " << canonical << ", different scaffold for " << smi << " than for " << group.front();
     }
   }
 }

@@ -3,19 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include <H5Cpp.h>
 
-#include "tests/util/cli_util.h"
 #include "data/h5_util.h"
+#include "tests/util/cli_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace fs = std::filesystem;
@@ -105,14 +105,15 @@ TEST(CliShardMerge, ShardsMergeToExactlyTheUnshardedOutput) {
   std::string parts;
   for (int i = 0; i < 3; ++i) {
     auto s = run_molprop("predict " + input + " --shard " + std::to_string(i) + "/3 --output " + dir + "/part" +
-                             std::to_string(i) + ".csv --quiet", dir);
+                             std::to_string(i) + ".csv --quiet",
+                         dir);
     ASSERT_EQ(s.exit_code, 0) << s.err;
     EXPECT_TRUE(fs::exists(dir + "/part" + std::to_string(i) + ".csv.shard.json"));
     EXPECT_LT(count_lines(read_file(dir + "/part" + std::to_string(i) + ".csv")), 100);  // a slice, not all
   }
   // Given out of order on purpose.
-  auto m = run_molprop("merge --output " + dir + "/merged.csv " + dir + "/part2.csv " + dir + "/part0.csv " + dir +
-                           "/part1.csv", dir);
+  auto m = run_molprop(
+      "merge --output " + dir + "/merged.csv " + dir + "/part2.csv " + dir + "/part0.csv " + dir + "/part1.csv", dir);
   ASSERT_EQ(m.exit_code, 0) << m.err;
   EXPECT_THAT(m.err, HasSubstr("3 shards, 203 rows"));
   // Same rows in the same order; values equal up to float noise (batches are composed
@@ -144,7 +145,8 @@ TEST(CliShardMerge, MergeRefusesMissingDuplicatedOrTruncatedShards) {
   const std::string input = write_input(dir, 50);
   for (int i = 0; i < 2; ++i) {
     auto s = run_molprop("predict " + input + " --shard " + std::to_string(i) + "/2 --output " + dir + "/p" +
-                             std::to_string(i) + ".csv --quiet", dir);
+                             std::to_string(i) + ".csv --quiet",
+                         dir);
     ASSERT_EQ(s.exit_code, 0) << s.err;
   }
   auto missing = run_molprop("merge --output " + dir + "/m.csv " + dir + "/p0.csv", dir);
@@ -170,12 +172,15 @@ TEST(CliShardMerge, MergeRefusesMissingDuplicatedOrTruncatedShards) {
 TEST(CliShardMerge, EmbeddingShardsMergeIntoOneFileInInputOrder) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_shard_embed");
   const std::string input = write_input(dir, 101);
-  const std::string model = std::string(MOLPROP_TEST_DATA_DIR) + "/../../share/molprop/models/default/models/fold0_member0.h5";
-  auto whole = run_molprop("embed --model " + model + " --input " + input + " --output " + dir + "/whole.h5 --quiet", dir);
+  const std::string model =
+      std::string(MOLPROP_TEST_DATA_DIR) + "/../../share/molprop/models/default/models/fold0_member0.h5";
+  auto whole =
+      run_molprop("embed --model " + model + " --input " + input + " --output " + dir + "/whole.h5 --quiet", dir);
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   for (int i = 0; i < 2; ++i) {
-    auto s = run_molprop("embed --model " + model + " --input " + input + " --shard " + std::to_string(i) + "/2 --output " +
-                             dir + "/e" + std::to_string(i) + ".h5 --quiet", dir);
+    auto s = run_molprop("embed --model " + model + " --input " + input + " --shard " + std::to_string(i) +
+                             "/2 --output " + dir + "/e" + std::to_string(i) + ".h5 --quiet",
+                         dir);
     ASSERT_EQ(s.exit_code, 0) << s.err;
   }
   auto m = run_molprop("merge --output " + dir + "/merged.h5 " + dir + "/e1.h5 " + dir + "/e0.h5", dir);
@@ -209,17 +214,19 @@ TEST(CliShardMerge, EmbeddingShardsMergeIntoOneFileInInputOrder) {
 // Two `molprop pretrain` processes, as torchrun would start them.
 TEST(CliDistributedPretrain, TwoRanksOnLoopbackWriteOneRunAndADeadRankStopsTheOther) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_ddp");
-  auto f = run_molprop("featurize --input " + kData + " --output " + dir + "/c.h5 --no-targets --descriptors --quiet", dir);
+  auto f =
+      run_molprop("featurize --input " + kData + " --output " + dir + "/c.h5 --no-targets --descriptors --quiet", dir);
   ASSERT_EQ(f.exit_code, 0) << f.err;
   const int port = 20000 + static_cast<int>(::getpid() % 20000);
   auto launch = [&](const std::string& run, const std::string& rank1_extra, int port_used) {
-    const std::string common = " pretrain --data " + dir + "/c.h5 --output-dir " + dir + "/" + run +
-                               " --encoder dmpnn --hidden 16 --epochs 2 --batch-size 8 --log-every 1 --threads 1 --dist-timeout 20";
+    const std::string common =
+        " pretrain --data " + dir + "/c.h5 --output-dir " + dir + "/" + run +
+        " --encoder dmpnn --hidden 16 --epochs 2 --batch-size 8 --log-every 1 --threads 1 --dist-timeout 20";
     const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port_used) + " WORLD_SIZE=2 ";
     const std::string p = dir + "/" + run;
-    const std::string cmd = "(" + env + "RANK=0 " + MOLPROP_BINARY + common + " >" + p + ".out0 2>" + p + ".err0; echo $? >" +
-                            p + ".rc0) & (" + env + "RANK=1 " + MOLPROP_BINARY + common + rank1_extra + " >" + p +
-                            ".out1 2>" + p + ".err1; echo $? >" + p + ".rc1) & wait";
+    const std::string cmd = "(" + env + "RANK=0 " + MOLPROP_BINARY + common + " >" + p + ".out0 2>" + p +
+                            ".err0; echo $? >" + p + ".rc0) & (" + env + "RANK=1 " + MOLPROP_BINARY + common +
+                            rank1_extra + " >" + p + ".out1 2>" + p + ".err1; echo $? >" + p + ".rc1) & wait";
     return std::system(cmd.c_str());
   };
   launch("ok", "", port);

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "tests/util/cli_util.h"
 #include "data/h5_util.h"
+#include "tests/util/cli_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace fs = std::filesystem;
@@ -52,7 +52,8 @@ int layer_lines(const std::string& text) {
 TEST(CliEmbed, EmbedsEveryLineOfTheExampleFileIncludingTheInvalidOne) {
   const std::string run = trained_run();
   const std::string dir = fs::path(run).parent_path();
-  auto e = run_molprop("embed --model " + run + " --input " + kExamples + " --output " + dir + "/emb.h5 --threads 2", dir);
+  auto e =
+      run_molprop("embed --model " + run + " --input " + kExamples + " --output " + dir + "/emb.h5 --threads 2", dir);
   ASSERT_EQ(e.exit_code, 0) << e.err;
   EXPECT_THAT(e.err, HasSubstr("22 rows: 21 embedded, 1 failed"));
   H5::H5File file(dir + "/emb.h5", H5F_ACC_RDONLY);

@@ -1,12 +1,12 @@
 // End-to-end: `molprop featurize` as a user runs it.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "tests/util/cli_util.h"
 #include "data/graph_dataset.h"
+#include "tests/util/cli_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace fs = std::filesystem;
@@ -16,9 +16,7 @@ using ::testing::HasSubstr;
 
 namespace {
 
-std::string make_dir(const std::string& name) {
-  return molprop::testing_util::fresh_dir("cli_featurize_" + name);
-}
+std::string make_dir(const std::string& name) { return molprop::testing_util::fresh_dir("cli_featurize_" + name); }
 
 }  // namespace
 
@@ -28,7 +26,8 @@ TEST(CliFeaturize, WritesDatasetAndKeepsFailures) {
     std::ofstream csv(dir + "/in.csv");
     csv << "name,smiles,y\nethanol,CCO,1.5\nbad,C1CC,2\nbenzene,c1ccccc1,\n";
   }
-  auto r = run_molprop("featurize --input " + dir + "/in.csv --output " + dir + "/out.h5 --targets y --quiet --threads 2", dir);
+  auto r = run_molprop(
+      "featurize --input " + dir + "/in.csv --output " + dir + "/out.h5 --targets y --quiet --threads 2", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");  // --quiet
   molprop::data::GraphDataset ds(dir + "/out.h5");
@@ -97,7 +96,8 @@ TEST(CliFeaturize, SharedEsolDataset) {
   const std::string esol = std::string(MOLPROP_SHARED_DATA_DIR) + "/esol.csv";
   if (!fs::exists(esol)) GTEST_SKIP() << esol << " not present";
   const std::string dir = make_dir("esol");
-  auto r = run_molprop("featurize --input " + esol + " --output " + dir + "/esol.h5 --descriptors --scaffolds --quiet", dir);
+  auto r =
+      run_molprop("featurize --input " + esol + " --output " + dir + "/esol.h5 --descriptors --scaffolds --quiet", dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   molprop::data::GraphDataset ds(dir + "/esol.h5");
   EXPECT_EQ(ds.size(), 1128);

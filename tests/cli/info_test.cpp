@@ -1,6 +1,6 @@
 // End-to-end: `molprop info` reports versions and a real (not reference) BLAS.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "tests/util/cli_util.h"
 

@@ -1,6 +1,6 @@
 // End-to-end: `molprop inspect` and `molprop --version`.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>

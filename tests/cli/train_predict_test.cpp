@@ -1,10 +1,10 @@
 // End-to-end: `molprop train` then `molprop predict`, as a user runs them.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/util/cli_util.h"
 #include "tests/util/scratch_dir.h"
@@ -22,7 +22,9 @@ const std::string kExamples = std::string(MOLPROP_TEST_DATA_DIR) + "/../../examp
 
 TEST(CliTrainPredict, TrainWritesTheRunFolderAndPredictReadsIt) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_train");
-  auto t = run_molprop("train --data " + kData + " --output-dir " + dir + "/run --epochs 3 --hidden 32 --seed 1 --threads 1 --units 'log10(mol/L),points'", dir);
+  auto t = run_molprop("train --data " + kData + " --output-dir " + dir +
+                           "/run --epochs 3 --hidden 32 --seed 1 --threads 1 --units 'log10(mol/L),points'",
+                       dir);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* f : {"model.h5", "metrics.json", "log.csv", "splits.json", "command.txt", "data.h5"}) {
     EXPECT_TRUE(fs::exists(dir + "/run/" + f)) << f;
@@ -68,16 +70,20 @@ TEST(CliTrainPredict, TrainWritesTheRunFolderAndPredictReadsIt) {
 TEST(CliTrainPredict, KfoldEnsembleWritesOneModelPerFoldAndMember) {
   const std::string scratch = molprop::testing_util::fresh_dir("cli_kfold");
   const std::string dir = scratch + "/run";
-  auto t = run_molprop("train --data " + kData + " --output-dir " + dir + " --epochs 1 --hidden 16 --split kfold --num-folds 3 --ensemble-size 2 --quiet", scratch);
+  auto t = run_molprop("train --data " + kData + " --output-dir " + dir +
+                           " --epochs 1 --hidden 16 --split kfold --num-folds 3 --ensemble-size 2 --quiet",
+                       scratch);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   int models = 0;
   for (const auto& e : fs::directory_iterator(dir + "/models")) models += e.path().extension() == ".h5";
   EXPECT_EQ(models, 6);
   const auto metrics = nlohmann::json::parse(read_file(dir + "/metrics.json"));
   EXPECT_EQ(metrics["summary"]["test"]["logS"]["folds"], 3);
-  auto p = run_molprop("predict --model " + dir + " --input " + kExamples + " --output " + dir + "/pred.csv --quiet", dir);
+  auto p =
+      run_molprop("predict --model " + dir + " --input " + kExamples + " --output " + dir + "/pred.csv --quiet", dir);
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  EXPECT_THAT(read_file(dir + "/pred.csv"), HasSubstr("logS,size_score,logS_std,size_score_std,train_similarity,in_domain,error\n"));
+  EXPECT_THAT(read_file(dir + "/pred.csv"),
+              HasSubstr("logS,size_score,logS_std,size_score_std,train_similarity,in_domain,error\n"));
 }
 
 TEST(CliTrainPredict, BadArgumentsAreOneClearLine) {
@@ -86,7 +92,8 @@ TEST(CliTrainPredict, BadArgumentsAreOneClearLine) {
   EXPECT_NE(a.exit_code, 0);
   EXPECT_EQ(count_lines(a.err), 1) << a.err;
   EXPECT_THAT(a.err, HasSubstr("--split-sizes"));
-  auto b = run_molprop("predict --model " + dir + "/missing.h5 --input " + kExamples + " --output " + dir + "/p.csv", dir);
+  auto b =
+      run_molprop("predict --model " + dir + "/missing.h5 --input " + kExamples + " --output " + dir + "/p.csv", dir);
   EXPECT_NE(b.exit_code, 0);
   EXPECT_EQ(count_lines(b.err), 1) << b.err;
   EXPECT_THAT(b.err, HasSubstr("missing.h5"));

@@ -42,8 +42,7 @@ struct PipelineRun {
   int peak_alive = 0;
 };
 
-PipelineRun run_squares(int threads, size_t max_in_flight, int n, uint32_t seed, int max_us,
-                int consumer_us = 0) {
+PipelineRun run_squares(int threads, size_t max_in_flight, int n, uint32_t seed, int max_us, int consumer_us = 0) {
   const std::vector<int> us = work_micros(n, seed, max_us);
   PipelineRun run;
   std::atomic<int> alive{0};
@@ -105,8 +104,7 @@ TEST(OrderedMap, NeverMoreThanMaxInFlightItemsAlive) {
     for (size_t max_in_flight : {size_t{1}, size_t{3}, size_t{5}, size_t{16}}) {
       // A slow consumer makes the producer run ahead as far as it is allowed to.
       const PipelineRun run = run_squares(threads, max_in_flight, 120, 7, 300, /*consumer_us=*/200);
-      const size_t bound =
-          threads <= 1 ? 1 : std::max(max_in_flight, static_cast<size_t>(threads));
+      const size_t bound = threads <= 1 ? 1 : std::max(max_in_flight, static_cast<size_t>(threads));
       EXPECT_LE(static_cast<size_t>(run.peak_alive), bound)
           << "threads=" << threads << " max_in_flight=" << max_in_flight;
       // And the producer does run ahead: every worker can have an item.
@@ -135,16 +133,14 @@ TEST(OrderedMap, ExceptionFromWorkIsRethrownAfterEarlierItemsAreConsumed) {
       };
       std::function<Result(Item&)> work = [&](Item& item) {
         ++working;
-        std::this_thread::sleep_for(
-            std::chrono::microseconds(us[static_cast<size_t>(item.index)]));
+        std::this_thread::sleep_for(std::chrono::microseconds(us[static_cast<size_t>(item.index)]));
         --working;
         if (item.index == k) throw WorkFailed("item " + std::to_string(k));
         return Result{item.index, 0};
       };
       std::function<void(Result&)> consume = [&](Result& r) { consumed.push_back(r.index); };
       try {
-        core::ordered_map<Item, Result>(threads, static_cast<size_t>(2 * threads), produce, work,
-                                  consume);
+        core::ordered_map<Item, Result>(threads, static_cast<size_t>(2 * threads), produce, work, consume);
         ADD_FAILURE() << "no exception (threads=" << threads << ", k=" << k << ")";
       } catch (const WorkFailed& e) {
         EXPECT_EQ(std::string(e.what()), "item " + std::to_string(k));

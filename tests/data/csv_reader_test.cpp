@@ -6,8 +6,8 @@
 
 #include <cmath>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,8 +34,7 @@ std::string write_temp_gz(const std::string& name, const std::string& content) {
   const std::string path = testing::TempDir() + "/" + name;
   gzFile gz = gzopen(path.c_str(), "wb");
   EXPECT_NE(gz, nullptr);
-  EXPECT_EQ(gzwrite(gz, content.data(), static_cast<unsigned>(content.size())),
-            static_cast<int>(content.size()));
+  EXPECT_EQ(gzwrite(gz, content.data(), static_cast<unsigned>(content.size())), static_cast<int>(content.size()));
   EXPECT_EQ(gzclose(gz), Z_OK);
   return path;
 }
@@ -141,8 +140,7 @@ TEST(CsvReader, GzipReadsLikePlain) {
   // Enough rows that the decompressed text spans several read buffers.
   std::string content = "smiles,\"name\",logS\r\n";
   for (int i = 0; i < 20000; ++i) {
-    content += "C" + std::to_string(i) + ",\"mol, " + std::to_string(i) + "\"\"\"," +
-               std::to_string(i * 0.5) + "\r\n";
+    content += "C" + std::to_string(i) + ",\"mol, " + std::to_string(i) + "\"\"\"," + std::to_string(i * 0.5) + "\r\n";
     if (i % 1000 == 0) content += "\n";
   }
   const auto plain_path = write_temp("csv_gz_plain.csv", content);

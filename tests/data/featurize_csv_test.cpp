@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "core/check.h"
 #include "chem/descriptors.h"
 #include "chem/featurizer.h"
+#include "core/check.h"
 #include "data/graph_dataset.h"
 
 namespace molprop::data {
@@ -30,9 +30,8 @@ using testing::HasSubstr;
 
 std::string temp_dir() {
   const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(testing::TempDir()) /
-                       (std::string("molprop_feat_") + test->test_suite_name() + "_" +
-                        test->name() + "_" + std::to_string(::getpid()));
+  const fs::path dir = fs::path(testing::TempDir()) / (std::string("molprop_feat_") + test->test_suite_name() + "_" +
+                                                       test->name() + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -100,15 +99,15 @@ void expect_same_graph(const chem::MolGraph& a, const chem::MolGraph& b, const s
 // target (→ NaN, still a molecule), a non-numeric target and a row with too few fields.
 const char* kMixedCsv =
     "smiles,logS,other\r\n"
-    "CCO,-0.77,1.0\r\n"            // row 1: molecule
-    "\r\n"                         // blank: not a row
-    "\"c1ccccc1\",-2.1,2\r\n"      // row 2: molecule, quotes removed
-    "C1CC,1.0,2\r\n"               // row 3: unclosed ring
-    "C(C)(C)(C)(C)C,1,2\r\n"       // row 4: pentavalent carbon
-    "CCN,,3\r\n"                   // row 5: molecule, logS missing
-    "CCC,abc,4\r\n"                // row 6: logS not a number
-    "CCCl\r\n"                     // row 7: too few fields
-    "c1ccncc1,0.5,0.25\r\n";       // row 8: molecule
+    "CCO,-0.77,1.0\r\n"        // row 1: molecule
+    "\r\n"                     // blank: not a row
+    "\"c1ccccc1\",-2.1,2\r\n"  // row 2: molecule, quotes removed
+    "C1CC,1.0,2\r\n"           // row 3: unclosed ring
+    "C(C)(C)(C)(C)C,1,2\r\n"   // row 4: pentavalent carbon
+    "CCN,,3\r\n"               // row 5: molecule, logS missing
+    "CCC,abc,4\r\n"            // row 6: logS not a number
+    "CCCl\r\n"                 // row 7: too few fields
+    "c1ccncc1,0.5,0.25\r\n";   // row 8: molecule
 
 TEST(FeaturizeCsv, EveryRowIsAMoleculeOrAFailure) {
   const std::string dir = temp_dir();
@@ -215,8 +214,7 @@ TEST(FeaturizeCsv, SelectedTargetsOnly) {
 
 TEST(FeaturizeCsv, NoReadableMoleculeThrowsAndWritesNothing) {
   const std::string dir = temp_dir();
-  const std::string input =
-      write_file(dir + "/bad.csv", "smiles,y\nC1CC,1\nnot_a_smiles,2\nC(C)(C)(C)(C)C,3\n");
+  const std::string input = write_file(dir + "/bad.csv", "smiles,y\nC1CC,1\nnot_a_smiles,2\nC(C)(C)(C)(C)C,3\n");
   FeaturizeCsvOptions options = options_for(input, dir + "/out.h5");
   EXPECT_THROW(featurize_csv(options), Error);
   const std::string msg = error_of([&] { featurize_csv(options); });
@@ -273,8 +271,8 @@ TEST(FeaturizeCsv, UnlabeledWhenOtherColumnsAreNotTargets) {
 
 TEST(FeaturizeCsv, SmiFileWithoutHeader) {
   const std::string dir = temp_dir();
-  const std::string input = write_file(
-      dir + "/mols.smi", "CCO ethanol\nc1ccccc1\tbenzene\n\nC1CC broken\nCC(=O)O  acetic acid\nCCN\n");
+  const std::string input =
+      write_file(dir + "/mols.smi", "CCO ethanol\nc1ccccc1\tbenzene\n\nC1CC broken\nCC(=O)O  acetic acid\nCCN\n");
   FeaturizeCsvOptions options = options_for(input, dir + "/mols.h5");
   options.smiles_column = "ignored for .smi";
   const FeaturizeSummary summary = featurize_csv(options);
@@ -320,10 +318,18 @@ std::vector<std::string> many_smiles() {
   for (int k = 0; out.size() < 2000; ++k) {
     const int n = 1 + k % 40;
     switch (k % 4) {
-      case 0: out.push_back(std::string(static_cast<size_t>(n), 'C')); break;
-      case 1: out.push_back("C1" + std::string(static_cast<size_t>(2 + n % 6), 'C') + "1"); break;
-      case 2: out.push_back("c1ccccc1" + std::string(static_cast<size_t>(n % 9), 'C')); break;
-      default: out.push_back("OC1CC(" + std::string(static_cast<size_t>(n % 5 + 1), 'C') + ")CC1"); break;
+      case 0:
+        out.push_back(std::string(static_cast<size_t>(n), 'C'));
+        break;
+      case 1:
+        out.push_back("C1" + std::string(static_cast<size_t>(2 + n % 6), 'C') + "1");
+        break;
+      case 2:
+        out.push_back("c1ccccc1" + std::string(static_cast<size_t>(n % 9), 'C'));
+        break;
+      default:
+        out.push_back("OC1CC(" + std::string(static_cast<size_t>(n % 5 + 1), 'C') + ")CC1");
+        break;
     }
   }
   return out;
@@ -336,8 +342,7 @@ TEST(FeaturizeCsv, ThreadsDoNotChangeTheOutput) {
   int64_t rows = 0;
   const std::vector<std::string> smiles = many_smiles();
   for (size_t i = 0; i < smiles.size(); ++i) {
-    csv += smiles[i] + "," + (i % 17 == 0 ? std::string() : std::to_string(0.01 * i)) + "," +
-           std::to_string(i) + "\n";
+    csv += smiles[i] + "," + (i % 17 == 0 ? std::string() : std::to_string(0.01 * i)) + "," + std::to_string(i) + "\n";
     ++rows;
     if (i % 150 == 149) {
       csv += "C1CC,1,2\n";
@@ -411,8 +416,7 @@ TEST(FeaturizeCsvIntegration, Esol) {
   EXPECT_EQ(ds.size(), 1128);
   EXPECT_EQ(ds.info().num_failed, 0);
   EXPECT_EQ(ds.info().target_names, std::vector<std::string>{"logS"});
-  EXPECT_EQ(ds.info().source_sha256,
-            "329cba2f67de162d7f16ed67ff981e0383325d6de42bb89958811e04f2aa1cd2");
+  EXPECT_EQ(ds.info().source_sha256, "329cba2f67de162d7f16ed67ff981e0383325d6de42bb89958811e04f2aa1cd2");
   expect_rows_accounted_for(ds, 1128);
   for (float t : ds.all_targets()) EXPECT_TRUE(std::isfinite(t));
 }

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -19,10 +19,10 @@
 #include <string>
 #include <vector>
 
-#include "core/check.h"
 #include "chem/descriptors.h"
-#include "chem/featurizer.h"
 #include "chem/features.h"
+#include "chem/featurizer.h"
+#include "core/check.h"
 #include "data/dataset_format.h"
 #include "data/dataset_writer.h"
 #include "data/graph_dataset.h"
@@ -39,13 +39,26 @@ const std::vector<std::string> kTargetNames = {"logS", "pIC50"};
 
 // Small, varied molecules: a single atom (no edges), disconnected ions, stereo, rings
 // sharing scaffolds (benzene, cyclohexane) and acyclic ones (empty scaffold).
-const std::vector<std::string> kSmiles = {
-    "CCO",          "c1ccccc1",        "Cc1ccccc1",      "C",
-    "CC(=O)O",      "c1ccc2ccccc2c1",  "Oc1ccccc1",      "C1CCCCC1",
-    "CC(C)Cc1ccc(cc1)C(C)C(=O)O",      "[Na+].[Cl-]",    "C/C=C/C",
-    "N[C@@H](C)C(=O)O",                "c1ccncc1",       "O=C(O)c1ccccc1",
-    "CCN(CC)CC",    "C1CCNCC1",        "c1ccc(cc1)-c1ccccc1", "CC#N",
-    "OC1CCCCC1",    "Clc1ccc(Cl)cc1"};
+const std::vector<std::string> kSmiles = {"CCO",
+                                          "c1ccccc1",
+                                          "Cc1ccccc1",
+                                          "C",
+                                          "CC(=O)O",
+                                          "c1ccc2ccccc2c1",
+                                          "Oc1ccccc1",
+                                          "C1CCCCC1",
+                                          "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+                                          "[Na+].[Cl-]",
+                                          "C/C=C/C",
+                                          "N[C@@H](C)C(=O)O",
+                                          "c1ccncc1",
+                                          "O=C(O)c1ccccc1",
+                                          "CCN(CC)CC",
+                                          "C1CCNCC1",
+                                          "c1ccc(cc1)-c1ccccc1",
+                                          "CC#N",
+                                          "OC1CCCCC1",
+                                          "Clc1ccc(Cl)cc1"};
 constexpr int64_t kN = 20;
 
 // Input rows 1..22; rows 5 and 13 are the failures, the molecules take the others.
@@ -57,8 +70,7 @@ const std::vector<FailureRecord> kFailures = {
 int64_t row_of(int64_t i) { return i + 1 + (i + 1 >= 5 ? 1 : 0) + (i + 2 >= 13 ? 1 : 0); }
 
 std::vector<float> targets_of(int64_t i) {
-  std::vector<float> t = {0.5f * static_cast<float>(i) - 3.0f,
-                          i % 3 == 0 ? kNaN : 1.25f * static_cast<float>(i)};
+  std::vector<float> t = {0.5f * static_cast<float>(i) - 3.0f, i % 3 == 0 ? kNaN : 1.25f * static_cast<float>(i)};
   if (i == 4) t = {kNaN, kNaN};
   return t;
 }
@@ -81,9 +93,8 @@ const std::vector<chem::FeaturizedMol>& mols() {
 // A fresh, empty folder per test.
 std::string temp_dir() {
   const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir = fs::path(testing::TempDir()) /
-                       (std::string("molprop_ds_") + test->test_suite_name() + "_" +
-                        test->name() + "_" + std::to_string(::getpid()));
+  const fs::path dir = fs::path(testing::TempDir()) / (std::string("molprop_ds_") + test->test_suite_name() + "_" +
+                                                       test->name() + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -110,8 +121,7 @@ std::string write_dataset(const std::string& path, bool scaffolds = true) {
       writer.add_failure(f.row, f.smiles, f.reason);
     }
     const std::vector<float> t = targets_of(i);
-    writer.add(row_of(i), kSmiles[static_cast<size_t>(i)], mols()[static_cast<size_t>(i)],
-               t.data());
+    writer.add(row_of(i), kSmiles[static_cast<size_t>(i)], mols()[static_cast<size_t>(i)], t.data());
   }
   EXPECT_EQ(writer.num_molecules(), kN);
   EXPECT_EQ(writer.num_failures(), 2);
@@ -121,12 +131,10 @@ std::string write_dataset(const std::string& path, bool scaffolds = true) {
 
 // Float vectors equal bit for bit (so NaN == NaN).
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() &&
-         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
-void expect_same_graph(const chem::MolGraph& got, const chem::MolGraph& want,
-                       const std::string& what) {
+void expect_same_graph(const chem::MolGraph& got, const chem::MolGraph& want, const std::string& what) {
   EXPECT_EQ(got.num_atoms, want.num_atoms) << what;
   EXPECT_EQ(got.atom_features, want.atom_features) << what;
   EXPECT_EQ(got.edge_index, want.edge_index) << what;
@@ -162,8 +170,7 @@ Batch expected_batch(const std::vector<int64_t>& indices) {
     b.atom_features.insert(b.atom_features.end(), g.atom_features.begin(), g.atom_features.end());
     b.bond_features.insert(b.bond_features.end(), g.bond_features.begin(), g.bond_features.end());
     for (int32_t a : g.edge_index) b.edge_index.push_back(a + static_cast<int32_t>(b.num_atoms));
-    b.atom_to_mol.insert(b.atom_to_mol.end(), static_cast<size_t>(g.num_atoms),
-                         static_cast<int32_t>(b.num_molecules));
+    b.atom_to_mol.insert(b.atom_to_mol.end(), static_cast<size_t>(g.num_atoms), static_cast<int32_t>(b.num_molecules));
     const std::vector<float> t = targets_of(i);
     b.targets.insert(b.targets.end(), t.begin(), t.end());
     b.descriptors.insert(b.descriptors.end(), m.descriptors.begin(), m.descriptors.end());
@@ -204,8 +211,7 @@ void expect_batch_invariants(const Batch& b) {
     ASSERT_LT(dst, b.num_atoms);
     EXPECT_EQ(b.atom_to_mol[src], b.atom_to_mol[dst]) << "edge " << e << " crosses molecules";
     for (int k = 0; k < chem::kNumBondFeatures; ++k) {
-      EXPECT_EQ(b.bond_features[e * chem::kNumBondFeatures + k],
-                b.bond_features[r * chem::kNumBondFeatures + k]);
+      EXPECT_EQ(b.bond_features[e * chem::kNumBondFeatures + k], b.bond_features[r * chem::kNumBondFeatures + k]);
     }
   }
 }
@@ -335,8 +341,7 @@ TEST(GraphDataset, CollateConcatenatesAndShiftsEdgeIndices) {
   ASSERT_GT(d, 0);
   for (size_t pos = 0; pos < indices.size(); ++pos) {
     const std::vector<float>& want = mols()[indices[pos]].descriptors;
-    const std::vector<float> got(b.descriptors.begin() + pos * d,
-                                 b.descriptors.begin() + (pos + 1) * d);
+    const std::vector<float> got(b.descriptors.begin() + pos * d, b.descriptors.begin() + (pos + 1) * d);
     EXPECT_TRUE(same_bits(got, want)) << "descriptor row " << pos;
   }
 }
@@ -464,8 +469,7 @@ TEST(GraphDataset, ShardsAreDisjointAndCoverTheFile) {
     }
     EXPECT_EQ(total, kN);
     std::sort(covered.begin(), covered.end());
-    EXPECT_EQ(std::adjacent_find(covered.begin(), covered.end()), covered.end())
-        << "a molecule is in two shards";
+    EXPECT_EQ(std::adjacent_find(covered.begin(), covered.end()), covered.end()) << "a molecule is in two shards";
     EXPECT_TRUE(is_permutation_of_iota(covered, kN));
   }
 }
@@ -499,8 +503,7 @@ TEST(GraphDataset, StoredScaffoldIdsMatchComputedOnes) {
   std::map<std::string, int32_t> by_string;
   std::vector<int32_t> from_strings;
   for (const auto& m : mols()) {
-    from_strings.push_back(
-        by_string.emplace(m.scaffold, static_cast<int32_t>(by_string.size())).first->second);
+    from_strings.push_back(by_string.emplace(m.scaffold, static_cast<int32_t>(by_string.size())).first->second);
   }
   expect_same_partition(stored, from_strings);
   EXPECT_GT(by_string.size(), 3u);   // the fixture has several scaffolds ...
@@ -517,8 +520,8 @@ TEST(GraphDataset, ComputedScaffoldIdsOfStandardizedDatasetMatchStoredOnes) {
   const std::string dir = temp_dir();
   // Salts whose counter-ion has a ring: the raw SMILES and the standardised molecule
   // have different Murcko scaffolds.
-  const std::vector<std::string> smiles = {"OC(=O)c1ccccc1.C1CCNCC1", "OC(=O)Cc1ccccc1",
-                                           "C1CCNCC1", "Oc1ccccc1.C1CCNCC1", "c1ccncc1"};
+  const std::vector<std::string> smiles = {"OC(=O)c1ccccc1.C1CCNCC1", "OC(=O)Cc1ccccc1", "C1CCNCC1",
+                                           "Oc1ccccc1.C1CCNCC1", "c1ccncc1"};
   chem::FeaturizeOptions options;
   options.standardize = true;
   options.scaffold = true;
@@ -544,8 +547,7 @@ TEST(GraphDataset, ComputedScaffoldIdsOfStandardizedDatasetMatchStoredOnes) {
   ASSERT_EQ(computed.size(), smiles.size());
   for (size_t i = 0; i < smiles.size(); ++i) {
     for (size_t j = 0; j < smiles.size(); ++j) {
-      EXPECT_EQ(stored[i] == stored[j], computed[i] == computed[j])
-          << smiles[i] << " and " << smiles[j];
+      EXPECT_EQ(stored[i] == stored[j], computed[i] == computed[j]) << smiles[i] << " and " << smiles[j];
     }
   }
 }
@@ -696,8 +698,7 @@ TEST(GraphDatasetOpen, AttributeOfWrongTypeNamesTheFile) {
     H5::Group root = file.openGroup("/");
     root.removeAttr(format::kAttrFormatVersion);
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
-    H5::Attribute a = root.createAttribute(format::kAttrFormatVersion, type,
-                                           H5::DataSpace(H5S_SCALAR));
+    H5::Attribute a = root.createAttribute(format::kAttrFormatVersion, type, H5::DataSpace(H5S_SCALAR));
     a.write(type, std::string("1"));
   }
   EXPECT_THROW(GraphDataset ds(path), Error);

@@ -29,9 +29,7 @@ void expect_partition(const Split& s, int64_t n) {
   EXPECT_EQ(all, expected);
 }
 
-bool same_split(const Split& a, const Split& b) {
-  return a.train == b.train && a.val == b.val && a.test == b.test;
-}
+bool same_split(const Split& a, const Split& b) { return a.train == b.train && a.val == b.val && a.test == b.test; }
 
 // A skewed scaffold distribution like a real data set: a few large scaffold families,
 // many small ones and a long tail of singletons.
@@ -63,8 +61,8 @@ TEST(ParseSplitSizes, AcceptsThreeFractions) {
 }
 
 TEST(ParseSplitSizes, RejectsBadInput) {
-  for (const char* bad : {"0.8,0.3", "a,b,c", "0.5,0.5", "0.5,0.5,0.5", "1.2,-0.1,-0.1",
-                          "0.8,0.1,0.1,0", "", "0.8,0.1,", "0.8x,0.1,0.1", "nan,0.5,0.5"}) {
+  for (const char* bad : {"0.8,0.3", "a,b,c", "0.5,0.5", "0.5,0.5,0.5", "1.2,-0.1,-0.1", "0.8,0.1,0.1,0", "",
+                          "0.8,0.1,", "0.8x,0.1,0.1", "nan,0.5,0.5"}) {
     EXPECT_THROW(parse_split_sizes(bad), Error) << bad;
   }
   try {
@@ -111,8 +109,7 @@ TEST(ScaffoldBalancedSplit, KeepsScaffoldsWholeAndTrainAtMostItsShare) {
     for (int p = 0; p < 3; ++p) {
       for (int64_t i : *parts[p]) {
         auto [it, inserted] = part_of.try_emplace(ids[static_cast<size_t>(i)], p);
-        EXPECT_EQ(it->second, p) << "scaffold " << ids[static_cast<size_t>(i)]
-                                 << " is in two parts";
+        EXPECT_EQ(it->second, p) << "scaffold " << ids[static_cast<size_t>(i)] << " is in two parts";
       }
     }
   }
@@ -131,10 +128,8 @@ TEST(ScaffoldBalancedSplit, LargestScaffoldGoesToTrain) {
 TEST(ScaffoldBalancedSplit, DeterministicBySeed) {
   const std::vector<int32_t> ids = realistic_scaffold_ids();
   const SplitSizes sizes{0.8, 0.1, 0.1};
-  EXPECT_TRUE(same_split(scaffold_balanced_split(ids, sizes, 4),
-                         scaffold_balanced_split(ids, sizes, 4)));
-  EXPECT_FALSE(same_split(scaffold_balanced_split(ids, sizes, 4),
-                          scaffold_balanced_split(ids, sizes, 5)));
+  EXPECT_TRUE(same_split(scaffold_balanced_split(ids, sizes, 4), scaffold_balanced_split(ids, sizes, 4)));
+  EXPECT_FALSE(same_split(scaffold_balanced_split(ids, sizes, 4), scaffold_balanced_split(ids, sizes, 5)));
 }
 
 TEST(ScaffoldBalancedSplit, EmptyInput) {
@@ -172,8 +167,7 @@ TEST(KfoldSplits, ValIsNextSplitsTest) {
 }
 
 TEST(KfoldSplits, DeterministicBySeed) {
-  const auto a = kfold_splits(200, 5, 1), b = kfold_splits(200, 5, 1),
-             c = kfold_splits(200, 5, 2);
+  const auto a = kfold_splits(200, 5, 1), b = kfold_splits(200, 5, 1), c = kfold_splits(200, 5, 2);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same_split(a[i], b[i]));
   EXPECT_FALSE(same_split(a[0], c[0]));
 }

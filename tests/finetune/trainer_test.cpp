@@ -121,7 +121,8 @@ TEST(Trainer, KeepsTheBestValidationEpoch) {
   double best = 1e9;
   for (const auto& e : r.log) best = std::min(best, e.val_rmse);
   EXPECT_DOUBLE_EQ(r.best_val_rmse, best);
-  const auto m = finetune::regression_metrics(finetune::predict_subset(model, ckpt, val), finetune::subset_targets(val), 2);
+  const auto m =
+      finetune::regression_metrics(finetune::predict_subset(model, ckpt, val), finetune::subset_targets(val), 2);
   EXPECT_NEAR((m[0].rmse + m[1].rmse) / 2, best, 1e-4);
 }
 
@@ -161,7 +162,10 @@ TEST(Trainer, TargetScalingIsFittedOnTrainingRowsIgnoringGaps) {
   double sum = 0;
   int n = 0;
   for (size_t i = 1; i < y.size(); i += 2) {
-    if (!std::isnan(y[i])) { sum += y[i]; ++n; }
+    if (!std::isnan(y[i])) {
+      sum += y[i];
+      ++n;
+    }
   }
   EXPECT_NEAR(ckpt.targets.mean[1], sum / n, 1e-6);
   EXPECT_EQ(ckpt.targets.names, ds.info().target_names);

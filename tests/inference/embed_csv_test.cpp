@@ -15,10 +15,10 @@
 #include "core/check.h"
 #include "data/collate.h"
 #include "data/h5_util.h"
-#include "inference/predictor.h"
 #include "finetune/trainer.h"
-#include "tests/util/test_data.h"
+#include "inference/predictor.h"
 #include "tests/util/scratch_dir.h"
+#include "tests/util/test_data.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -101,14 +101,20 @@ std::vector<float> embed_directly(inference::Predictor& p, const std::string& sm
   return p.embed(batch);
 }
 
-std::string temp_dir(const std::string& name) {
-  return molprop::testing_util::fresh_dir("embed_" + name);
-}
+std::string temp_dir(const std::string& name) { return molprop::testing_util::fresh_dir("embed_" + name); }
 
-const std::vector<std::string> kMolecules = {
-    "CC(=O)Oc1ccccc1C(=O)O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
-    "C[C@@H](C(=O)O)c1ccc2cc(OC)ccc2c1", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "ClC(Cl)Cl",
-    "c1ccc2c(c1)[nH]c1ccccc12", "C/C=C/C(=O)OCC", "O=[N+]([O-])c1ccc(Cl)cc1", "CS(=O)(=O)Nc1ccccc1", "CCO", "[Na+].[Cl-]"};
+const std::vector<std::string> kMolecules = {"CC(=O)Oc1ccccc1C(=O)O",
+                                             "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+                                             "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+                                             "C[C@@H](C(=O)O)c1ccc2cc(OC)ccc2c1",
+                                             "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+                                             "ClC(Cl)Cl",
+                                             "c1ccc2c(c1)[nH]c1ccccc12",
+                                             "C/C=C/C(=O)OCC",
+                                             "O=[N+]([O-])c1ccc(Cl)cc1",
+                                             "CS(=O)(=O)Nc1ccccc1",
+                                             "CCO",
+                                             "[Na+].[Cl-]"};
 
 }  // namespace
 
@@ -118,7 +124,8 @@ TEST(EmbedCsv, KeepsEveryRowInOrderWithNaNForFailedRows) {
   const std::string dir = temp_dir("rows");
   {
     std::ofstream in(dir + "/in.csv");
-    in << "id,smiles\r\n1,CCO\r\n2,C1CC\r\n\r\n3,\"c1ccccc1\"\r\n4,\r\n5,C(C)(C)(C)(C)C\r\n6,CC(=O)O\r\n7,[Na+].[Cl-]\r\n";
+    in << "id,smiles\r\n1,CCO\r\n2,C1CC\r\n\r\n3,\"c1ccccc1\"\r\n4,\r\n5,C(C)(C)(C)(C)C\r\n6,CC(=O)O\r\n7,[Na+].[Cl-]"
+          "\r\n";
   }
   const std::vector<std::string> smiles = {"CCO", "C1CC", "c1ccccc1", "", "C(C)(C)(C)(C)C", "CC(=O)O", "[Na+].[Cl-]"};
   const std::vector<int8_t> expected_status = {0, 1, 0, 1, 1, 0, 0};
@@ -224,7 +231,10 @@ TEST(EmbedCsv, EmbeddingsDoNotDependOnHowSmilesIsWritten) {
 TEST(EmbedCsv, EmptyInputGivesAnEmptyButValidFile) {
   inference::Predictor p(trained_model("empty"));
   const std::string dir = temp_dir("empty");
-  { std::ofstream in(dir + "/in.csv"); in << "smiles\n"; }
+  {
+    std::ofstream in(dir + "/in.csv");
+    in << "smiles\n";
+  }
   inference::EmbedCsvOptions o;
   o.input = dir + "/in.csv";
   o.output = dir + "/out.h5";
@@ -240,7 +250,10 @@ TEST(EmbedCsv, EmptyInputGivesAnEmptyButValidFile) {
 TEST(EmbedCsv, ErrorsNameTheFileAndLeaveNothingBehind) {
   inference::Predictor p(trained_model("errors"));
   const std::string dir = temp_dir("errors");
-  { std::ofstream in(dir + "/in.csv"); in << "id,smi\n1,CCO\n"; }
+  {
+    std::ofstream in(dir + "/in.csv");
+    in << "id,smi\n1,CCO\n";
+  }
   inference::EmbedCsvOptions o;
   o.input = dir + "/in.csv";
   o.output = dir + "/out.h5";

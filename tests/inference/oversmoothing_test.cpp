@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "checkpoint/checkpoint.h"
 #include "core/check.h"
 #include "data/collate.h"
 #include "data/graph_dataset.h"
-#include "checkpoint/checkpoint.h"
-#include "tests/util/test_data.h"
 #include "models/graph_tensors.h"
 #include "tests/util/scratch_dir.h"
+#include "tests/util/test_data.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -175,13 +175,15 @@ TEST(Oversmoothing, ABatchEqualsSeparateRunsAndSingleAtomsAreSkipped) {
   for (int64_t i = 0; i < ds.size(); ++i) idx.push_back(i);
   data::Batch all;
   ds.collate(idx, all);
-  for (const std::string smiles : {"[Cl-]", "C", "[Na+]"}) data::append_graph(chem::featurize_smiles(smiles).graph, nullptr, all);
+  for (const std::string smiles : {"[Cl-]", "C", "[Na+]"})
+    data::append_graph(chem::featurize_smiles(smiles).graph, nullptr, all);
   const auto one = inference::measure_oversmoothing(model, {all});
   ASSERT_EQ(one.layers.size(), split.layers.size());
   EXPECT_EQ(one.output.molecules, split.output.molecules);
   for (size_t l = 0; l < one.layers.size(); ++l) {
     EXPECT_NEAR(one.layers[l].mean_cosine, split.layers[l].mean_cosine, 1e-6);
-    EXPECT_NEAR(one.layers[l].dirichlet_energy, split.layers[l].dirichlet_energy, 1e-5 * (1 + split.layers[l].dirichlet_energy));
+    EXPECT_NEAR(one.layers[l].dirichlet_energy, split.layers[l].dirichlet_energy,
+                1e-5 * (1 + split.layers[l].dirichlet_energy));
   }
   for (const auto& l : split.layers) {
     EXPECT_GE(l.mean_cosine, -1.0 - 1e-9);
@@ -240,7 +242,6 @@ TEST(OversmoothingCsv, StopsAfterMaxMoleculesThatParseAndWritesTheTable) {
   EXPECT_EQ(lines[1].substr(0, 2), "1,");
   EXPECT_EQ(lines.back().substr(0, 7), "output,");
 }
-
 
 // Note on the configuration of the architecture tests above (untrained GINE, depth 8,
 // hidden 64, the 60 molecules of train_small.csv, seeds 0–4):

@@ -12,10 +12,10 @@
 #include "core/check.h"
 #include "data/collate.h"
 #include "data/csv_reader.h"
-#include "inference/predict_csv.h"
 #include "finetune/trainer.h"
-#include "tests/util/test_data.h"
+#include "inference/predict_csv.h"
 #include "tests/util/scratch_dir.h"
+#include "tests/util/test_data.h"
 
 using namespace molprop;
 namespace fs = std::filesystem;
@@ -60,10 +60,18 @@ std::vector<float> predict_smiles(inference::Predictor& p, const std::vector<std
   return mean;
 }
 
-const std::vector<std::string> kMolecules = {
-    "CC(=O)Oc1ccccc1C(=O)O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
-    "C[C@@H](C(=O)O)c1ccc2cc(OC)ccc2c1", "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O", "ClC(Cl)Cl",
-    "c1ccc2c(c1)[nH]c1ccccc12", "C/C=C/C(=O)OCC", "O=[N+]([O-])c1ccc(Cl)cc1", "CS(=O)(=O)Nc1ccccc1", "CCO", "[Na+].[Cl-]"};
+const std::vector<std::string> kMolecules = {"CC(=O)Oc1ccccc1C(=O)O",
+                                             "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+                                             "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+                                             "C[C@@H](C(=O)O)c1ccc2cc(OC)ccc2c1",
+                                             "OC[C@H]1OC(O)[C@H](O)[C@@H](O)[C@@H]1O",
+                                             "ClC(Cl)Cl",
+                                             "c1ccc2c(c1)[nH]c1ccccc12",
+                                             "C/C=C/C(=O)OCC",
+                                             "O=[N+]([O-])c1ccc(Cl)cc1",
+                                             "CS(=O)(=O)Nc1ccccc1",
+                                             "CCO",
+                                             "[Na+].[Cl-]"};
 
 }  // namespace
 
@@ -75,12 +83,14 @@ TEST(Predictor, PredictionsDoNotDependOnHowSmilesIsWritten) {
       std::unique_ptr<RDKit::RWMol> mol(RDKit::SmilesToMol(s));
       ASSERT_TRUE(mol) << s;
       canonical.push_back(RDKit::MolToSmiles(*mol));
-      randomised.push_back(RDKit::MolToSmiles(*mol, true, false, -1, /*canonical=*/false, false, false, /*doRandom=*/true));
+      randomised.push_back(
+          RDKit::MolToSmiles(*mol, true, false, -1, /*canonical=*/false, false, false, /*doRandom=*/true));
     }
     const auto a = predict_smiles(p, canonical), b = predict_smiles(p, randomised);
     ASSERT_EQ(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) {
-      EXPECT_NEAR(a[i], b[i], 1e-5) << canonical[i / 2] << " vs " << randomised[i / 2] << (descriptors ? " (descriptors)" : "");
+      EXPECT_NEAR(a[i], b[i], 1e-5) << canonical[i / 2] << " vs " << randomised[i / 2]
+                                    << (descriptors ? " (descriptors)" : "");
     }
   }
 }

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "chem/featurizer.h"
 #include "core/check.h"
 #include "data/collate.h"
-#include "chem/featurizer.h"
 #include "pretrain/contrastive.h"
 #include "tests/util/test_data.h"
 

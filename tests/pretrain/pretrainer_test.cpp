@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "core/check.h"
 #include "checkpoint/checkpoint.h"
+#include "core/check.h"
 #include "tests/util/test_data.h"
 
 using namespace molprop;

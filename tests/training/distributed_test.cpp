@@ -4,21 +4,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+#include <torch/torch.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <gtest/gtest.h>
-#include <torch/torch.h>
 
 #include "core/check.h"
 #include "data/graph_dataset.h"
 #include "finetune/trainer.h"
-#include "tests/util/test_data.h"
-#include "training/distributed.h"
 #include "models/graph_tensors.h"
 #include "models/property_model.h"
 #include "tests/util/scratch_dir.h"
+#include "tests/util/test_data.h"
+#include "training/distributed.h"
 
 namespace {
 
@@ -66,7 +66,7 @@ std::vector<int> run_ranks(int world, const std::function<int(int)>& body) {
   return codes;
 }
 
-constexpr int kSteps = 3;  // 3 × 16 molecules of the 60 in train_small.csv
+constexpr int kSteps = 3;        // 3 × 16 molecules of the 60 in train_small.csv
 constexpr int64_t kPerRank = 8;  // molecules per rank per step
 
 // Step s, rank r: molecules [(2s + r)·8, (2s + r + 1)·8) — the union of both ranks' step-s
@@ -135,7 +135,8 @@ TEST(DataParallel, TwoRanksEndIdenticalAndEqualToOneProcessOnTheUnionOfTheirBatc
   ASSERT_EQ(w0.size(), single.size());
   ASSERT_EQ(w1.size(), single.size());
   torch::manual_seed(101);
-  const std::vector<torch::Tensor> rank1_init = molprop::models::PropertyModel(molprop::testing_util::small_config(1, 32))->parameters();
+  const std::vector<torch::Tensor> rank1_init =
+      molprop::models::PropertyModel(molprop::testing_util::small_config(1, 32))->parameters();
   double moved = 0, worst = 0;
   for (size_t i = 0; i < single.size(); ++i) {
     EXPECT_TRUE(torch::equal(w0[i], w1[i])) << "parameter " << i << " differs between the ranks";
@@ -166,8 +167,10 @@ TEST(DataParallel, ARankThatDiesMakesTheOtherFailWithAClearErrorInsteadOfHanging
     } catch (const molprop::Error& e) {
       const std::string what = e.what();
       std::fprintf(stderr, "rank 0 saw: %s\n", what.c_str());
-      return what.find("failed on rank 0") != std::string::npos && what.find("did another rank exit?") != std::string::npos
-                 ? 42 : 2;
+      return what.find("failed on rank 0") != std::string::npos &&
+                     what.find("did another rank exit?") != std::string::npos
+                 ? 42
+                 : 2;
     }
     return 3;  // the collective succeeded without its peer: wrong
   });
