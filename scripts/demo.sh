@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh clone: install what is missing, build, and run the main job:
 # predict aqueous solubility, lipophilicity and hydration free energy for the example
-# molecules with the model that ships with molprop (models/default/).
+# molecules with the model that ships with molprop (share/molprop/models/default/).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/setup-deps.sh"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Makes the model that ships with molprop (models/default/) with molprop's own commands:
+# Makes the model that ships with molprop (share/molprop/models/default/) with molprop's own commands:
 #   1. a D-MPNN encoder pretrained on the shared corpus (scripts/pretrain-corpus.sh, 1 epoch
 #      of attribute masking + descriptor prediction on ~600k molecules; reused when present),
 #   2. one CSV with all of ESOL, FreeSolv and Lipophilicity (a molecule missing from a set
 #      gets an empty cell = NaN, masked out of the loss),
 #   3. multi-task fine-tuning, an ensemble of 3 (seeds 0..2), on a balanced scaffold split
 #      80/10/10: the held-out scaffold test split gives the RMSEs in docs/default-model.md,
-#   4. the members, domain.h5 and metrics.json copied into models/default/,
+#   4. the members, domain.h5 and metrics.json copied into share/molprop/models/default/,
 #   5. the shipped folder measured on the held-out scaffold test split through `molprop
 #      predict`: RMSE per target, overall and by nearest-neighbour similarity (domain).
 #
@@ -18,7 +18,7 @@ molprop="$root/build/cli/molprop"
 shared="${MOLPROP_SHARED_DATA_DIR:-$root/../shared/data}"
 work="$root/build/default-model"
 threads="${MOLPROP_THREADS:-2}"
-dest="$root/models/default"
+dest="$root/share/molprop/models/default"
 mkdir -p "$work"
 [ -x "$molprop" ] || "$root/scripts/build.sh"
 
