@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "checkpoint/checkpoint.h"
-#include "chem/features.h"
+#include "checkpoint/feature_vocabulary.h"
 #include "chem/parse.h"
 #include "data/csv_reader.h"
 #include "training/runtime_info.h"
@@ -98,10 +98,8 @@ int main(int argc, char** argv) {
 
   // An untrained default-shaped model: speed does not depend on the weights' values.
   models::ModelConfig config;
-  for (const auto& s : chem::atom_feature_specs()) config.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) config.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(config);
   config.head.num_tasks = 1;
-  config.featurizer_version = chem::kFeaturizerVersion;
   torch::manual_seed(0);
   models::PropertyModel model(config);
   checkpoint::Checkpoint ckpt;

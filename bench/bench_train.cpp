@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "chem/features.h"
+#include "checkpoint/feature_vocabulary.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
 #include "finetune/trainer.h"
@@ -33,10 +33,8 @@ int main(int argc, char** argv) {
   const int64_t atoms = ds.info().num_atoms, edges = ds.info().num_edges;
 
   models::ModelConfig config;
-  for (const auto& s : chem::atom_feature_specs()) config.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) config.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(config);
   config.head.num_tasks = 1;
-  config.featurizer_version = chem::kFeaturizerVersion;
   const double h = static_cast<double>(config.encoder.hidden);
   // Dense arithmetic per molecule, forward: W_h on every directed edge for depth−1
   // updates, W_o on every atom, the two head layers. Training ≈ 3× forward (backward

@@ -8,15 +8,13 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
 #include "checkpoint/domain.h"
-#include "chem/features.h"
+#include "checkpoint/feature_vocabulary.h"
 #include "core/check.h"
-#include "data/csv_reader.h"
-#include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
 #include "finetune/representations.h"
+#include "finetune/train_inputs.h"
 #include "regression/regressor.h"
 
 namespace molprop::finetune {
@@ -24,71 +22,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-bool is_hdf5_path(const std::string& path) {
-  return path.size() > 3 && (path.compare(path.size() - 3, 3, ".h5") == 0 ||
-                             (path.size() > 5 && path.compare(path.size() - 5, 5, ".hdf5") == 0));
-}
-
-// Opens an .h5 dataset, or featurises a CSV into `cache` first (same code path as
-// `molprop featurize`).
-std::unique_ptr<data::GraphDataset> open_data(const TrainRunOptions& o, const std::string& path,
-                                              const std::string& cache) {
-  if (is_hdf5_path(path)) return std::make_unique<data::GraphDataset>(path);
-  data::FeaturizeCsvOptions f;
-  f.input = path;
-  f.output = cache;
-  f.smiles_column = o.smiles_column;
-  f.targets = o.targets;
-  f.featurize.descriptors = o.use_descriptors;
-  f.featurize.scaffold = o.split == "scaffold";
-  f.threads = o.threads;
-  f.quiet = o.quiet;
-  const data::FeaturizeSummary s = data::featurize_csv(f);
-  if (!o.quiet) {
-    std::fprintf(stderr, "molprop train: featurized %s: %lld molecules, %lld failed rows (listed in %s)\n",
-                 path.c_str(), static_cast<long long>(s.molecules), static_cast<long long>(s.failed), cache.c_str());
-  }
-  return std::make_unique<data::GraphDataset>(cache);
-}
-
-std::vector<int64_t> all_indices(const data::GraphDataset& ds) {
-  std::vector<int64_t> v(static_cast<size_t>(ds.size()));
-  for (int64_t i = 0; i < ds.size(); ++i) v[static_cast<size_t>(i)] = i;
-  return v;
-}
-
-// split=column: labels come from the CSV, matched to molecules by source row.
-data::Split column_split_from_csv(const TrainRunOptions& o, data::GraphDataset& ds) {
-  if (is_hdf5_path(o.data)) {
-    throw Error("--split column needs the CSV as --data (the labels are read from column '" + o.split_column + "')");
-  }
-  data::CsvReader reader(o.data);
-  const int col = reader.column_index(o.split_column);
-  std::unordered_map<int64_t, std::string> by_row;
-  data::CsvRecord rec;
-  while (reader.next(rec)) {
-    if (static_cast<int>(rec.fields.size()) > col) by_row[rec.row] = rec.fields[col];
-  }
-  std::vector<std::string> labels;
-  labels.reserve(static_cast<size_t>(ds.size()));
-  for (int64_t i = 0; i < ds.size(); ++i) labels.push_back(by_row[ds.row(i)]);
-  return data::column_split(labels);
-}
-
-std::vector<data::Split> make_splits(const TrainRunOptions& o, data::GraphDataset& ds, bool has_val, bool has_test) {
-  const int64_t n = ds.size();
-  data::SplitSizes sizes = o.split_sizes;
-  // Separate val/test files take the place of those parts of the split.
-  if (has_val && has_test) return {data::Split{all_indices(ds), {}, {}}};
-  if (has_val) sizes = {sizes[0] / (sizes[0] + sizes[2]), 0, sizes[2] / (sizes[0] + sizes[2])};
-  if (has_test) sizes = {sizes[0] / (sizes[0] + sizes[1]), sizes[1] / (sizes[0] + sizes[1]), 0};
-  if (o.split == "random") return {data::random_split(n, sizes, o.train.seed)};
-  if (o.split == "scaffold") return {data::scaffold_balanced_split(ds.scaffold_ids(), sizes, o.train.seed)};
-  if (o.split == "kfold") return data::kfold_splits(n, o.num_folds, o.train.seed);
-  if (o.split == "column") return {column_split_from_csv(o, ds)};
-  throw Error("unknown --split '" + o.split + "'; use random, scaffold, kfold or column");
-}
 
 json metrics_json(const std::vector<RegressionMetrics>& m, const std::vector<std::string>& names) {
   json j;
@@ -121,268 +54,292 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
   checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
 }
 
-}  // namespace
-
-TrainRunSummary run_training(const TrainRunOptions& o) {
-  if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
-  std::unique_ptr<training::DataParallel> parallel;
-  if (o.distributed.distributed()) {
-    if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
-    parallel =
-        std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
-  }
-  const int rank = o.distributed.rank;
-  const bool writer = rank == 0;  // one process writes the output folder
-  std::error_code ec;
-  fs::create_directories(o.output_dir, ec);
-  if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
-  if (writer) write_atomically(o.output_dir + "/command.txt", o.command_line + "\n");
-
-  // Featurised copies of CSV inputs: rank 0's stay in the folder, the others' are scratch.
-  std::vector<std::string> scratch;
-  auto cache = [&](const std::string& name) {
-    if (writer) return o.output_dir + "/" + name + ".h5";
-    scratch.push_back(o.output_dir + "/." + name + ".rank" + std::to_string(rank) + ".h5");
-    return scratch.back();
-  };
-  struct RemoveScratch {
-    std::vector<std::string>& files;
-    ~RemoveScratch() {
-      for (const auto& f : files) std::remove(f.c_str());
-    }
-  } remove_scratch{scratch};
-  TrainRunOptions quiet_options = o;
-  quiet_options.quiet = o.quiet || !writer;
-  auto ds = open_data(quiet_options, o.data, cache("data"));
-  std::unique_ptr<data::GraphDataset> val_ds, test_ds;
-  if (!o.val_data.empty()) val_ds = open_data(quiet_options, o.val_data, cache("val"));
-  if (!o.test_data.empty()) test_ds = open_data(quiet_options, o.test_data, cache("test"));
-
-  TrainRunSummary summary;
-  summary.target_names = ds->info().target_names;
-  const auto tasks = static_cast<int64_t>(summary.target_names.size());
-  if (tasks == 0) throw Error(o.data + ": the dataset has no targets to train on");
-  if (!o.targets.empty() && is_hdf5_path(o.data) && o.targets != summary.target_names) {
-    throw Error(o.data +
-                ": --targets does not match the targets stored in the dataset; featurize again with --targets");
-  }
-  for (auto* other : {val_ds.get(), test_ds.get()}) {
-    if (other && other->info().target_names != summary.target_names) {
-      throw Error(other->info().path + ": targets differ from those of " + o.data);
-    }
-  }
-  if (!o.target_units.empty() && static_cast<int64_t>(o.target_units.size()) != tasks) {
-    throw Error("--units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
-                " targets (" + std::to_string(tasks) + " expected, in target order)");
-  }
-  const int64_t num_descriptors = o.use_descriptors ? static_cast<int64_t>(ds->info().descriptor_names.size()) : 0;
-  if (o.use_descriptors && num_descriptors == 0) {
-    throw Error(o.data + ": --features descriptors needs a dataset featurized with --descriptors");
-  }
-
+// The model every MLP member is built from: the options' (the --from encoder's shape
+// when there is one), this build's feature vocabulary, the dataset's tasks and descriptors.
+models::ModelConfig member_config(const TrainRunOptions& o, int64_t tasks, int64_t num_descriptors) {
   models::ModelConfig config = o.model;
   if (!o.from.empty()) {
     // The pretrained encoder defines the encoder's shape.
     config.encoder = checkpoint::read_checkpoint_info(o.from).config.encoder;
   }
-  config.encoder.atom_cardinalities.clear();
-  config.encoder.bond_cardinalities.clear();
-  for (const auto& s : chem::atom_feature_specs()) config.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) config.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(config);
   config.head.num_tasks = tasks;
   config.num_descriptors = num_descriptors;
-  config.featurizer_version = chem::kFeaturizerVersion;
+  return config;
+}
 
-  const bool regressor_head = o.head != "mlp";
-  models::PropertyModel frozen{nullptr};
-  checkpoint::Checkpoint frozen_info;
-  int ensemble_size = o.ensemble_size;
-  if (regressor_head) {
+std::string member_label(size_t f, size_t folds, int m, int ensemble_size) {
+  return (folds > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(folds) + " " : "") +
+         (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
+}
+
+// One fold's subsets, by name ("train", "val", "test").
+struct FoldParts {
+  Subset train, val, test;
+  std::map<std::string, const Subset*> parts() const { return {{"train", &train}, {"val", &val}, {"test", &test}}; }
+};
+
+// One `molprop train` run: set up in the constructor (process group, output folder,
+// inputs, model configuration, regressor head, splits), then run(): every fold's members,
+// then the metrics.
+class TrainRun {
+ public:
+  explicit TrainRun(const TrainRunOptions& o) : o_(o), rank_(o.distributed.rank), writer_(rank_ == 0) {
+    if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
+    if (o.distributed.distributed()) {
+      if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
+      parallel_ =
+          std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+    }
+    std::error_code ec;
+    fs::create_directories(o.output_dir, ec);
+    if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
+    if (writer_) write_atomically(o.output_dir + "/command.txt", o.command_line + "\n");
+    open_inputs(o, rank_, in_);
+    summary_.target_names = checked_targets(o, in_);
+    tasks_ = static_cast<int64_t>(summary_.target_names.size());
+    const int64_t num_descriptors =
+        o.use_descriptors ? static_cast<int64_t>(in_.ds->info().descriptor_names.size()) : 0;
+    if (o.use_descriptors && num_descriptors == 0) {
+      throw Error(o.data + ": --features descriptors needs a dataset featurized with --descriptors");
+    }
+    config_ = member_config(o, tasks_, num_descriptors);
+    ensemble_size_ = o.ensemble_size;
+    if (o.head != "mlp") set_up_regressor_head();
+    splits_ = make_splits(o, *in_.ds, in_.val_ds != nullptr, in_.test_ds != nullptr);
+    single_ = splits_.size() == 1 && ensemble_size_ == 1;
+    if (writer_) write_domain(*in_.ds, splits_, o.output_dir + "/" + checkpoint::kDomainFileName);
+    if (!single_) fs::create_directories(o.output_dir + "/models");
+  }
+
+  TrainRunSummary run() {
+    std::ofstream log(writer_ ? o_.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
+    log << "fold,member,epoch,train_loss,val_rmse,lr,seconds,molecules_per_second\n";
+    for (size_t f = 0; f < splits_.size(); ++f) run_fold(f, log);
+    log.close();
+    if (writer_) fs::rename(o_.output_dir + "/log.csv.tmp", o_.output_dir + "/log.csv");
+    write_metrics();
+    // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
+    if (parallel_) parallel_->barrier();
+    return summary_;
+  }
+
+ private:
+  bool regressor_head() const { return o_.head != "mlp"; }
+
+  // A closed-form head: its representation (a frozen --from model's embeddings, or ECFP).
+  void set_up_regressor_head() {
+    const TrainRunOptions& o = o_;
     if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
     if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
     if (o.representation == "embedding") {
       if (o.from.empty())
         throw Error("--head " + o.head +
                     " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
-      frozen = checkpoint::load_checkpoint(o.from, &frozen_info);
-      frozen->to(torch::Device(o.device));
+      frozen_ = checkpoint::load_checkpoint(o.from, &frozen_info_);
+      frozen_->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
       throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
     }
     // A closed-form fit is deterministic: ensemble members would be identical.
-    ensemble_size = 1;
+    ensemble_size_ = 1;
   }
-  auto represent = [&](const Subset& s) {
-    return o.representation == "ecfp" ? ecfp_subset(s) : embed_subset(frozen, frozen_info, s);
-  };
 
-  const std::vector<data::Split> splits = make_splits(o, *ds, val_ds != nullptr, test_ds != nullptr);
-  const bool single = splits.size() == 1 && ensemble_size == 1;
-  if (writer) write_domain(*ds, splits, o.output_dir + "/" + checkpoint::kDomainFileName);
-  if (!single) fs::create_directories(o.output_dir + "/models");
+  std::vector<float> represent(const Subset& s) {
+    return o_.representation == "ecfp" ? ecfp_subset(s) : embed_subset(frozen_, frozen_info_, s);
+  }
 
-  std::ofstream log(writer ? o.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
-  log << "fold,member,epoch,train_loss,val_rmse,lr,seconds,molecules_per_second\n";
-  json folds = json::array(), split_record = json::array();
-  std::map<std::string, std::map<std::string, std::vector<RegressionMetrics>>> per_fold;  // split → task → folds
-  double train_mps_sum = 0;
-  int train_runs = 0;
+  std::string model_path(size_t f, int m) const {
+    return single_ ? o_.output_dir + "/model.h5"
+                   : o_.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
+  }
 
-  for (size_t f = 0; f < splits.size(); ++f) {
-    const data::Split& split = splits[f];
-    Subset train{ds.get(), split.train};
-    Subset val = val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val};
-    Subset test = test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test};
-    if (train.indices.empty()) throw Error("the training split is empty; check --split-sizes");
-    split_record.push_back({{"fold", f},
-                            {"train", split.train},
-                            {"val", val_ds ? std::vector<int64_t>{} : split.val},
-                            {"test", test_ds ? std::vector<int64_t>{} : split.test}});
-    const std::map<std::string, const Subset*> parts{{"train", &train}, {"val", &val}, {"test", &test}};
+  // Fold f's members (the regressor, or the MLP ensemble), then the ensemble's metrics.
+  void run_fold(size_t f, std::ofstream& log) {
+    const data::Split& split = splits_[f];
+    const auto& ds = in_.ds;
+    const auto& val_ds = in_.val_ds;
+    const auto& test_ds = in_.test_ds;
+    FoldParts fold_parts{Subset{ds.get(), split.train},
+                         val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val},
+                         test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test}};
+    if (fold_parts.train.indices.empty()) throw Error("the training split is empty; check --split-sizes");
+    split_record_.push_back({{"fold", f},
+                             {"train", split.train},
+                             {"val", val_ds ? std::vector<int64_t>{} : split.val},
+                             {"test", test_ds ? std::vector<int64_t>{} : split.test}});
+    const std::map<std::string, const Subset*> parts = fold_parts.parts();
     std::map<std::string, std::vector<float>> ensemble_sum;
     json members = json::array();
-
-    if (regressor_head) {
-      regression::RegressorOptions ro;
-      if (o.representation == "ecfp") {
-        ro.standardize_features = false;
-        ro.gp_kernel = "tanimoto";
-      }
-      auto regressor = regression::make_regressor(o.head, ro);
-      const std::vector<float> x_train = represent(train);
-      const auto rows = static_cast<int64_t>(train.indices.size());
-      regressor->fit(x_train, rows, static_cast<int64_t>(x_train.size()) / rows, subset_targets(train), tasks,
-                     o.train.seed);
-      json member{{"member", 0},
-                  {"seed", o.train.seed},
-                  {"head", o.head},
-                  {"representation", o.representation},
-                  {"params", json::parse(regressor->params_json())}};
-      for (const auto& [name, subset] : parts) {
-        if (subset->indices.empty()) continue;
-        std::vector<float> mean, spread;
-        regressor->predict(represent(*subset), static_cast<int64_t>(subset->indices.size()), mean, spread);
-        member["metrics"][name] =
-            metrics_json(regression_metrics(mean, subset_targets(*subset), tasks), summary.target_names);
-        ensemble_sum[name] = mean;
-      }
-      members.push_back(member);
-      if (o.representation == "embedding") {
-        checkpoint::Checkpoint c = frozen_info;
-        c.targets = {summary.target_names, std::vector<double>(tasks, 0.0), std::vector<double>(tasks, 1.0)};
-        c.target_units = o.target_units;
-        c.regressor_kind = regressor->kind();
-        c.regressor_params = regressor->params_json();
-        c.regressor_arrays = regressor->arrays();
-        c.metadata_json = json{{"head", o.head}, {"from", o.from},   {"seed", o.train.seed},     {"fold", f},
-                               {"data", o.data}, {"split", o.split}, {"command", o.command_line}}
-                              .dump();
-        const std::string path =
-            single ? o.output_dir + "/model.h5" : o.output_dir + "/models/fold" + std::to_string(f) + "_member0.h5";
-        checkpoint::save_checkpoint(path, c, frozen);
-        summary.model_paths.push_back(path);
-      }
-    }
-    for (int m = 0; m < (regressor_head ? 0 : ensemble_size); ++m) {
-      TrainOptions to = o.train;
-      to.seed = o.train.seed + static_cast<uint64_t>(m);
-      to.quiet = o.quiet || !writer;
-      to.parallel = parallel.get();
-      if (!single) {
-        to.label =
-            (splits.size() > 1 ? "fold " + std::to_string(f + 1) + "/" + std::to_string(splits.size()) + " " : "") +
-            (ensemble_size > 1 ? "member " + std::to_string(m + 1) + "/" + std::to_string(ensemble_size) + " " : "");
-      }
-      torch::manual_seed(to.seed);
-      models::PropertyModel model(config);
-      if (!o.from.empty()) checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
-      model->to(torch::Device(o.device));
-      checkpoint::Checkpoint checkpoint;
-      checkpoint.config = config;
-      checkpoint.target_units = o.target_units;
-      const TrainResult r = train_model(model, checkpoint, train, val, to);
-      train_mps_sum += r.train_molecules_per_second;
-      ++train_runs;
-      for (const auto& e : r.log) {
-        log << f << "," << m << "," << e.epoch << "," << e.train_loss << "," << e.val_rmse << "," << e.lr << ","
-            << e.seconds << "," << e.molecules_per_second << "\n";
-      }
-      json member{{"member", m},
-                  {"seed", to.seed},
-                  {"best_epoch", r.best_epoch},
-                  {"best_val_rmse", r.best_val_rmse},
-                  {"train_molecules_per_second", r.train_molecules_per_second}};
-      for (const auto& [name, subset] : parts) {
-        if (subset->indices.empty()) continue;
-        std::vector<float> pred = predict_subset(model, checkpoint, *subset);
-        member["metrics"][name] =
-            metrics_json(regression_metrics(pred, subset_targets(*subset), tasks), summary.target_names);
-        auto& sum = ensemble_sum[name];
-        if (sum.empty()) sum.assign(pred.size(), 0.0f);
-        for (size_t k = 0; k < pred.size(); ++k) sum[k] += pred[k];
-      }
-      checkpoint.metadata_json = json{
-          {"seed", to.seed},
-          {"fold", f},
-          {"member", m},
-          {"best_epoch", r.best_epoch},
-          {"best_val_rmse", r.best_val_rmse},
-          {"epochs", o.train.epochs},
-          {"data", o.data},
-          {"split", o.split},
-          {"command",
-           o.command_line}}.dump();
-      const std::string path =
-          single ? o.output_dir + "/model.h5"
-                 : o.output_dir + "/models/fold" + std::to_string(f) + "_member" + std::to_string(m) + ".h5";
-      if (writer) checkpoint::save_checkpoint(path, checkpoint, model);
-      summary.model_paths.push_back(path);
-      members.push_back(member);
+    if (regressor_head()) members.push_back(fit_regressor(f, parts, ensemble_sum));
+    for (int m = 0; m < (regressor_head() ? 0 : ensemble_size_); ++m) {
+      members.push_back(train_member(f, m, parts, ensemble_sum, log));
     }
     json fold{{"fold", f}, {"members", members}};
     for (auto& [name, sum] : ensemble_sum) {
-      for (float& v : sum) v /= static_cast<float>(regressor_head ? 1 : ensemble_size);
-      const auto metrics = regression_metrics(sum, subset_targets(*parts.at(name)), tasks);
-      fold["ensemble"][name] = metrics_json(metrics, summary.target_names);
-      for (size_t t = 0; t < metrics.size(); ++t) per_fold[name][summary.target_names[t]].push_back(metrics[t]);
+      for (float& v : sum) v /= static_cast<float>(regressor_head() ? 1 : ensemble_size_);
+      const auto metrics = regression_metrics(sum, subset_targets(*parts.at(name)), tasks_);
+      fold["ensemble"][name] = metrics_json(metrics, summary_.target_names);
+      for (size_t t = 0; t < metrics.size(); ++t) per_fold_[name][summary_.target_names[t]].push_back(metrics[t]);
     }
-    folds.push_back(fold);
+    folds_.push_back(fold);
   }
-  log.close();
-  if (writer) fs::rename(o.output_dir + "/log.csv.tmp", o.output_dir + "/log.csv");
 
-  json summary_json;
-  for (const auto& [split_name, by_task] : per_fold) {
-    for (const auto& [task, ms] : by_task) {
-      std::vector<double> rmse, mae, r2;
-      for (const auto& m : ms) {
-        rmse.push_back(m.rmse);
-        mae.push_back(m.mae);
-        r2.push_back(m.r2);
+  // The closed-form head of fold f: fitted, evaluated on every part, saved (on top of the
+  // frozen model) when it regresses on embeddings. Returns its member record.
+  json fit_regressor(size_t f, const std::map<std::string, const Subset*>& parts,
+                     std::map<std::string, std::vector<float>>& ensemble_sum) {
+    const TrainRunOptions& o = o_;
+    const Subset& train = *parts.at("train");
+    regression::RegressorOptions ro;
+    if (o.representation == "ecfp") {
+      ro.standardize_features = false;
+      ro.gp_kernel = "tanimoto";
+    }
+    auto regressor = regression::make_regressor(o.head, ro);
+    const std::vector<float> x_train = represent(train);
+    const auto rows = static_cast<int64_t>(train.indices.size());
+    regressor->fit(x_train, rows, static_cast<int64_t>(x_train.size()) / rows, subset_targets(train), tasks_,
+                   o.train.seed);
+    json member{{"member", 0},
+                {"seed", o.train.seed},
+                {"head", o.head},
+                {"representation", o.representation},
+                {"params", json::parse(regressor->params_json())}};
+    for (const auto& [name, subset] : parts) {
+      if (subset->indices.empty()) continue;
+      std::vector<float> mean, spread;
+      regressor->predict(represent(*subset), static_cast<int64_t>(subset->indices.size()), mean, spread);
+      member["metrics"][name] =
+          metrics_json(regression_metrics(mean, subset_targets(*subset), tasks_), summary_.target_names);
+      ensemble_sum[name] = mean;
+    }
+    if (o.representation == "embedding") {
+      checkpoint::Checkpoint c = frozen_info_;
+      c.targets = {summary_.target_names, std::vector<double>(tasks_, 0.0), std::vector<double>(tasks_, 1.0)};
+      c.target_units = o.target_units;
+      c.regressor_kind = regressor->kind();
+      c.regressor_params = regressor->params_json();
+      c.regressor_arrays = regressor->arrays();
+      c.metadata_json = json{{"head", o.head}, {"from", o.from},   {"seed", o.train.seed},     {"fold", f},
+                             {"data", o.data}, {"split", o.split}, {"command", o.command_line}}
+                            .dump();
+      const std::string path = model_path(f, 0);
+      checkpoint::save_checkpoint(path, c, frozen_);
+      summary_.model_paths.push_back(path);
+    }
+    return member;
+  }
+
+  // MLP member m of fold f: trained, logged, evaluated on every part (added to the
+  // ensemble's sums) and saved. Returns its member record.
+  json train_member(size_t f, int m, const std::map<std::string, const Subset*>& parts,
+                    std::map<std::string, std::vector<float>>& ensemble_sum, std::ofstream& log) {
+    const TrainRunOptions& o = o_;
+    TrainOptions to = o.train;
+    to.seed = o.train.seed + static_cast<uint64_t>(m);
+    to.quiet = o.quiet || !writer_;
+    to.parallel = parallel_.get();
+    if (!single_) to.label = member_label(f, splits_.size(), m, ensemble_size_);
+    torch::manual_seed(to.seed);
+    models::PropertyModel model(config_);
+    if (!o.from.empty()) checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
+    model->to(torch::Device(o.device));
+    checkpoint::Checkpoint checkpoint;
+    checkpoint.config = config_;
+    checkpoint.target_units = o.target_units;
+    const TrainResult r = train_model(model, checkpoint, *parts.at("train"), *parts.at("val"), to);
+    train_mps_sum_ += r.train_molecules_per_second;
+    ++train_runs_;
+    for (const auto& e : r.log) {
+      log << f << "," << m << "," << e.epoch << "," << e.train_loss << "," << e.val_rmse << "," << e.lr << ","
+          << e.seconds << "," << e.molecules_per_second << "\n";
+    }
+    json member{{"member", m},
+                {"seed", to.seed},
+                {"best_epoch", r.best_epoch},
+                {"best_val_rmse", r.best_val_rmse},
+                {"train_molecules_per_second", r.train_molecules_per_second}};
+    for (const auto& [name, subset] : parts) {
+      if (subset->indices.empty()) continue;
+      std::vector<float> pred = predict_subset(model, checkpoint, *subset);
+      member["metrics"][name] =
+          metrics_json(regression_metrics(pred, subset_targets(*subset), tasks_), summary_.target_names);
+      auto& sum = ensemble_sum[name];
+      if (sum.empty()) sum.assign(pred.size(), 0.0f);
+      for (size_t k = 0; k < pred.size(); ++k) sum[k] += pred[k];
+    }
+    checkpoint.metadata_json = json{
+        {"seed", to.seed},
+        {"fold", f},
+        {"member", m},
+        {"best_epoch", r.best_epoch},
+        {"best_val_rmse", r.best_val_rmse},
+        {"epochs", o.train.epochs},
+        {"data", o.data},
+        {"split", o.split},
+        {"command",
+         o.command_line}}.dump();
+    const std::string path = model_path(f, m);
+    if (writer_) checkpoint::save_checkpoint(path, checkpoint, model);
+    summary_.model_paths.push_back(path);
+    return member;
+  }
+
+  // The per-task summary over folds, metrics.json and splits.json.
+  void write_metrics() {
+    json summary_json;
+    for (const auto& [split_name, by_task] : per_fold_) {
+      for (const auto& [task, ms] : by_task) {
+        std::vector<double> rmse, mae, r2;
+        for (const auto& m : ms) {
+          rmse.push_back(m.rmse);
+          mae.push_back(m.mae);
+          r2.push_back(m.r2);
+        }
+        TrainRunSummary::TaskSummary ts{split_name, task, mean_std(rmse), mean_std(mae), mean_std(r2)};
+        summary_.tasks.push_back(ts);
+        summary_json[split_name][task] = {
+            {"rmse_mean", ts.rmse.mean}, {"rmse_std", ts.rmse.std}, {"mae_mean", ts.mae.mean}, {"mae_std", ts.mae.std},
+            {"r2_mean", ts.r2.mean},     {"r2_std", ts.r2.std},     {"folds", ms.size()}};
       }
-      TrainRunSummary::TaskSummary ts{split_name, task, mean_std(rmse), mean_std(mae), mean_std(r2)};
-      summary.tasks.push_back(ts);
-      summary_json[split_name][task] = {
-          {"rmse_mean", ts.rmse.mean}, {"rmse_std", ts.rmse.std}, {"mae_mean", ts.mae.mean}, {"mae_std", ts.mae.std},
-          {"r2_mean", ts.r2.mean},     {"r2_std", ts.r2.std},     {"folds", ms.size()}};
+    }
+    summary_.train_molecules_per_second = train_runs_ > 0 ? train_mps_sum_ / train_runs_ : 0;
+    json metrics{{"targets", summary_.target_names},
+                 {"split", o_.split},
+                 {"seed", o_.train.seed},
+                 {"ensemble_size", ensemble_size_},
+                 {"head", o_.head},
+                 {"folds", folds_},
+                 {"summary", summary_json},
+                 {"train_molecules_per_second", summary_.train_molecules_per_second}};
+    if (writer_) {
+      write_atomically(o_.output_dir + "/metrics.json", metrics.dump(2) + "\n");
+      write_atomically(o_.output_dir + "/splits.json", split_record_.dump() + "\n");
     }
   }
-  summary.train_molecules_per_second = train_runs > 0 ? train_mps_sum / train_runs : 0;
-  json metrics{{"targets", summary.target_names},
-               {"split", o.split},
-               {"seed", o.train.seed},
-               {"ensemble_size", ensemble_size},
-               {"head", o.head},
-               {"folds", folds},
-               {"summary", summary_json},
-               {"train_molecules_per_second", summary.train_molecules_per_second}};
-  if (writer) {
-    write_atomically(o.output_dir + "/metrics.json", metrics.dump(2) + "\n");
-    write_atomically(o.output_dir + "/splits.json", split_record.dump() + "\n");
-  }
-  // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
-  if (parallel) parallel->barrier();
-  return summary;
-}
+
+  const TrainRunOptions& o_;
+  const int rank_;
+  const bool writer_;  // one process writes the output folder
+  std::unique_ptr<training::DataParallel> parallel_;
+  TrainInputs in_;
+  TrainRunSummary summary_;
+  int64_t tasks_ = 0;
+  models::ModelConfig config_;
+  models::PropertyModel frozen_{nullptr};  // regressor head on embeddings: the --from model
+  checkpoint::Checkpoint frozen_info_;
+  int ensemble_size_ = 1;
+  std::vector<data::Split> splits_;
+  bool single_ = false;  // one fold, one member: model.h5 instead of models/
+  json folds_ = json::array(), split_record_ = json::array();
+  std::map<std::string, std::map<std::string, std::vector<RegressionMetrics>>> per_fold_;  // split → task → folds
+  double train_mps_sum_ = 0;
+  int train_runs_ = 0;
+};
+
+}  // namespace
+
+TrainRunSummary run_training(const TrainRunOptions& o) { return TrainRun(o).run(); }
 
 }  // namespace molprop::finetune

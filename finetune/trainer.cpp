@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 
 #include "checkpoint/model_inputs.h"
 #include "core/check.h"
@@ -13,6 +14,7 @@
 #include "models/graph_tensors.h"
 #include "models/losses.h"
 #include "training/distributed.h"
+#include "training/optimizer_step.h"
 
 namespace molprop::finetune {
 namespace {
@@ -46,6 +48,189 @@ double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
     }
   }
   return n > 0 ? sum / n : std::numeric_limits<double>::quiet_NaN();
+}
+
+// Scaling is fitted on training molecules only: nothing about val/test leaks in.
+void fit_scalings(checkpoint::Checkpoint& checkpoint, const Subset& train) {
+  checkpoint.targets = [&] {
+    data::ColumnScaling s = data::fit_scaling(subset_targets(train), checkpoint.config.head.num_tasks);
+    s.names = train.dataset->info().target_names;
+    return s;
+  }();
+  if (checkpoint.config.num_descriptors > 0) {
+    const auto d = checkpoint.config.num_descriptors;
+    std::vector<float> all = train.dataset->all_descriptors();
+    std::vector<float> rows;
+    rows.reserve(train.indices.size() * d);
+    for (int64_t i : train.indices) rows.insert(rows.end(), all.begin() + i * d, all.begin() + (i + 1) * d);
+    checkpoint.descriptors = data::fit_scaling(rows, d);
+    checkpoint.descriptors.names = train.dataset->info().descriptor_names;
+  }
+}
+
+// Parameter groups: the encoder may learn slower (fine-tuning) or not at all (frozen).
+// Group 0 is everything but the encoder, group 1 (when there is one) the encoder.
+std::unique_ptr<torch::optim::Adam> make_optimizer(models::PropertyModel& model, const TrainOptions& options) {
+  std::vector<torch::Tensor> encoder_params, other_params;
+  for (const auto& p : model->named_parameters()) {
+    (p.key().rfind("encoder.", 0) == 0 ? encoder_params : other_params).push_back(p.value());
+  }
+  if (options.freeze_encoder) {
+    for (auto& p : encoder_params) p.set_requires_grad(false);
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(other_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr));
+  if (!options.freeze_encoder && !encoder_params.empty()) {
+    groups.emplace_back(encoder_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr *
+                                                                                    options.encoder_lr_ratio));
+  }
+  return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(options.schedule.init_lr));
+}
+
+// What one epoch's training pass adds up.
+struct EpochPass {
+  double loss_sum = 0;       // of the batch losses (standardised units)
+  int64_t loss_batches = 0;  // batches this rank learnt from
+  int64_t molecules = 0;     // molecules in those batches
+  double lr = 0;             // of the epoch's last step
+};
+
+// The training passes of one train_model call: the optimiser and its schedule, the step
+// count, and this rank's slice of every global batch of batch_size × world molecules.
+class TrainingPasses {
+ public:
+  TrainingPasses(models::PropertyModel& model, const checkpoint::Checkpoint& checkpoint, const Subset& train,
+                 const TrainOptions& options)
+      : model_(model), checkpoint_(checkpoint), train_(train), options_(options),
+        device_(model->parameters()[0].device()), optimizer_(make_optimizer(model, options)),
+        world_(options.parallel ? options.parallel->world_size() : 1),
+        rank_(options.parallel ? options.parallel->rank() : 0), n_(static_cast<int64_t>(train.indices.size())),
+        global_batch_(options.batch_size * world_),
+        schedule_(options.schedule, options.epochs, (n_ + global_batch_ - 1) / global_batch_) {
+    for (const auto& p : model->parameters()) {
+      if (p.requires_grad()) trainable_.push_back(p);
+    }
+    step_options_.group_lr_ratios = {1.0, options.encoder_lr_ratio};
+    step_options_.grad_clip = options.grad_clip;
+    step_options_.parallel = options.parallel;
+    if (options.parallel) {
+      std::vector<torch::Tensor> state = model->parameters();
+      for (const auto& b : model->buffers()) state.push_back(b);
+      options.parallel->broadcast(state);  // one starting point, whatever each rank initialised
+    }
+  }
+
+  int rank() const { return rank_; }
+
+  // One pass over the training set in the epoch's shuffled order, in train mode.
+  EpochPass run_epoch(int64_t epoch, bool quiet) {
+    model_->train();
+    core::Rng rng(core::mix_seed(options_.seed, static_cast<uint64_t>(epoch)));
+    order_ = train_.indices;
+    core::shuffle(order_, rng);
+    core::Progress progress(options_.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options_.epochs),
+                            n_, "mol", quiet);
+    EpochPass pass;
+    for (int64_t start = 0; start < n_; start += global_batch_) {
+      // Every rank shuffled the same order; rank r takes its slice of the global batch.
+      const int64_t global_end = std::min(n_, start + global_batch_);
+      const int64_t first = std::min(global_end, start + rank_ * options_.batch_size);
+      idx_.assign(order_.begin() + first, order_.begin() + std::min(global_end, first + options_.batch_size));
+      // BatchNorm cannot normalise a single sample; Chemprop skips such batches too.
+      const bool skip = idx_.empty() || (idx_.size() < 2 && n_ > 1 && checkpoint_.config.encoder.norm == "batch");
+      if (skip && !options_.parallel) continue;
+      pass.lr = schedule_.lr(step_);
+      optimizer_->zero_grad();
+      const torch::Tensor loss = skip ? torch::Tensor() : backward_batch(global_end - start);
+      // A rank with nothing to learn from still takes the step (the others wait for it in
+      // the gradient exchange); its missing gradients count as zeros.
+      training::optimizer_step(*optimizer_, trainable_, pass.lr, step_options_);
+      ++step_;
+      if (skip) continue;
+      pass.loss_sum += loss.item<double>();
+      ++pass.loss_batches;
+      pass.molecules += static_cast<int64_t>(idx_.size());
+      char extra[64];
+      std::snprintf(extra, sizeof extra, "loss %.4f", pass.loss_sum / static_cast<double>(pass.loss_batches));
+      progress.update(pass.molecules, pass.molecules, extra);
+    }
+    progress.finish();
+    return pass;
+  }
+
+ private:
+  // Loss of this rank's batch idx_ (of a global batch of `global_size` molecules), after
+  // accumulating its gradient.
+  torch::Tensor backward_batch(int64_t global_size) {
+    train_.dataset->collate(idx_, batch_);
+    std::vector<float> y = batch_.targets;
+    data::apply_scaling(y, checkpoint_.targets);
+    models::GraphTensors g = models::to_tensors(batch_, device_, checkpoint::scaled_descriptors(batch_, checkpoint_));
+    const torch::Tensor target =
+        torch::from_blob(y.data(), {batch_.num_molecules, checkpoint_.config.head.num_tasks}, torch::kFloat32)
+            .to(device_);
+    const torch::Tensor loss = models::masked_mse(model_->forward(g), target);
+    // Data-parallel: weighted by this rank's share of the global batch, so the averaged
+    // gradient is the whole batch's, also when the last batch splits unevenly.
+    const double share =
+        options_.parallel ? static_cast<double>(idx_.size()) * world_ / static_cast<double>(global_size) : 1.0;
+    (loss * share).backward();
+    return loss;
+  }
+
+  models::PropertyModel& model_;
+  const checkpoint::Checkpoint& checkpoint_;
+  const Subset& train_;
+  const TrainOptions& options_;
+  const torch::Device device_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::vector<torch::Tensor> trainable_;  // after freezing; the ones the step updates
+  training::OptimizerStepOptions step_options_;
+  const int world_, rank_;
+  const int64_t n_, global_batch_;
+  const training::NoamSchedule schedule_;
+  int64_t step_ = 0;
+  data::Batch batch_;
+  std::vector<int64_t> order_, idx_;
+};
+
+// Early stopping's memory: the best epoch so far and its weights. Without a validation
+// set, the last epoch is the best one.
+struct BestEpoch {
+  double score = std::numeric_limits<double>::infinity();
+  int64_t epoch = 0;
+  int64_t since = 0;  // epochs after it
+  std::vector<torch::Tensor> weights;
+
+  // True when `epoch` (validation RMSE `val_rmse`) is the new best.
+  bool offer(models::PropertyModel& model, int64_t epoch_number, double val_rmse) {
+    const double s = std::isnan(val_rmse) ? -static_cast<double>(epoch_number) : val_rmse;
+    if (s < score) {
+      score = s;
+      epoch = epoch_number;
+      weights = snapshot(model);
+      since = 0;
+      return true;
+    }
+    ++since;
+    return false;
+  }
+};
+
+EpochLog epoch_log(int64_t epoch, const EpochPass& pass, double train_seconds) {
+  EpochLog log;
+  log.epoch = epoch;
+  log.train_loss = pass.loss_batches > 0 ? pass.loss_sum / static_cast<double>(pass.loss_batches) : 0;
+  log.lr = pass.lr;
+  log.molecules_per_second = train_seconds > 0 ? static_cast<double>(pass.molecules) / train_seconds : 0;
+  log.val_rmse = std::numeric_limits<double>::quiet_NaN();
+  return log;
+}
+
+void print_epoch(const TrainOptions& options, const EpochLog& log, bool best) {
+  std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val RMSE %.4f, lr %.2e, %.0f mol/s%s\n",
+               options.label.c_str(), static_cast<long long>(log.epoch), static_cast<long long>(options.epochs),
+               log.train_loss, log.val_rmse, log.lr, log.molecules_per_second, best ? " *" : "");
 }
 
 }  // namespace
@@ -93,160 +278,37 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
   if (options.epochs < 1) throw Error("--epochs must be ≥ 1");
   if (options.batch_size < 1) throw Error("--batch-size must be ≥ 1");
   const int64_t tasks = checkpoint.config.head.num_tasks;
-  const torch::Device device = model->parameters()[0].device();
-
-  // Scaling is fitted on training molecules only: nothing about val/test leaks in.
-  checkpoint.targets = [&] {
-    data::ColumnScaling s = data::fit_scaling(subset_targets(train), tasks);
-    s.names = train.dataset->info().target_names;
-    return s;
-  }();
-  if (checkpoint.config.num_descriptors > 0) {
-    const auto d = checkpoint.config.num_descriptors;
-    std::vector<float> all = train.dataset->all_descriptors();
-    std::vector<float> rows;
-    rows.reserve(train.indices.size() * d);
-    for (int64_t i : train.indices) rows.insert(rows.end(), all.begin() + i * d, all.begin() + (i + 1) * d);
-    checkpoint.descriptors = data::fit_scaling(rows, d);
-    checkpoint.descriptors.names = train.dataset->info().descriptor_names;
-  }
-
-  // Parameter groups: the encoder may learn slower (fine-tuning) or not at all (frozen).
-  std::vector<torch::Tensor> encoder_params, other_params;
-  for (const auto& p : model->named_parameters()) {
-    (p.key().rfind("encoder.", 0) == 0 ? encoder_params : other_params).push_back(p.value());
-  }
-  if (options.freeze_encoder) {
-    for (auto& p : encoder_params) p.set_requires_grad(false);
-  }
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(other_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr));
-  if (!options.freeze_encoder && !encoder_params.empty()) {
-    groups.emplace_back(encoder_params, std::make_unique<torch::optim::AdamOptions>(options.schedule.init_lr *
-                                                                                    options.encoder_lr_ratio));
-  }
-  torch::optim::Adam optimizer(groups, torch::optim::AdamOptions(options.schedule.init_lr));
-
-  training::DataParallel* parallel = options.parallel;
-  const int world = parallel ? parallel->world_size() : 1;
-  const int rank = parallel ? parallel->rank() : 0;
-  const bool quiet = options.quiet || rank != 0;
-  std::vector<torch::Tensor> trainable;
-  for (const auto& p : model->parameters()) {
-    if (p.requires_grad()) trainable.push_back(p);
-  }
-  if (parallel) {
-    std::vector<torch::Tensor> state = model->parameters();
-    for (const auto& b : model->buffers()) state.push_back(b);
-    parallel->broadcast(state);  // one starting point, whatever each rank initialised
-  }
-
-  const auto n = static_cast<int64_t>(train.indices.size());
-  const int64_t global_batch = options.batch_size * world;
-  const int64_t steps_per_epoch = (n + global_batch - 1) / global_batch;
-  const training::NoamSchedule schedule(options.schedule, options.epochs, steps_per_epoch);
+  fit_scalings(checkpoint, train);
+  TrainingPasses passes(model, checkpoint, train, options);
+  const bool quiet = options.quiet || passes.rank() != 0;
   const std::vector<float> val_truth = val.dataset ? subset_targets(val) : std::vector<float>{};
 
   TrainResult result;
-  result.best_val_rmse = std::numeric_limits<double>::infinity();
-  std::vector<torch::Tensor> best = snapshot(model);
-  int64_t step = 0, since_best = 0;
+  BestEpoch best;
+  best.weights = snapshot(model);
   double train_time = 0;
-  data::Batch batch;
-  std::vector<int64_t> order = train.indices, idx;
-
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
     const double t0 = now_seconds();
-    model->train();
-    core::Rng rng(core::mix_seed(options.seed, static_cast<uint64_t>(epoch)));
-    order = train.indices;
-    core::shuffle(order, rng);
-    core::Progress progress(options.label + "epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), n,
-                            "mol", quiet);
-    double loss_sum = 0;
-    int64_t loss_batches = 0, done = 0;
-    double lr = 0;
-    for (int64_t start = 0; start < n; start += global_batch) {
-      // Every rank shuffled the same order; rank r takes its slice of the global batch.
-      const int64_t global_end = std::min(n, start + global_batch);
-      const int64_t first = std::min(global_end, start + rank * options.batch_size);
-      idx.assign(order.begin() + first, order.begin() + std::min(global_end, first + options.batch_size));
-      // BatchNorm cannot normalise a single sample; Chemprop skips such batches too.
-      const bool skip = idx.empty() || (idx.size() < 2 && n > 1 && checkpoint.config.encoder.norm == "batch");
-      if (skip && !parallel) continue;
-      lr = schedule.lr(step);
-      auto& group_list = optimizer.param_groups();
-      static_cast<torch::optim::AdamOptions&>(group_list[0].options()).lr(lr);
-      if (group_list.size() > 1)
-        static_cast<torch::optim::AdamOptions&>(group_list[1].options()).lr(lr * options.encoder_lr_ratio);
-      optimizer.zero_grad();
-      torch::Tensor loss;
-      if (!skip) {
-        train.dataset->collate(idx, batch);
-        std::vector<float> y = batch.targets;
-        data::apply_scaling(y, checkpoint.targets);
-        models::GraphTensors g = models::to_tensors(batch, device, checkpoint::scaled_descriptors(batch, checkpoint));
-        const torch::Tensor target =
-            torch::from_blob(y.data(), {batch.num_molecules, tasks}, torch::kFloat32).to(device);
-        loss = models::masked_mse(model->forward(g), target);
-        // Data-parallel: weighted by this rank's share of the global batch, so the averaged
-        // gradient is the whole batch's, also when the last batch splits unevenly.
-        const double share =
-            parallel ? static_cast<double>(idx.size()) * world / static_cast<double>(global_end - start) : 1.0;
-        (loss * share).backward();
-      }
-      // A rank with nothing to learn from still takes part in the exchange (the others wait
-      // for it); its missing gradients count as zeros.
-      if (parallel) parallel->average_gradients(trainable);
-      if (options.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, options.grad_clip);
-      optimizer.step();
-      ++step;
-      if (skip) continue;
-      loss_sum += loss.item<double>();
-      ++loss_batches;
-      done += static_cast<int64_t>(idx.size());
-      char extra[64];
-      std::snprintf(extra, sizeof extra, "loss %.4f", loss_sum / static_cast<double>(loss_batches));
-      progress.update(done, done, extra);
-    }
-    progress.finish();
+    const EpochPass pass = passes.run_epoch(epoch, quiet);
     const double train_seconds = now_seconds() - t0;
     train_time += train_seconds;
-
-    EpochLog log;
-    log.epoch = epoch;
-    log.train_loss = loss_batches > 0 ? loss_sum / static_cast<double>(loss_batches) : 0;
-    log.lr = lr;
-    log.molecules_per_second = train_seconds > 0 ? static_cast<double>(done) / train_seconds : 0;
-    log.val_rmse = std::numeric_limits<double>::quiet_NaN();
+    EpochLog log = epoch_log(epoch, pass, train_seconds);
     if (val.dataset && !val.indices.empty()) {
       log.val_rmse = mean_rmse(regression_metrics(predict_subset(model, checkpoint, val), val_truth, tasks));
     }
     log.seconds = now_seconds() - t0;
-    // Without a validation set, the last epoch is the best one.
-    const double score = std::isnan(log.val_rmse) ? -static_cast<double>(epoch) : log.val_rmse;
-    if (score < result.best_val_rmse) {
-      result.best_val_rmse = score;
-      result.best_epoch = epoch;
-      best = snapshot(model);
-      since_best = 0;
-    } else {
-      ++since_best;
-    }
+    const bool improved = best.offer(model, epoch, log.val_rmse);
     result.log.push_back(log);
-    if (!quiet) {
-      std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val RMSE %.4f, lr %.2e, %.0f mol/s%s\n",
-                   options.label.c_str(), static_cast<long long>(epoch), static_cast<long long>(options.epochs),
-                   log.train_loss, log.val_rmse, lr, log.molecules_per_second, since_best == 0 ? " *" : "");
-    }
-    if (options.patience > 0 && since_best >= options.patience) break;
+    if (!quiet) print_epoch(options, log, improved);
+    if (options.patience > 0 && best.since >= options.patience) break;
   }
-  restore(model, best);
+  restore(model, best.weights);
   model->eval();
-  if (std::isnan(result.log[result.best_epoch - 1].val_rmse)) {
-    result.best_val_rmse = std::numeric_limits<double>::quiet_NaN();
-  }
+  result.best_epoch = best.epoch;
+  result.best_val_rmse =
+      std::isnan(result.log[best.epoch - 1].val_rmse) ? std::numeric_limits<double>::quiet_NaN() : best.score;
   result.train_seconds = train_time;
+  const auto n = static_cast<int64_t>(train.indices.size());
   result.train_molecules_per_second =
       train_time > 0 ? static_cast<double>(n * static_cast<int64_t>(result.log.size())) / train_time : 0;
   return result;

@@ -1,6 +1,5 @@
 #include "pretrain/pretrainer.h"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -12,13 +11,15 @@
 #include <sstream>
 
 #include "checkpoint/checkpoint.h"
-#include "chem/features.h"
+#include "checkpoint/feature_vocabulary.h"
 #include "core/check.h"
 #include "core/progress.h"
 #include "data/graph_dataset.h"
 #include "data/scaler.h"
 #include "models/graph_tensors.h"
 #include "pretrain/objective.h"
+#include "pretrain/resume_file.h"
+#include "training/optimizer_step.h"
 
 namespace molprop::pretrain {
 namespace fs = std::filesystem;
@@ -26,12 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-struct Position {
-  int64_t epoch = 1;     // next epoch to run (1-based)
-  int64_t position = 0;  // next molecule of that epoch's order
-  int64_t step = 0;      // optimiser steps taken so far
-};
 
 // Descriptor scaling from an evenly spaced sample of the corpus (at most 50k molecules),
 // so fitting it never reads the whole corpus into memory.
@@ -54,310 +49,340 @@ data::ColumnScaling descriptor_scaling(data::GraphDataset& ds) {
   return s;
 }
 
-torch::Generator& default_generator() {
-  static torch::Generator gen = at::detail::getDefaultCPUGenerator();
-  return gen;
-}
+// The output folder's files. Checks the options that need no data, creates the folder
+// and refuses to overwrite a run (or to resume none).
+struct OutputFiles {
+  std::string resume, encoder, log;
+};
 
-}  // namespace
-
-PretrainSummary pretrain(const PretrainOptions& o) {
+OutputFiles prepare_output(const PretrainOptions& o) {
   if (o.epochs < 1) throw Error("--epochs must be ≥ 1");
   if (o.batch_size < 2) throw Error("--batch-size must be ≥ 2");
   std::error_code ec;
   fs::create_directories(o.output_dir, ec);
   if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
-  const std::string resume_path = o.output_dir + "/resume.pt";
-  const std::string encoder_path = o.output_dir + "/encoder.h5";
-  const std::string log_path = o.output_dir + "/log.csv";
+  const OutputFiles files{o.output_dir + "/resume.pt", o.output_dir + "/encoder.h5", o.output_dir + "/log.csv"};
+  const std::string& resume_path = files.resume;
   if (!o.resume && fs::exists(resume_path)) {
     throw Error(o.output_dir +
                 " already holds a pretraining run; add --resume to continue it, or choose another --output-dir");
   }
   if (o.resume && !fs::exists(resume_path)) throw Error(resume_path + ": nothing to resume (no checkpoint yet)");
+  return files;
+}
 
-  const int rank = o.distributed.rank;
-  const int world = o.distributed.world_size;
-  std::unique_ptr<training::DataParallel> parallel;
-  if (o.distributed.distributed()) {
-    parallel =
-        std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
-  }
-  const bool quiet = o.quiet || rank != 0;
+std::unique_ptr<training::DataParallel> join_group(const PretrainOptions& o) {
+  if (!o.distributed.distributed()) return nullptr;
+  return std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
+}
+
+data::GraphDatasetOptions shard_options(const PretrainOptions& o) {
   data::GraphDatasetOptions dopts;
-  dopts.rank = rank;
-  dopts.world_size = world;
-  data::GraphDataset ds(o.data, dopts);
-  // Every rank takes the same number of steps per epoch: the smallest shard's.
-  const int64_t n = parallel ? parallel->min(ds.size()) : ds.size();
-  if (n < 2) throw Error(o.data + ": the corpus (shard) has fewer than 2 molecules");
+  dopts.rank = o.distributed.rank;
+  dopts.world_size = o.distributed.world_size;
+  return dopts;
+}
 
+bool wants_descriptors(const PretrainOptions& o) {
   bool want_descriptors = false;
   for (const auto& [name, w] : o.objectives) want_descriptors = want_descriptors || name == "descriptors";
-  const auto d = static_cast<int64_t>(ds.info().descriptor_names.size());
-  if (want_descriptors && d == 0) {
-    throw Error(o.data + ": the descriptors objective needs a corpus featurized with --descriptors");
-  }
+  return want_descriptors;
+}
 
+// Encoder, readout and head as asked; the head predicts the descriptors when that
+// objective is on.
+models::ModelConfig model_config(const PretrainOptions& o, bool want_descriptors, int64_t d) {
   models::ModelConfig config;
   config.encoder = o.encoder;
-  config.encoder.atom_cardinalities.clear();
-  config.encoder.bond_cardinalities.clear();
-  for (const auto& s : chem::atom_feature_specs()) config.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) config.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(config);
   config.readout.name = o.readout;
   config.head.hidden = o.head_hidden;
   config.head.num_tasks = want_descriptors ? d : 1;
-  config.featurizer_version = chem::kFeaturizerVersion;
+  return config;
+}
 
+torch::Device checked_device(const PretrainOptions& o, bool parallel) {
   const torch::Device device(o.device);
   if (device.is_cuda() && parallel) {
     throw Error(
         "data-parallel pretraining on GPUs needs the NCCL backend, which this build does not have; use one process per "
         "GPU run or CPU ranks");
   }
-  torch::manual_seed(o.seed);
+  return device;
+}
+
+// Weights drawn from the run's seed, on the device.
+models::PropertyModel seeded_model(const models::ModelConfig& config, uint64_t seed, const torch::Device& device) {
+  torch::manual_seed(seed);
   models::PropertyModel model(config);
   model->to(device);
-  const ObjectiveContext context{config, model->encoder().out_dim(), model->embedding_dim()};
-  std::vector<std::shared_ptr<Objective>> objectives;
-  std::vector<torch::Tensor> params = model->parameters();
-  for (const auto& [name, w] : o.objectives) {
-    objectives.push_back(make_objective(name, context));
-    objectives.back()->to(device);
-    for (const auto& p : objectives.back()->parameters()) params.push_back(p);
+  return model;
+}
+
+// Per-objective losses and throughput since the last log line.
+struct LossWindow {
+  std::vector<double> losses;  // sum per objective
+  double total = 0;            // sum of the weighted totals
+  int64_t steps = 0, molecules = 0;
+  double start = 0;  // now() when the window opened
+};
+
+// One pretraining run: set up in the constructor (output folder, process group, corpus
+// shard, model, objectives, optimiser, then resumed state or a fresh log), then run().
+class PretrainRun {
+ public:
+  explicit PretrainRun(const PretrainOptions& o)
+      : o_(o), files_(prepare_output(o)), rank_(o.distributed.rank), world_(o.distributed.world_size),
+        parallel_(join_group(o)), quiet_(o.quiet || rank_ != 0), ds_(o.data, shard_options(o)),
+        n_(molecules_per_rank()), want_descriptors_(wants_descriptors(o)), d_(descriptor_count()),
+        config_(model_config(o, want_descriptors_, d_)), device_(checked_device(o, parallel_ != nullptr)),
+        model_(seeded_model(config_, o.seed, device_)),
+        schedule_(o.schedule, o.epochs, (n_ + o.batch_size - 1) / o.batch_size) {
+    make_objectives();
+    checkpoint_.config = config_;
+    if (want_descriptors_) checkpoint_.targets = descriptor_scaling(ds_);
+    if (o.resume) {
+      resume();
+    } else if (rank_ == 0) {
+      start_files();
+    }
+    if (parallel_) share_starting_point();
   }
-  torch::optim::Adam optimizer(params, torch::optim::AdamOptions(o.schedule.init_lr));
 
-  checkpoint::Checkpoint checkpoint;
-  checkpoint.config = config;
-  if (want_descriptors) checkpoint.targets = descriptor_scaling(ds);
-
-  Position pos;
-  auto rng_name = [&](int r) { return r == 0 ? std::string("rng") : "rng.rank" + std::to_string(r); };
-  if (o.resume) {
-    torch::serialize::InputArchive archive;
-    archive.load_from(resume_path);
-    c10::IValue config_json;
-    archive.read("config", config_json);
-    if (config_json.toStringRef() != models::to_json(config)) {
-      throw Error(resume_path + ": the checkpoint was made with other model options; resume with the original command");
-    }
-    torch::NoGradGuard no_grad;
-    for (auto& p : model->named_parameters()) {
-      torch::Tensor t;
-      archive.read("model." + p.key(), t);
-      p.value().copy_(t);
-    }
-    for (auto& b : model->named_buffers()) {
-      torch::Tensor t;
-      archive.read("model." + b.key(), t, true);
-      b.value().copy_(t);
-    }
-    for (size_t k = 0; k < objectives.size(); ++k) {
-      for (auto& p : objectives[k]->named_parameters()) {
-        torch::Tensor t;
-        archive.read("objective" + std::to_string(k) + "." + p.key(), t);
-        p.value().copy_(t);
+  PretrainSummary run() {
+    if (rank_ == 0) log_.open(files_.log, std::ios::app);
+    t_start_ = now();
+    window_.losses.assign(objectives_.size(), 0.0);
+    window_.start = now();
+    model_->train();
+    for (auto& obj : objectives_) obj->train();
+    for (int64_t epoch = pos_.epoch; epoch <= o_.epochs; ++epoch) {
+      if (!run_epoch(epoch, epoch == pos_.epoch ? pos_.position : 0)) {
+        summary_.seconds = now() - t_start_;
+        summary_.molecules_per_second = summary_.molecules / summary_.seconds;
+        return summary_;
       }
     }
-    torch::serialize::InputArchive opt;
-    archive.read("optimizer", opt);
-    optimizer.load(opt);
-    torch::Tensor saved_world;
-    if (!archive.try_read("world_size", saved_world) && world != 1) {
-      throw Error(resume_path + ": was written by a single-process run; resume it with one process");
+    save(RunPosition{o_.epochs + 1, 0, pos_.step});
+    // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
+    if (parallel_) parallel_->barrier();
+    summary_.seconds = now() - t_start_;
+    summary_.molecules_per_second = summary_.seconds > 0 ? summary_.molecules / summary_.seconds : 0;
+    summary_.finished = true;
+    return summary_;
+  }
+
+ private:
+  // Every rank takes the same number of steps per epoch: the smallest shard's.
+  int64_t molecules_per_rank() {
+    const int64_t n = parallel_ ? parallel_->min(ds_.size()) : ds_.size();
+    if (n < 2) throw Error(o_.data + ": the corpus (shard) has fewer than 2 molecules");
+    return n;
+  }
+
+  int64_t descriptor_count() const {
+    const auto d = static_cast<int64_t>(ds_.info().descriptor_names.size());
+    if (want_descriptors_ && d == 0) {
+      throw Error(o_.data + ": the descriptors objective needs a corpus featurized with --descriptors");
     }
-    if (saved_world.defined() && saved_world.item<int64_t>() != world) {
-      throw Error(resume_path + ": was written by " + std::to_string(saved_world.item<int64_t>()) +
-                  " processes; resume with the same world size (now " + std::to_string(world) + ")");
+    return d;
+  }
+
+  // The objectives' layers (drawn after the model's, in option order) and the optimiser
+  // over model and objectives together.
+  void make_objectives() {
+    const ObjectiveContext context{config_, model_->encoder().out_dim(), model_->embedding_dim()};
+    params_ = model_->parameters();
+    for (const auto& [name, w] : o_.objectives) {
+      objectives_.push_back(make_objective(name, context));
+      objectives_.back()->to(device_);
+      for (const auto& p : objectives_.back()->parameters()) params_.push_back(p);
     }
-    torch::Tensor rng;
-    archive.read(rng_name(rank), rng);
-    {
-      std::lock_guard<std::mutex> lock(default_generator().mutex());
-      default_generator().set_state(rng);
+    optimizer_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(o_.schedule.init_lr));
+    step_options_.grad_clip = o_.grad_clip;
+    step_options_.parallel = parallel_.get();
+  }
+
+  // Weights, optimiser, this rank's generator state and the position from resume.pt.
+  void resume() {
+    pos_ = read_resume_file(files_.resume, resumable(), rank_, world_);
+    trim_log();
+    if (!quiet_) {
+      std::fprintf(stderr, "molprop pretrain: resuming at epoch %lld, molecule %lld, step %lld\n",
+                   static_cast<long long>(pos_.epoch), static_cast<long long>(pos_.position),
+                   static_cast<long long>(pos_.step));
     }
-    torch::Tensor counters;
-    archive.read("position", counters);
-    pos.epoch = counters[0].item<int64_t>();
-    pos.position = counters[1].item<int64_t>();
-    pos.step = counters[2].item<int64_t>();
-    // Log lines written after this checkpoint belong to work that is being redone.
+  }
+
+  ResumableState resumable() { return ResumableState{config_, model_, objectives_, *optimizer_}; }
+
+  // Log lines written after the resumed checkpoint belong to work that is being redone.
+  void trim_log() const {
+    const std::string& log_path = files_.log;
     std::ifstream in(log_path);
     std::stringstream kept;
     for (std::string line; std::getline(in, line);) {
-      if (line.rfind("step", 0) == 0 || std::stoll(line.substr(0, line.find(','))) <= pos.step) kept << line << "\n";
+      if (line.rfind("step", 0) == 0 || std::stoll(line.substr(0, line.find(','))) <= pos_.step) kept << line << "\n";
     }
     in.close();
-    if (rank == 0) std::ofstream(log_path) << kept.str();
-    if (!quiet) {
-      std::fprintf(stderr, "molprop pretrain: resuming at epoch %lld, molecule %lld, step %lld\n",
-                   static_cast<long long>(pos.epoch), static_cast<long long>(pos.position),
-                   static_cast<long long>(pos.step));
-    }
-  } else if (rank == 0) {
-    std::ofstream(o.output_dir + "/command.txt") << o.command_line << "\n";
-    std::ofstream log(log_path);
+    if (rank_ == 0) std::ofstream(log_path) << kept.str();
+  }
+
+  // A fresh run's command.txt and log header.
+  void start_files() const {
+    std::ofstream(o_.output_dir + "/command.txt") << o_.command_line << "\n";
+    std::ofstream log(files_.log);
     log << "step,epoch,loss";
-    for (const auto& [name, w] : o.objectives) log << "," << name;
+    for (const auto& [name, w] : o_.objectives) log << "," << name;
     log << ",lr,molecules_per_second\n";
   }
 
-  if (parallel) {
-    // One starting point for all: rank 0's weights (fresh or resumed) and optimiser state
-    // (identical everywhere after a resume, broadcast anyway). Then each rank draws its
-    // own masks and views.
-    std::vector<torch::Tensor> shared = params;
-    for (const auto& b : model->buffers()) shared.push_back(b);
-    parallel->broadcast(shared);
-    if (!o.resume) torch::manual_seed(o.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(rank));
-    if (!quiet) {
+  // One starting point for all: rank 0's weights (fresh or resumed) and optimiser state
+  // (identical everywhere after a resume, broadcast anyway). Then each rank draws its
+  // own masks and views.
+  void share_starting_point() {
+    std::vector<torch::Tensor> shared = params_;
+    for (const auto& b : model_->buffers()) shared.push_back(b);
+    parallel_->broadcast(shared);
+    if (!o_.resume) torch::manual_seed(o_.seed + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(rank_));
+    if (!quiet_) {
       std::fprintf(stderr,
                    "molprop pretrain: data-parallel over %d processes (c10d/Gloo), %lld molecules per rank per epoch\n",
-                   world, static_cast<long long>(n));
+                   world_, static_cast<long long>(n_));
     }
   }
 
-  auto save = [&](const Position& at) {
-    std::vector<torch::Tensor> rng_states;
-    {
-      std::lock_guard<std::mutex> lock(default_generator().mutex());
-      rng_states = {default_generator().get_state()};
-    }
-    if (parallel) rng_states = parallel->all_gather(rng_states.front());
-    if (rank != 0) return;  // one writer
-    torch::serialize::OutputArchive archive;
-    archive.write("config", c10::IValue(models::to_json(config)));
-    for (const auto& p : model->named_parameters()) archive.write("model." + p.key(), p.value());
-    for (const auto& b : model->named_buffers()) archive.write("model." + b.key(), b.value(), true);
-    for (size_t k = 0; k < objectives.size(); ++k) {
-      for (const auto& p : objectives[k]->named_parameters()) {
-        archive.write("objective" + std::to_string(k) + "." + p.key(), p.value());
-      }
-    }
-    torch::serialize::OutputArchive opt;
-    optimizer.save(opt);
-    archive.write("optimizer", opt);
-    for (size_t r = 0; r < rng_states.size(); ++r) archive.write(rng_name(static_cast<int>(r)), rng_states[r]);
-    archive.write("world_size", torch::tensor({static_cast<int64_t>(world)}, torch::kLong));
-    archive.write("position", torch::tensor({at.epoch, at.position, at.step}, torch::kLong));
-    const std::string tmp = resume_path + ".tmp";
-    archive.save_to(tmp);
-    fs::rename(tmp, resume_path);
-    nlohmann::json objectives_json = nlohmann::json::object();
-    for (const auto& [name, w] : o.objectives) objectives_json[name] = w;
-    checkpoint.metadata_json = nlohmann::json{{"kind", "pretrained"},          {"step", at.step},
-                                              {"next_epoch", at.epoch},        {"data", o.data},
-                                              {"objectives", objectives_json}, {"command", o.command_line}}
-                                   .dump();
-    checkpoint::save_checkpoint(encoder_path, checkpoint, model);
-  };
-
-  const int64_t steps_per_epoch = (n + o.batch_size - 1) / o.batch_size;
-  const training::NoamSchedule schedule(o.schedule, o.epochs, steps_per_epoch);
-  std::ofstream log;
-  if (rank == 0) log.open(log_path, std::ios::app);
-  PretrainSummary summary;
-  const double t_start = now();
-  std::vector<double> window(objectives.size(), 0.0);
-  double window_total = 0, window_start = now();
-  int64_t window_steps = 0, window_molecules = 0;
-  data::Batch batch;
-  std::vector<int64_t> idx;
-  model->train();
-  for (auto& obj : objectives) obj->train();
-
-  for (int64_t epoch = pos.epoch; epoch <= o.epochs; ++epoch) {
-    const std::vector<int64_t> order = ds.epoch_order(o.seed, epoch);
-    core::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), n, "mol",
-                            quiet);
-    int64_t start = epoch == pos.epoch ? pos.position : 0;
-    for (; start < n; start += o.batch_size) {
-      idx.assign(order.begin() + start, order.begin() + std::min(n, start + o.batch_size));
-      if (idx.size() < 2) continue;  // a lone molecule has no contrastive negatives or batch statistics
-      ds.collate(idx, batch);
-      models::GraphTensors g = models::to_tensors(batch, device);
-      if (want_descriptors) {
-        std::vector<float> y = batch.descriptors;
-        data::apply_scaling(y, checkpoint.targets);
-        g.targets = torch::from_blob(y.data(), {batch.num_molecules, d}, torch::kFloat32).clone().to(device);
-      }
-      const double lr = schedule.lr(pos.step);
-      for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      optimizer.zero_grad();
-      torch::Tensor total = torch::zeros({});
-      for (size_t k = 0; k < objectives.size(); ++k) {
-        const torch::Tensor l = objectives[k]->loss(model, g);
-        window[k] += l.item<double>();
-        total = total + o.objectives[k].second * l;
-      }
-      total.backward();
-      if (parallel) parallel->average_gradients(params);
-      if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(params, o.grad_clip);
-      optimizer.step();
-      ++pos.step;
-      window_total += total.item<double>();
-      ++window_steps;
-      window_molecules += batch.num_molecules;
-      summary.molecules += batch.num_molecules;
-      ++summary.steps;
-      Position next{epoch, start + o.batch_size, pos.step};
-      if (next.position >= n) next = {epoch + 1, 0, pos.step};
+  // One epoch from molecule `from` of its order; false when stop_after_steps ended the run.
+  bool run_epoch(int64_t epoch, int64_t from) {
+    const std::vector<int64_t> order = ds_.epoch_order(o_.seed, epoch);
+    core::Progress progress("pretrain epoch " + std::to_string(epoch) + "/" + std::to_string(o_.epochs), n_, "mol",
+                            quiet_);
+    for (int64_t start = from; start < n_; start += o_.batch_size) {
+      idx_.assign(order.begin() + start, order.begin() + std::min(n_, start + o_.batch_size));
+      if (idx_.size() < 2) continue;  // a lone molecule has no contrastive negatives or batch statistics
+      ds_.collate(idx_, batch_);
+      const double lr = schedule_.lr(pos_.step);
+      train_step(lr);
+      summary_.molecules += batch_.num_molecules;
+      ++summary_.steps;
+      RunPosition next{epoch, start + o_.batch_size, pos_.step};
+      if (next.position >= n_) next = {epoch + 1, 0, pos_.step};
       char extra[64];
-      std::snprintf(extra, sizeof extra, "loss %.4f", window_total / static_cast<double>(window_steps));
-      progress.update(std::min(n, start + o.batch_size), summary.molecules, extra);
-      if (pos.step % o.log_every == 0) {
-        if (parallel) {
-          // The log shows the mean over ranks and the throughput of all of them together.
-          std::vector<double> v = window;
-          v.push_back(window_total);
-          v.push_back(static_cast<double>(window_molecules));
-          v = parallel->sum(v);
-          for (size_t k = 0; k < window.size(); ++k) window[k] = v[k] / world;
-          window_total = v[window.size()] / world;
-          window_molecules = static_cast<int64_t>(v[window.size() + 1]);
-        }
-        const double rate = static_cast<double>(window_molecules) / (now() - window_start);
-        std::ostringstream line;
-        line << pos.step << "," << epoch << "," << window_total / window_steps;
-        summary.final_losses.clear();
-        for (size_t k = 0; k < objectives.size(); ++k) {
-          line << "," << window[k] / window_steps;
-          summary.final_losses.emplace_back(o.objectives[k].first, window[k] / window_steps);
-          window[k] = 0;
-        }
-        line << "," << lr << "," << rate << "\n";
-        if (rank == 0) {
-          log << line.str();
-          log.flush();
-        }
-        window_total = 0;
-        window_steps = 0;
-        window_molecules = 0;
-        window_start = now();
-      }
-      if (o.checkpoint_every > 0 && pos.step % o.checkpoint_every == 0) save(next);
-      if (o.stop_after_steps > 0 && pos.step >= o.stop_after_steps) {
-        summary.seconds = now() - t_start;
-        summary.molecules_per_second = summary.molecules / summary.seconds;
-        return summary;
-      }
+      std::snprintf(extra, sizeof extra, "loss %.4f", window_.total / static_cast<double>(window_.steps));
+      progress.update(std::min(n_, start + o_.batch_size), summary_.molecules, extra);
+      if (pos_.step % o_.log_every == 0) write_log_line(epoch, lr);
+      if (o_.checkpoint_every > 0 && pos_.step % o_.checkpoint_every == 0) save(next);
+      if (o_.stop_after_steps > 0 && pos_.step >= o_.stop_after_steps) return false;
     }
     progress.finish();
-    if (!quiet) {
+    if (!quiet_) {
       std::fprintf(stderr, "pretrain epoch %lld/%lld done: %lld steps, %.0f mol/s\n", static_cast<long long>(epoch),
-                   static_cast<long long>(o.epochs), static_cast<long long>(pos.step),
-                   summary.molecules / (now() - t_start));
+                   static_cast<long long>(o_.epochs), static_cast<long long>(pos_.step),
+                   summary_.molecules / (now() - t_start_));
     }
+    return true;
   }
-  save(Position{o.epochs + 1, 0, pos.step});
-  // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
-  if (parallel) parallel->barrier();
-  summary.seconds = now() - t_start;
-  summary.molecules_per_second = summary.seconds > 0 ? summary.molecules / summary.seconds : 0;
-  summary.finished = true;
-  return summary;
-}
+
+  // The weighted sum of the objectives' losses on batch_, and one optimiser step on it.
+  void train_step(double lr) {
+    models::GraphTensors g = models::to_tensors(batch_, device_);
+    if (want_descriptors_) {
+      std::vector<float> y = batch_.descriptors;
+      data::apply_scaling(y, checkpoint_.targets);
+      g.targets = torch::from_blob(y.data(), {batch_.num_molecules, d_}, torch::kFloat32).clone().to(device_);
+    }
+    optimizer_->zero_grad();
+    torch::Tensor total = torch::zeros({});
+    for (size_t k = 0; k < objectives_.size(); ++k) {
+      const torch::Tensor l = objectives_[k]->loss(model_, g);
+      window_.losses[k] += l.item<double>();
+      total = total + o_.objectives[k].second * l;
+    }
+    total.backward();
+    training::optimizer_step(*optimizer_, params_, lr, step_options_);
+    ++pos_.step;
+    window_.total += total.item<double>();
+    ++window_.steps;
+    window_.molecules += batch_.num_molecules;
+  }
+
+  // One log.csv line for the window that ends at this step, which then restarts.
+  void write_log_line(int64_t epoch, double lr) {
+    LossWindow& w = window_;
+    if (parallel_) {
+      // The log shows the mean over ranks and the throughput of all of them together.
+      std::vector<double> v = w.losses;
+      v.push_back(w.total);
+      v.push_back(static_cast<double>(w.molecules));
+      v = parallel_->sum(v);
+      for (size_t k = 0; k < w.losses.size(); ++k) w.losses[k] = v[k] / world_;
+      w.total = v[w.losses.size()] / world_;
+      w.molecules = static_cast<int64_t>(v[w.losses.size() + 1]);
+    }
+    const double rate = static_cast<double>(w.molecules) / (now() - w.start);
+    std::ostringstream line;
+    line << pos_.step << "," << epoch << "," << w.total / w.steps;
+    summary_.final_losses.clear();
+    for (size_t k = 0; k < objectives_.size(); ++k) {
+      line << "," << w.losses[k] / w.steps;
+      summary_.final_losses.emplace_back(o_.objectives[k].first, w.losses[k] / w.steps);
+      w.losses[k] = 0;
+    }
+    line << "," << lr << "," << rate << "\n";
+    if (rank_ == 0) {
+      log_ << line.str();
+      log_.flush();
+    }
+    w.total = 0;
+    w.steps = 0;
+    w.molecules = 0;
+    w.start = now();
+  }
+
+  // resume.pt (every rank's generator state, written by rank 0) and encoder.h5.
+  void save(const RunPosition& at) {
+    std::vector<torch::Tensor> rng_states = {generator_state()};
+    if (parallel_) rng_states = parallel_->all_gather(rng_states.front());
+    if (rank_ != 0) return;  // one writer
+    write_resume_file(files_.resume, resumable(), rng_states, world_, at);
+    nlohmann::json objectives_json = nlohmann::json::object();
+    for (const auto& [name, w] : o_.objectives) objectives_json[name] = w;
+    checkpoint_.metadata_json = nlohmann::json{{"kind", "pretrained"},          {"step", at.step},
+                                               {"next_epoch", at.epoch},        {"data", o_.data},
+                                               {"objectives", objectives_json}, {"command", o_.command_line}}
+                                    .dump();
+    checkpoint::save_checkpoint(files_.encoder, checkpoint_, model_);
+  }
+
+  const PretrainOptions& o_;
+  const OutputFiles files_;
+  const int rank_, world_;
+  std::unique_ptr<training::DataParallel> parallel_;
+  const bool quiet_;
+  data::GraphDataset ds_;
+  const int64_t n_;  // molecules per rank per epoch
+  const bool want_descriptors_;
+  const int64_t d_;  // descriptors per molecule in the corpus
+  const models::ModelConfig config_;
+  const torch::Device device_;
+  models::PropertyModel model_;
+  std::vector<std::shared_ptr<Objective>> objectives_;
+  std::vector<torch::Tensor> params_;  // model's, then each objective's
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  training::OptimizerStepOptions step_options_;
+  const training::NoamSchedule schedule_;
+  checkpoint::Checkpoint checkpoint_;
+  RunPosition pos_;
+  PretrainSummary summary_;
+  std::ofstream log_;
+  double t_start_ = 0;
+  LossWindow window_;
+  data::Batch batch_;
+  std::vector<int64_t> idx_;
+};
+
+}  // namespace
+
+PretrainSummary pretrain(const PretrainOptions& o) { return PretrainRun(o).run(); }
 
 }  // namespace molprop::pretrain

@@ -4,129 +4,25 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <functional>
-#include <limits>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 #include "core/check.h"
 #include "core/rng.h"
+#include "regression/gp_kernel.h"
 
 namespace molprop::regression {
 namespace {
 
-using Eigen::Index;
+using gp::Index;
+using gp::Kernel;
+using gp::RowMajorDouble;
 using RowMajorFloat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMajorDouble = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 constexpr double kMinStd = 1e-12;
-constexpr double kPi = 3.14159265358979323846;
 constexpr int kFormatVersion = 1;
-// Length scales, as multiples of √d (for standardised features E‖a − b‖² ≈ 2d).
-constexpr double kLengthScaleFactors[] = {0.5, 1, 2, 4, 8};
-constexpr double kNoiseGrid[] = {1e-3, 1e-2, 0.05, 0.1, 0.3, 1};
 // Test rows per block in predict: k* for a block is m × kPredictBlock doubles.
 constexpr int64_t kPredictBlock = 256;
-
-enum class Kernel { kRbf, kTanimoto };
-
-Kernel parse_kernel(const std::string& name) {
-  if (name == "rbf") return Kernel::kRbf;
-  if (name == "tanimoto") return Kernel::kTanimoto;
-  throw Error("gp: unknown kernel '" + name + "'; known: rbf, tanimoto");
-}
-
-// Runs body(0 .. count−1) on up to hardware_concurrency threads; the first exception
-// thrown by any call is rethrown here after all threads have stopped.
-void parallel_for(size_t count, const std::function<void(size_t)>& body) {
-  const size_t hw = std::max(1u, std::thread::hardware_concurrency());
-  const size_t threads = std::min(count, hw);
-  if (threads <= 1) {
-    for (size_t i = 0; i < count; ++i) body(i);
-    return;
-  }
-  Eigen::initParallel();  // Eigen's cache-size statics, before threads race to set them
-  std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mutex;
-  auto worker = [&] {
-    for (size_t i = next++; i < count; i = next++) {
-      try {
-        body(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next = count;
-        return;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t k = 1; k < threads; ++k) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
-
-// The kernel before its length scale: squared distances (rbf) or Tanimoto similarities,
-// between the rows of a (p × d) and b (q × d); p × q.
-template <typename A, typename B>
-Eigen::MatrixXd kernel_base(Kernel kernel, const A& a, const B& b) {
-  const Eigen::VectorXd na = a.rowwise().squaredNorm();
-  const Eigen::VectorXd nb = b.rowwise().squaredNorm();
-  Eigen::MatrixXd dot = a * b.transpose();
-  if (kernel == Kernel::kRbf) {
-    // ‖a‖² + ‖b‖² − 2a·b, clamped: round-off can make it slightly negative.
-    for (Index c = 0; c < dot.cols(); ++c) {
-      for (Index r = 0; r < dot.rows(); ++r) dot(r, c) = std::max(0.0, na(r) + nb(c) - 2.0 * dot(r, c));
-    }
-  } else {
-    for (Index c = 0; c < dot.cols(); ++c) {
-      for (Index r = 0; r < dot.rows(); ++r) {
-        const double denom = na(r) + nb(c) - dot(r, c);
-        dot(r, c) = denom > 0 ? dot(r, c) / denom : 1.0;  // denom is 0 only when a = b = 0
-      }
-    }
-  }
-  return dot;
-}
-
-// kernel_base of the training rows with themselves, with the exact diagonal (distance 0,
-// similarity 1) so that round-off cannot leave k(a, a) ≠ 1.
-template <typename A>
-Eigen::MatrixXd training_base(Kernel kernel, const A& x) {
-  Eigen::MatrixXd base = kernel_base(kernel, x, x);
-  base.diagonal().setConstant(kernel == Kernel::kRbf ? 0.0 : 1.0);
-  return base;
-}
-
-// In place: base → kernel values (rbf: exp(−D/(2ℓ²)); tanimoto: unchanged).
-void apply_length_scale(Kernel kernel, Eigen::MatrixXd& base, double length_scale) {
-  if (kernel == Kernel::kRbf) base = (base * (-0.5 / (length_scale * length_scale))).array().exp().matrix();
-}
-
-// In place: a ← lower Cholesky factor of K + σ²I (a holds K on entry). False when K + σ²I
-// is not numerically positive definite.
-bool factorise(Eigen::MatrixXd& a, double noise) {
-  a.diagonal().array() += noise;
-  Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>, Eigen::Lower> llt(a);
-  return llt.info() == Eigen::Success;
-}
-
-// L of K + σ²I for a task's stored training inputs and hyperparameters. fit and load both
-// use this, so a loaded model reproduces the fitted factor bit for bit.
-Eigen::MatrixXd cholesky_factor(Kernel kernel, const Eigen::MatrixXd& base, double length_scale, double noise) {
-  Eigen::MatrixXd a = base;
-  apply_length_scale(kernel, a, length_scale);
-  MOLPROP_CHECK(factorise(a, noise),
-                "gp: K + σ²I is not positive definite (length scale " << length_scale << ", noise " << noise << ")");
-  a.triangularView<Eigen::StrictlyUpper>().setZero();
-  return a;
-}
 
 Eigen::Map<const RowMajorDouble> map_x_train(const GaussianProcessRegressor::Task& task, int64_t d) {
   return Eigen::Map<const RowMajorDouble>(task.x_train.data(), task.rows, d);
@@ -147,7 +43,7 @@ const NamedArray& find_array(const std::vector<NamedArray>& arrays, const std::s
 }  // namespace
 
 GaussianProcessRegressor::GaussianProcessRegressor(const RegressorOptions& options) : options_(options) {
-  parse_kernel(options_.gp_kernel);
+  gp::parse_kernel(options_.gp_kernel);
   MOLPROP_CHECK(options_.gp_max_train >= 2, "gp: gp_max_train must be >= 2, got " << options_.gp_max_train);
 }
 
@@ -158,15 +54,7 @@ void GaussianProcessRegressor::fit(const std::vector<float>& x, int64_t n, int64
                 "gp fit: x has " << x.size() << " values, expected n × d = " << n * d);
   MOLPROP_CHECK(static_cast<int64_t>(y.size()) == n * t,
                 "gp fit: y has " << y.size() << " values, expected n × t = " << n * t);
-  const Kernel kernel = parse_kernel(options_.gp_kernel);
-
-  std::vector<double> length_scales;
-  if (kernel == Kernel::kRbf) {
-    for (double f : kLengthScaleFactors) length_scales.push_back(f * std::sqrt(static_cast<double>(d)));
-  } else {
-    length_scales.push_back(0.0);
-  }
-  const std::vector<double> noises(std::begin(kNoiseGrid), std::end(kNoiseGrid));
+  const Kernel kernel = gp::parse_kernel(options_.gp_kernel);
 
   std::vector<Task> tasks(static_cast<size_t>(t));
   for (int64_t j = 0; j < t; ++j) {
@@ -239,40 +127,15 @@ void GaussianProcessRegressor::fit(const std::vector<float>& x, int64_t n, int64
       yt(r) = (y[static_cast<size_t>(rows[static_cast<size_t>(r)] * t + j)] - task.y_mean) / task.y_std;
     }
 
-    // Grid search: one kernel matrix per length scale, the noise levels in parallel.
-    const Eigen::MatrixXd base = training_base(kernel, xt);
-    const double log_2pi = std::log(2.0 * kPi);
-    double best_lml = -std::numeric_limits<double>::infinity();
-    size_t best_ls = 0, best_noise = 0;
-    bool found = false;
-    for (size_t li = 0; li < length_scales.size(); ++li) {
-      Eigen::MatrixXd k = base;
-      apply_length_scale(kernel, k, length_scales[li]);
-      std::vector<double> lml(noises.size(), -std::numeric_limits<double>::infinity());
-      parallel_for(noises.size(), [&](size_t ni) {
-        Eigen::MatrixXd a = k;
-        if (!factorise(a, noises[ni])) return;
-        const auto l = a.triangularView<Eigen::Lower>();
-        const Eigen::VectorXd z = l.solve(yt);  // L⁻¹y, so yᵀ(K + σ²I)⁻¹y = ‖z‖²
-        const double value =
-            -0.5 * z.squaredNorm() - a.diagonal().array().log().sum() - 0.5 * static_cast<double>(m) * log_2pi;
-        if (std::isfinite(value)) lml[ni] = value;
-      });
-      for (size_t ni = 0; ni < noises.size(); ++ni) {
-        if (lml[ni] > best_lml) {
-          best_lml = lml[ni];
-          best_ls = li;
-          best_noise = ni;
-          found = true;
-        }
-      }
-    }
-    MOLPROP_CHECK(found, "gp: task " << j << ": K + σ²I is not positive definite for any grid point");
-    task.length_scale = length_scales[best_ls];
-    task.noise = noises[best_noise];
-    task.log_marginal_likelihood = best_lml;
+    // (ℓ, σ²) by grid search on the kernel matrix of the scaled training inputs.
+    const Eigen::MatrixXd base = gp::training_base(kernel, xt);
+    const gp::Hyperparameters best = gp::select_hyperparameters(kernel, base, yt, d);
+    MOLPROP_CHECK(best.found, "gp: task " << j << ": K + σ²I is not positive definite for any grid point");
+    task.length_scale = best.length_scale;
+    task.noise = best.noise;
+    task.log_marginal_likelihood = best.log_marginal_likelihood;
 
-    const Eigen::MatrixXd l = cholesky_factor(kernel, base, task.length_scale, task.noise);
+    const Eigen::MatrixXd l = gp::cholesky_factor(kernel, base, task.length_scale, task.noise);
     const Eigen::VectorXd alpha =
         l.triangularView<Eigen::Lower>().transpose().solve(l.triangularView<Eigen::Lower>().solve(yt));
     task.alpha.assign(alpha.data(), alpha.data() + m);
@@ -289,7 +152,7 @@ void GaussianProcessRegressor::predict(const std::vector<float>& x, int64_t n, s
   MOLPROP_CHECK(!tasks_.empty(), "gp predict: the model is not fitted");
   MOLPROP_CHECK(n >= 0 && static_cast<int64_t>(x.size()) == n * d_,
                 "gp predict: x has " << x.size() << " values, expected n × d = " << n << " × " << d_);
-  const Kernel kernel = parse_kernel(options_.gp_kernel);
+  const Kernel kernel = gp::parse_kernel(options_.gp_kernel);
   const int64_t t = num_tasks();
   mean.assign(static_cast<size_t>(n * t), 0.0f);
   std.assign(static_cast<size_t>(n * t), 0.0f);
@@ -305,14 +168,14 @@ void GaussianProcessRegressor::predict(const std::vector<float>& x, int64_t n, s
     const Eigen::Map<const Eigen::RowVectorXd> mu(task.feature_mean.data(), d_);
     const Eigen::Map<const Eigen::RowVectorXd> sd(task.feature_std.data(), d_);
     // Blocks write disjoint rows of mean/std, so they can run in parallel.
-    parallel_for(blocks, [&](size_t b) {
+    gp::parallel_for(blocks, [&](size_t b) {
       const int64_t start = static_cast<int64_t>(b) * kPredictBlock;
       const int64_t rows = std::min(kPredictBlock, n - start);
       Eigen::MatrixXd xb = xs.middleRows(start, rows).cast<double>();
       xb.rowwise() -= mu;
       xb.array().rowwise() /= sd.array();
-      Eigen::MatrixXd ks = kernel_base(kernel, x_train, xb);  // m × rows
-      apply_length_scale(kernel, ks, task.length_scale);
+      Eigen::MatrixXd ks = gp::kernel_base(kernel, x_train, xb);  // m × rows
+      gp::apply_length_scale(kernel, ks, task.length_scale);
       const Eigen::VectorXd mu_star = ks.transpose() * alpha;
       l.triangularView<Eigen::Lower>().solveInPlace(ks);  // v = L⁻¹k*
       const Eigen::RowVectorXd vtv = ks.colwise().squaredNorm();
@@ -415,7 +278,7 @@ std::unique_ptr<GaussianProcessRegressor> GaussianProcessRegressor::load(const s
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("gp checkpoint: bad parameters: ") + e.what());
   }
-  const Kernel kernel = parse_kernel(g->options_.gp_kernel);
+  const Kernel kernel = gp::parse_kernel(g->options_.gp_kernel);
   const int64_t d = g->d_;
   const int64_t t = g->num_tasks();
   int64_t total = 0;
@@ -452,8 +315,8 @@ std::unique_ptr<GaussianProcessRegressor> GaussianProcessRegressor::load(const s
     task.x_train.assign(x_train.begin() + row * width, x_train.begin() + (row + m) * width);
     task.alpha.assign(alpha.begin() + row, alpha.begin() + row + m);
     row += m;
-    const Eigen::MatrixXd base = training_base(kernel, Eigen::MatrixXd(map_x_train(task, d)));
-    const Eigen::MatrixXd l = cholesky_factor(kernel, base, task.length_scale, task.noise);
+    const Eigen::MatrixXd base = gp::training_base(kernel, Eigen::MatrixXd(map_x_train(task, d)));
+    const Eigen::MatrixXd l = gp::cholesky_factor(kernel, base, task.length_scale, task.noise);
     task.chol.assign(l.data(), l.data() + l.size());
   }
   return g;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "checkpoint/feature_vocabulary.h"
 #include "chem/features.h"
 #include "chem/featurizer.h"
 #include "core/check.h"
@@ -61,13 +62,11 @@ models::ModelConfig small_config(const std::string& encoder, int64_t num_tasks =
   c.encoder.hidden = 16;
   c.encoder.depth = 3;
   c.encoder.norm = "batch";
-  for (const auto& s : chem::atom_feature_specs()) c.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) c.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(c);
   c.readout.name = "attention";
   c.head.hidden = 16;
   c.head.num_tasks = num_tasks;
   c.num_descriptors = kNumDescriptors;
-  c.featurizer_version = chem::kFeaturizerVersion;
   return c;
 }
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "chem/features.h"
+#include "checkpoint/feature_vocabulary.h"
 #include "data/featurize_csv.h"
 #include "models/model_config.h"
 
@@ -36,11 +36,9 @@ inline models::ModelConfig small_config(int64_t tasks, int64_t hidden = 64, cons
   c.encoder.name = encoder;
   c.encoder.hidden = hidden;
   c.encoder.depth = 3;
-  for (const auto& s : chem::atom_feature_specs()) c.encoder.atom_cardinalities.push_back(s.cardinality);
-  for (const auto& s : chem::bond_feature_specs()) c.encoder.bond_cardinalities.push_back(s.cardinality);
+  checkpoint::set_feature_vocabulary(c);
   c.head.hidden = hidden;
   c.head.num_tasks = tasks;
-  c.featurizer_version = chem::kFeaturizerVersion;
   return c;
 }
 
