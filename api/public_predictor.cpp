@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "checkpoint/default_model.h"
-#include "data/collate.h"
+#include "inference/predict_molecules.h"
 #include "inference/predictor.h"
 
 namespace molprop {
@@ -34,46 +34,21 @@ const std::string& Predictor::model_path() const { return impl_->path; }
 
 std::vector<Prediction> Predictor::predict(const std::vector<std::string>& smiles, int batch_size) {
   if (batch_size < 1) throw std::invalid_argument("molprop::Predictor::predict: batch_size must be ≥ 1");
-  inference::Predictor& model = impl_->model;
-  const checkpoint::ApplicabilityDomain* domain = model.domain();
-  const chem::FeaturizeOptions featurize = model.featurize_options();
   const size_t t = impl_->targets.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<Prediction> out(smiles.size());
-  std::vector<chem::FeaturizedMol> mols;
-  data::Batch batch;
-  std::vector<float> mean, spread;
-  for (size_t first = 0; first < smiles.size(); first += static_cast<size_t>(batch_size)) {
-    const size_t last = std::min(smiles.size(), first + static_cast<size_t>(batch_size));
-    mols.clear();
-    batch.clear();
-    batch.num_descriptors = model.num_descriptors();
-    for (size_t i = first; i < last; ++i) {
-      mols.push_back(chem::featurize_smiles(smiles[i], featurize));
-      if (mols.back().ok()) append_graph(mols.back().graph, mols.back().descriptors.data(), batch);
-    }
-    model.predict(batch, mean, spread);
-    size_t k = 0;
-    for (size_t i = first; i < last; ++i) {
-      const chem::FeaturizedMol& m = mols[i - first];
-      Prediction& p = out[i];
-      p.values.assign(t, nan);
-      p.uncertainties.assign(t, nan);
-      p.train_similarity = nan;
-      if (!m.ok()) {
-        p.error = m.error;
-        continue;
-      }
-      for (size_t j = 0; j < t; ++j) {
-        p.values[j] = mean[k * t + j];
-        p.uncertainties[j] = spread[k * t + j];
-      }
-      if (domain) {
-        p.train_similarity = domain->max_similarity(m.fingerprint);
-        p.in_domain = domain->in_domain(p.train_similarity);
-      }
-      ++k;
-    }
+  std::vector<inference::MoleculePrediction> predicted = inference::predict_smiles(impl_->model, smiles, batch_size);
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    const inference::MoleculePrediction& m = predicted[i];
+    Prediction& p = out[i];
+    p.values.assign(t, nan);
+    p.uncertainties.assign(t, nan);
+    p.train_similarity = m.train_similarity;
+    p.in_domain = m.in_domain;
+    p.error = m.error;
+    if (!m.ok()) continue;
+    p.values.assign(m.mean.begin(), m.mean.end());
+    p.uncertainties.assign(m.std.begin(), m.std.end());
   }
   return out;
 }

@@ -27,6 +27,16 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
+// What reading one physical record found.
+struct RawRecord {
+  size_t count = 0;         // fields read
+  bool any_quoted = false;  // some field was quoted (so a lone "" is not a blank line)
+  bool at_eof = false;      // the record ended at the end of the file
+};
+
+// How an unquoted stretch of a CSV field ended.
+enum class Scan { kMore, kFieldEnd, kLineEnd, kEof };
+
 }  // namespace
 
 struct CsvReader::Impl {
@@ -88,6 +98,137 @@ struct CsvReader::Impl {
       fields.pop_back();
     }
   }
+
+  // A .smi record: fields separated by runs of spaces/tabs, no quoting, through the end
+  // of the line. `line` counts the newlines consumed.
+  RawRecord read_whitespace(std::vector<std::string>& fields, int64_t& line, const std::string& path) {
+    RawRecord r;
+    std::string* field = nullptr;  // null between fields
+    for (;;) {
+      if (!has_data(path)) {
+        r.at_eof = true;
+        return r;
+      }
+      const char* p = buf.data() + pos;
+      const char* e = buf.data() + end;
+      const char* q = p;
+      if (field != nullptr) {
+        while (q < e && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') ++q;
+        field->append(p, q);
+        pos += q - p;
+        if (q == e) continue;
+        field = nullptr;
+      }
+      // \r counts as a separator here, so a CRLF ending never reaches a field.
+      while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+      pos = static_cast<size_t>(q - buf.data());
+      if (q == e) continue;
+      if (*q == '\n') {
+        ++pos;
+        ++line;
+        return r;
+      }
+      field = &start_field(fields, r.count);
+    }
+  }
+
+  // A CSV record (RFC 4180 quoting; quoted fields may hold delimiters, doubled quotes and
+  // newlines). Throws molprop::Error for a quote still open at the end of the file.
+  RawRecord read_delimited(std::vector<std::string>& fields, char delim, int64_t& line, const std::string& path) {
+    enum class State { kFieldStart, kUnquoted, kQuoted };
+    RawRecord r;
+    State state = State::kFieldStart;
+    std::string* field = &start_field(fields, r.count);
+    int64_t quote_line = 0;
+    for (;;) {
+      if (!has_data(path)) {
+        if (state == State::kQuoted) {
+          throw Error(path + ": line " + std::to_string(quote_line) + ": unterminated quoted field");
+        }
+        r.at_eof = true;
+        return r;
+      }
+      if (state == State::kFieldStart) {
+        state = State::kUnquoted;
+        if (buf[pos] == '"') {
+          state = State::kQuoted;
+          quote_line = line + 1;
+          r.any_quoted = true;
+          ++pos;
+          continue;
+        }
+      }
+      if (state == State::kQuoted) {
+        if (scan_quoted(*field, line, path)) state = State::kUnquoted;
+        continue;
+      }
+      switch (scan_unquoted(*field, delim, line, path)) {
+        case Scan::kMore:
+          break;
+        case Scan::kFieldEnd:
+          field = &start_field(fields, r.count);
+          state = State::kFieldStart;
+          break;
+        case Scan::kLineEnd:
+          return r;
+        case Scan::kEof:
+          r.at_eof = true;
+          return r;
+      }
+    }
+  }
+
+  // Appends unquoted text (at least one byte is buffered) up to a delimiter or the end
+  // of the line, and consumes that delimiter or line ending.
+  Scan scan_unquoted(std::string& field, char delim, int64_t& line, const std::string& path) {
+    const char* p = buf.data() + pos;
+    const char* e = buf.data() + end;
+    const char* q = p;
+    while (q < e && *q != delim && *q != '\n' && *q != '\r') ++q;
+    field.append(p, q);
+    pos += q - p;
+    if (q == e) return Scan::kMore;
+    const char c = *q;
+    ++pos;
+    if (c == delim) return Scan::kFieldEnd;
+    if (c == '\n') {
+      ++line;
+      return Scan::kLineEnd;
+    }
+    // \r ends the line when \n or end of file follows; a lone \r is data.
+    if (!has_data(path)) return Scan::kEof;
+    if (buf[pos] == '\n') {
+      ++pos;
+      ++line;
+      return Scan::kLineEnd;
+    }
+    field.push_back('\r');
+    return Scan::kMore;
+  }
+
+  // Appends quoted text (at least one byte is buffered): everything up to the closing
+  // quote is data, newlines included, and "" is an escaped quote. True once the closing
+  // quote is consumed. Text between it and the next delimiter is then kept as is
+  // (lenient, like Python's csv module) rather than rejected.
+  bool scan_quoted(std::string& field, int64_t& line, const std::string& path) {
+    const char* p = buf.data() + pos;
+    const char* e = buf.data() + end;
+    const char* q = p;
+    while (q < e && *q != '"') {
+      if (*q == '\n') ++line;
+      ++q;
+    }
+    field.append(p, q);
+    pos += q - p;
+    if (q == e) return false;
+    ++pos;  // the quote
+    if (has_data(path) && buf[pos] == '"') {
+      field.push_back('"');
+      ++pos;
+      return false;
+    }
+    return true;
+  }
 };
 
 CsvReader::CsvReader(const std::string& path, CsvOptions options)
@@ -141,128 +282,21 @@ bool CsvReader::next(CsvRecord& record) {
   if (stopped_) return false;
   Impl& in = *impl_;
   std::vector<std::string>& fields = record.fields;
-  const char delim = options_.delimiter;
-
   for (;;) {
     const int64_t start_line = line_ + 1;
     const int64_t start_offset = offset();
-    size_t count = 0;
-    bool any_quoted = false;
-    bool at_eof = false;
-
-    if (options_.whitespace_delimited) {
-      std::string* field = nullptr;  // null between fields
-      for (;;) {
-        if (!in.has_data(path_)) {
-          at_eof = true;
-          break;
-        }
-        const char* p = in.buf.data() + in.pos;
-        const char* e = in.buf.data() + in.end;
-        const char* q = p;
-        if (field != nullptr) {
-          while (q < e && *q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') ++q;
-          field->append(p, q);
-          in.pos += q - p;
-          if (q == e) continue;
-          field = nullptr;
-        }
-        // \r counts as a separator here, so a CRLF ending never reaches a field.
-        while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
-        in.pos = static_cast<size_t>(q - in.buf.data());
-        if (q == e) continue;
-        if (*q == '\n') {
-          ++in.pos;
-          ++line_;
-          break;
-        }
-        field = &in.start_field(fields, count);
-      }
-    } else {
-      enum class State { kFieldStart, kUnquoted, kQuoted };
-      State state = State::kFieldStart;
-      std::string* field = &in.start_field(fields, count);
-      int64_t quote_line = 0;
-      bool line_done = false;
-      while (!line_done) {
-        if (!in.has_data(path_)) {
-          if (state == State::kQuoted) {
-            throw Error(path_ + ": line " + std::to_string(quote_line) + ": unterminated quoted field");
-          }
-          at_eof = true;
-          break;
-        }
-        const char* p = in.buf.data() + in.pos;
-        const char* e = in.buf.data() + in.end;
-        if (state == State::kFieldStart) {
-          if (*p == '"') {
-            state = State::kQuoted;
-            quote_line = line_ + 1;
-            any_quoted = true;
-            ++in.pos;
-            continue;
-          }
-          state = State::kUnquoted;
-        }
-        if (state == State::kUnquoted) {
-          const char* q = p;
-          while (q < e && *q != delim && *q != '\n' && *q != '\r') ++q;
-          field->append(p, q);
-          in.pos += q - p;
-          if (q == e) continue;
-          const char c = *q;
-          ++in.pos;
-          if (c == delim) {
-            field = &in.start_field(fields, count);
-            state = State::kFieldStart;
-          } else if (c == '\n') {
-            ++line_;
-            line_done = true;
-          } else {
-            // \r ends the line when \n or end of file follows; a lone \r is data.
-            if (!in.has_data(path_)) {
-              at_eof = true;
-              break;
-            }
-            if (in.buf[in.pos] == '\n') {
-              ++in.pos;
-              ++line_;
-              line_done = true;
-            } else {
-              field->push_back('\r');
-            }
-          }
-        } else {  // kQuoted: everything up to the closing quote is data, newlines included
-          const char* q = p;
-          while (q < e && *q != '"') {
-            if (*q == '\n') ++line_;
-            ++q;
-          }
-          field->append(p, q);
-          in.pos += q - p;
-          if (q == e) continue;
-          ++in.pos;  // the quote
-          if (in.has_data(path_) && in.buf[in.pos] == '"') {
-            field->push_back('"');  // "" is an escaped quote
-            ++in.pos;
-          } else {
-            // Closing quote. Text between it and the next delimiter is kept as is
-            // (lenient, like Python's csv module) rather than rejected.
-            state = State::kUnquoted;
-          }
-        }
-      }
-    }
-
-    const bool blank = options_.whitespace_delimited ? count == 0 : count == 1 && fields[0].empty() && !any_quoted;
+    const RawRecord r = options_.whitespace_delimited ? in.read_whitespace(fields, line_, path_)
+                                                      : in.read_delimited(fields, options_.delimiter, line_, path_);
+    const bool blank =
+        options_.whitespace_delimited ? r.count == 0 : r.count == 1 && fields[0].empty() && !r.any_quoted;
     if (blank) {
-      if (at_eof) {
+      if (r.at_eof) {
         in.shrink_to(fields, 0);
         return false;
       }
       continue;
     }
-    in.shrink_to(fields, count);
+    in.shrink_to(fields, r.count);
     if (start_offset >= end_) {  // the first record past stop_at(): another shard's
       stopped_ = true;
       return false;

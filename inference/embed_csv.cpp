@@ -5,18 +5,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/check.h"
-#include "core/ordered_pipeline.h"
-#include "core/progress.h"
 #include "data/collate.h"
-#include "data/csv_reader.h"
+#include "data/featurize_stream.h"
 #include "data/h5_util.h"
-#include "data/shard_range.h"
 #include "inference/predictor.h"
 #include "inference/shards.h"
 
@@ -29,17 +25,6 @@ constexpr hsize_t kRowChunk = 16384;        // rows per chunk of the 1-D numeric
 constexpr hsize_t kStringChunk = 4096;      // rows per chunk of the string datasets
 constexpr hsize_t kEmbeddingChunk = 65536;  // values (256 KiB of float32) per embeddings chunk
 constexpr int kCompression = 4;             // deflate level, as the dataset writer uses
-
-struct Row {
-  int64_t row = 0;
-  std::string smiles;
-  chem::FeaturizedMol mol;
-};
-
-struct Chunk {
-  std::vector<Row> rows;
-  int64_t bytes_read = 0;
-};
 
 // A growing 1-D int8 dataset (h5::Appender has no int8 instantiation).
 class Int8Appender {
@@ -190,84 +175,83 @@ class EmbeddingsWriter {
 
 }  // namespace
 
+namespace {
+
+// The embedding is the readout, which comes before the descriptors are joined, so it
+// does not depend on them: skip computing ~200 RDKit descriptors per molecule and give
+// Predictor::embed NaN placeholders (scaled to 0) of the width its check expects.
+// finetune_embed_test checks this against Predictor::embed with real descriptors.
+data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const EmbedCsvOptions& options) {
+  data::FeaturizeStreamOptions o;
+  o.smiles_column = options.smiles_column;
+  o.featurize = predictor.featurize_options();
+  o.featurize.fingerprint = false;  // only predict reports the applicability domain
+  o.featurize.descriptors = false;
+  o.threads = options.threads;
+  o.chunk_rows = options.batch_size;
+  o.shard_index = options.shard_index;
+  o.num_shards = options.num_shards;
+  o.progress_label = "embed";
+  o.quiet = options.quiet;
+  return o;
+}
+
+// Embeds one chunk's molecules in one batch and writes every row, in order; a failed row
+// gets a NaN embedding and its reason. Row numbers count from the shard's start in a
+// sharded run; merge renumbers.
+void embed_chunk(Predictor& predictor, int64_t dim, const data::FeaturizedChunk& chunk,
+                 const std::vector<float>& placeholder, EmbeddingsWriter& writer, EmbedSummary& summary) {
+  data::Batch batch;
+  batch.num_descriptors = predictor.num_descriptors();
+  for (const data::FeaturizedRow& r : chunk.rows) {
+    if (r.mol.ok()) append_graph(r.mol.graph, placeholder.data(), batch);
+  }
+  const std::vector<float> embedded = batch.num_molecules > 0 ? predictor.embed(batch) : std::vector<float>{};
+  MOLPROP_CHECK(
+      static_cast<int64_t>(embedded.size()) == batch.num_molecules * dim,
+      "embed returned " << embedded.size() << " values for " << batch.num_molecules << " molecules of width " << dim);
+  size_t k = 0;  // index among embedded molecules
+  for (const data::FeaturizedRow& r : chunk.rows) {
+    if (r.mol.ok()) {
+      writer.add(r.row, r.smiles, embedded.data() + k * static_cast<size_t>(dim), "");
+      ++k;
+      ++summary.embedded;
+    } else {
+      writer.add(r.row, r.smiles, nullptr, r.mol.error);
+      ++summary.failed;
+    }
+    ++summary.rows;
+  }
+  writer.flush();
+}
+
+}  // namespace
+
 EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
-  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
-  const int smiles_col = data::smiles_column(reader, options.smiles_column);
-
+  data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   const int64_t dim = predictor.embedding_dim();
-  // The embedding is the readout, which comes before the descriptors are joined, so it
-  // does not depend on them: skip computing ~200 RDKit descriptors per molecule and give
-  // Predictor::embed NaN placeholders (scaled to 0) of the width its check expects.
-  // finetune_embed_test checks this against Predictor::embed with real descriptors.
-  chem::FeaturizeOptions featurize = predictor.featurize_options();
-  featurize.fingerprint = false;  // only predict reports the applicability domain
-  featurize.descriptors = false;
   const std::vector<float> placeholder_descriptors(static_cast<size_t>(predictor.num_descriptors()),
                                                    std::numeric_limits<float>::quiet_NaN());
   const std::string model = nlohmann::json(std::vector<std::string>{predictor.model_paths().front()}).dump();
   EmbeddingsWriter writer(options.output, dim, model, options.input);
 
-  const bool sharded = options.num_shards > 1;
-  data::ByteRange range{reader.offset()};
-  if (sharded) range = data::seek_shard(reader, options.shard_index, options.num_shards);
-  core::Progress progress("embed", sharded ? range.end - range.begin : reader.file_size(), "mol", options.quiet);
   EmbedSummary summary;
-  data::CsvRecord record;
-  data::Batch batch;
-
-  std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
-    chunk.rows.clear();
-    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
-      Row r;
-      r.row = record.row;  // counts from the shard's start in a sharded run; merge renumbers
-      r.smiles = data::field_or_empty(record, smiles_col);
-      chunk.rows.push_back(std::move(r));
-    }
-    chunk.bytes_read = sharded ? std::min(range.end, reader.offset()) - range.begin : reader.bytes_read();
-    return !chunk.rows.empty();
-  };
-  std::function<Chunk(Chunk&)> work = [&](Chunk& chunk) {
-    for (Row& r : chunk.rows) r.mol = chem::featurize_smiles(r.smiles, featurize);
-    return std::move(chunk);
-  };
-  std::function<void(Chunk&)> consume = [&](Chunk& chunk) {
-    batch.clear();
-    batch.num_descriptors = predictor.num_descriptors();
-    for (const Row& r : chunk.rows) {
-      if (r.mol.ok()) append_graph(r.mol.graph, placeholder_descriptors.data(), batch);
-    }
-    const std::vector<float> embedded = batch.num_molecules > 0 ? predictor.embed(batch) : std::vector<float>{};
-    MOLPROP_CHECK(
-        static_cast<int64_t>(embedded.size()) == batch.num_molecules * dim,
-        "embed returned " << embedded.size() << " values for " << batch.num_molecules << " molecules of width " << dim);
-    size_t k = 0;  // index among embedded molecules
-    for (const Row& r : chunk.rows) {
-      if (r.mol.ok()) {
-        writer.add(r.row, r.smiles, embedded.data() + k * static_cast<size_t>(dim), "");
-        ++k;
-        ++summary.embedded;
-      } else {
-        writer.add(r.row, r.smiles, nullptr, r.mol.error);
-        ++summary.failed;
-      }
-      ++summary.rows;
-    }
-    writer.flush();
-    progress.update(chunk.bytes_read, summary.rows);
-  };
-  core::ordered_map<Chunk, Chunk>(options.threads, static_cast<size_t>(2 * options.threads + 2), produce, work,
-                                  consume);
-  progress.finish();
+  stream.run([&](data::FeaturizedChunk& chunk) {
+    embed_chunk(predictor, dim, chunk, placeholder_descriptors, writer, summary);
+  });
+  stream.finish();
+  const bool sharded = stream.sharded();
+  const data::ByteRange range = stream.range();
   if (sharded) {
     const ShardManifest m{"embeddings",  options.shard_index, options.num_shards,
-                          options.input, reader.file_size(),  range.begin,
+                          options.input, stream.file_size(),  range.begin,
                           range.end,     summary.rows,        {}};
     writer.finish(&m);
   } else {
     writer.finish();
   }
-  summary.seconds = progress.elapsed_seconds();
+  summary.seconds = stream.seconds();
   return summary;
 }
 

@@ -6,15 +6,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <limits>
 
-#include "chem/featurizer.h"
 #include "core/check.h"
-#include "core/ordered_pipeline.h"
 #include "core/progress.h"
 #include "data/collate.h"
-#include "data/csv_reader.h"
+#include "data/featurize_stream.h"
 #include "models/graph_tensors.h"
 
 namespace molprop::inference {
@@ -140,66 +137,39 @@ OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const st
   return report;
 }
 
-namespace {
-
-struct Row {
-  std::string smiles;
-  chem::FeaturizedMol mol;
-};
-
-}  // namespace
-
 OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, const OversmoothingCsvOptions& options) {
   MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
   MOLPROP_CHECK(options.max_molecules >= 1, "max molecules must be ≥ 1, got " << options.max_molecules);
-  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
-  const int smiles_col = data::smiles_column(reader, options.smiles_column);
+  data::FeaturizeStreamOptions stream_options;
+  stream_options.smiles_column = options.smiles_column;
+  stream_options.threads = options.threads;
+  stream_options.chunk_rows = options.batch_size;
+  // No progress_label: the progress line below counts parsed molecules, not bytes.
+  data::FeaturizeStream stream(options.input, stream_options);
   const int64_t limit = options.max_molecules;
 
   std::vector<data::Batch> batches;
   OversmoothingCsvResult result;
   core::Progress progress("analyze", limit, "mol", options.quiet);
-  data::CsvRecord record;
-  bool end_of_input = false;
+  auto consume = [&](data::FeaturizedChunk& chunk) {
+    data::Batch batch;
+    for (const data::FeaturizedRow& r : chunk.rows) {
+      ++result.rows;
+      if (!r.mol.ok()) {
+        ++result.failed;
+        continue;
+      }
+      append_graph(r.mol.graph, nullptr, batch);
+      ++result.molecules;
+    }
+    if (batch.num_molecules > 0) batches.push_back(std::move(batch));
+    progress.update(result.molecules, result.molecules);
+  };
   // Which rows parse is known only once they are featurised, so read in rounds: each
   // round reads at most as many rows as molecules are still wanted, and a round that
   // meets failures is followed by another. Never reads more than `limit` rows ahead.
-  while (!end_of_input && result.molecules < limit) {
-    const int64_t wanted = limit - result.molecules;
-    int64_t read = 0;
-    std::function<bool(std::vector<Row>&)> produce = [&](std::vector<Row>& chunk) {
-      chunk.clear();
-      while (static_cast<int64_t>(chunk.size()) < options.batch_size && read < wanted) {
-        if (!reader.next(record)) {
-          end_of_input = true;
-          break;
-        }
-        chunk.push_back(Row{data::field_or_empty(record, smiles_col), {}});
-        ++read;
-      }
-      return !chunk.empty();
-    };
-    std::function<std::vector<Row>(std::vector<Row>&)> work = [](std::vector<Row>& chunk) {
-      for (Row& r : chunk) r.mol = chem::featurize_smiles(r.smiles);
-      return std::move(chunk);
-    };
-    std::function<void(std::vector<Row>&)> consume = [&](std::vector<Row>& chunk) {
-      data::Batch batch;
-      for (const Row& r : chunk) {
-        ++result.rows;
-        if (!r.mol.ok()) {
-          ++result.failed;
-          continue;
-        }
-        append_graph(r.mol.graph, nullptr, batch);
-        ++result.molecules;
-      }
-      if (batch.num_molecules > 0) batches.push_back(std::move(batch));
-      progress.update(result.molecules, result.molecules);
-    };
-    core::ordered_map<std::vector<Row>, std::vector<Row>>(options.threads, static_cast<size_t>(2 * options.threads + 2),
-                                                          produce, work, consume);
-    if (read == 0) break;
+  while (!stream.at_end() && result.molecules < limit) {
+    if (stream.run(consume, {}, limit - result.molecules) == 0) break;
   }
   progress.finish();
   result.report = measure_oversmoothing(model, batches);

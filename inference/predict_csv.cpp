@@ -8,33 +8,16 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <iostream>
 
 #include "core/check.h"
-#include "core/ordered_pipeline.h"
-#include "core/progress.h"
-#include "data/collate.h"
-#include "data/csv_reader.h"
-#include "data/shard_range.h"
+#include "data/featurize_stream.h"
+#include "inference/predict_molecules.h"
 #include "inference/predictor.h"
 #include "inference/shards.h"
 
 namespace molprop::inference {
 namespace {
-
-struct Row {
-  int64_t row = 0;
-  std::vector<std::string> fields;
-  std::string smiles;
-  chem::FeaturizedMol mol;
-  double similarity = 0;  // to the training set, when the model has a domain
-};
-
-struct Chunk {
-  std::vector<Row> rows;
-  int64_t bytes_read = 0;
-};
 
 // RFC 4180 quoting, only when needed.
 void write_field(std::string& line, const std::string& field) {
@@ -133,38 +116,128 @@ std::string format_value(float v, bool table = false) {
   return buf;
 }
 
+// What goes into an output row besides the input's own columns.
+struct OutputLayout {
+  bool smi = false;       // a .smi input: its columns are "smiles" and "name"
+  size_t input_cols = 0;  // columns copied from the input
+  size_t targets = 0;
+  bool spread = false;                                      // a <target>_std column per target
+  const checkpoint::ApplicabilityDomain* domain = nullptr;  // train_similarity, in_domain
+  bool table = false;
+};
+
+// The output header: the input's columns, one per target (with its unit), the spreads,
+// the domain columns and "error".
+std::vector<std::string> output_header(const data::FeaturizeStream& stream, const Predictor& predictor,
+                                       OutputLayout& layout) {
+  layout.smi = stream.is_smiles_file();
+  std::vector<std::string> header = layout.smi ? std::vector<std::string>{"smiles", "name"} : stream.header();
+  layout.input_cols = header.size();
+  const auto& targets = predictor.target_names();
+  const auto units = predictor.target_units();
+  layout.targets = targets.size();
+  layout.spread = predictor.has_uncertainty();
+  layout.domain = predictor.domain();
+  for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j], units[j]));
+  if (layout.spread) {
+    for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j] + "_std", units[j]));
+  }
+  if (layout.domain) {
+    header.push_back("train_similarity");
+    header.push_back("in_domain");
+  }
+  header.push_back("error");
+  return header;
+}
+
+// The input's columns of `row`: a .smi line is its SMILES, then the rest of the line as
+// its name; a short row keeps its columns' places.
+void input_cells(const data::FeaturizedRow& row, const OutputLayout& layout, std::vector<std::string>& cells) {
+  if (layout.smi) {
+    cells.assign({row.fields.empty() ? "" : row.fields[0], ""});
+    for (size_t k = 1; k < row.fields.size(); ++k) cells[1] += (k > 1 ? " " : "") + row.fields[k];
+  } else {
+    cells.assign(row.fields.begin(), row.fields.end());
+  }
+  cells.resize(layout.input_cols);
+}
+
+// Appends the prediction columns of one row (empty cells for a failed row).
+void prediction_cells(const MoleculePrediction& p, const OutputLayout& layout, std::vector<std::string>& cells) {
+  const bool ok = p.ok();
+  for (size_t j = 0; j < layout.targets; ++j) cells.push_back(ok ? format_value(p.mean[j], layout.table) : "");
+  if (layout.spread) {
+    for (size_t j = 0; j < layout.targets; ++j) cells.push_back(ok ? format_value(p.std[j], layout.table) : "");
+  }
+  if (layout.domain) {
+    char sim[16];
+    std::snprintf(sim, sizeof sim, "%.3f", p.train_similarity);
+    cells.push_back(ok ? sim : "");
+    cells.push_back(ok ? (p.in_domain ? "yes" : "no") : "");
+  }
+  cells.push_back(p.error);
+}
+
+data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const PredictCsvOptions& options) {
+  data::FeaturizeStreamOptions o;
+  o.smiles_column = options.smiles_column;
+  o.featurize = predictor.featurize_options();
+  o.threads = options.threads;
+  o.chunk_rows = options.batch_size;
+  o.shard_index = options.shard_index;
+  o.num_shards = options.num_shards;
+  o.progress_label = "predict";
+  o.quiet = options.quiet;
+  return o;
+}
+
+// The nearest-neighbour search of the applicability domain, on the featurising threads
+// rather than the model's: row.values = {similarity}.
+data::RowSteps domain_search(const checkpoint::ApplicabilityDomain* domain) {
+  data::RowSteps steps;
+  if (domain) {
+    steps.annotate = [domain](data::FeaturizedRow& row) { row.values = {domain->max_similarity(row.mol.fingerprint)}; };
+  }
+  return steps;
+}
+
+// Predicts one chunk and writes its rows, in order.
+void predict_chunk(Predictor& predictor, const data::FeaturizedChunk& chunk, const OutputLayout& layout,
+                   RowWriter& writer, PredictSummary& summary) {
+  std::vector<const chem::FeaturizedMol*> mols;
+  std::vector<double> similarity;
+  for (const data::FeaturizedRow& r : chunk.rows) {
+    mols.push_back(&r.mol);
+    similarity.push_back(r.values.empty() ? 0.0 : r.values.front());
+  }
+  const std::vector<MoleculePrediction> predicted =
+      predict_molecules(predictor, mols, layout.domain ? &similarity : nullptr);
+  std::vector<std::string> cells;
+  for (size_t i = 0; i < chunk.rows.size(); ++i) {
+    input_cells(chunk.rows[i], layout, cells);
+    prediction_cells(predicted[i], layout, cells);
+    if (predicted[i].ok()) {
+      ++summary.predicted;
+    } else {
+      ++summary.failed;
+    }
+    ++summary.rows;
+    writer.write(cells);
+  }
+}
+
 }  // namespace
 
 PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options) {
   if (options.format != "csv" && options.format != "table") {
     throw Error("--format must be csv or table, got '" + options.format + "'");
   }
-  data::CsvReader reader(options.input, data::smiles_source_options(options.input));
-  const bool smi = reader.header().empty();
-  const int smiles_col = data::smiles_column(reader, options.smiles_column);
-  std::vector<std::string> header = smi ? std::vector<std::string>{"smiles", "name"} : reader.header();
-  const size_t input_cols = header.size();
-  const auto& targets = predictor.target_names();
-  const auto units = predictor.target_units();
-  const bool spread = predictor.has_uncertainty();
-  const checkpoint::ApplicabilityDomain* domain = predictor.domain();
-  for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j], units[j]));
-  if (spread) {
-    for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j] + "_std", units[j]));
-  }
-  if (domain) {
-    header.push_back("train_similarity");
-    header.push_back("in_domain");
-  }
-  header.push_back("error");
-
   const bool to_stdout = options.output.empty() || options.output == "-";
   const bool sharded = options.num_shards > 1;
-  data::ByteRange range{reader.offset()};
-  if (sharded) {
-    if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
-    range = data::seek_shard(reader, options.shard_index, options.num_shards);
-  }
+  if (sharded && to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
+  data::FeaturizeStream stream(options.input, stream_options(predictor, options));
+  OutputLayout layout;
+  const std::vector<std::string> header = output_header(stream, predictor, layout);
   const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
   std::ofstream file;
   if (!to_stdout) {
@@ -180,83 +253,16 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     }
   } cleanup{to_stdout ? std::string() : tmp};
   const bool table = options.format == "table";
+  layout.table = table;
   RowWriter writer(out, table);
   writer.write(header);
 
-  const chem::FeaturizeOptions featurize = predictor.featurize_options();
-  core::Progress progress("predict", sharded ? range.end - range.begin : reader.file_size(), "mol", options.quiet);
   PredictSummary summary;
-  data::CsvRecord record;
-  data::Batch batch;
-  std::vector<float> mean, std;
-  std::vector<std::string> cells;
-
-  std::function<bool(Chunk&)> produce = [&](Chunk& chunk) {
-    chunk.rows.clear();
-    while (static_cast<int64_t>(chunk.rows.size()) < options.batch_size && reader.next(record)) {
-      Row r;
-      r.row = record.row;
-      if (smi) {
-        // SMILES, then the rest of the line as its name.
-        r.fields = {record.fields.empty() ? "" : record.fields[0], ""};
-        for (size_t k = 1; k < record.fields.size(); ++k) r.fields[1] += (k > 1 ? " " : "") + record.fields[k];
-      } else {
-        r.fields = record.fields;
-      }
-      r.fields.resize(input_cols);  // a short row keeps its columns' places
-      r.smiles = data::field_or_empty(record, smiles_col);
-      chunk.rows.push_back(std::move(r));
-    }
-    chunk.bytes_read = sharded ? std::min(range.end, reader.offset()) - range.begin : reader.bytes_read();
-    return !chunk.rows.empty();
-  };
-  std::function<Chunk(Chunk&)> work = [&](Chunk& chunk) {
-    for (Row& r : chunk.rows) {
-      r.mol = chem::featurize_smiles(r.smiles, featurize);
-      // The nearest-neighbour search runs here, on the worker threads, not on the model's.
-      if (domain && r.mol.ok()) r.similarity = domain->max_similarity(r.mol.fingerprint);
-    }
-    return std::move(chunk);
-  };
-  std::function<void(Chunk&)> consume = [&](Chunk& chunk) {
-    batch.clear();
-    batch.num_descriptors = predictor.num_descriptors();
-    for (const Row& r : chunk.rows) {
-      if (r.mol.ok()) append_graph(r.mol.graph, r.mol.descriptors.data(), batch);
-    }
-    predictor.predict(batch, mean, std);
-    const size_t t = targets.size();
-    size_t k = 0;  // index among predicted molecules
-    for (const Row& r : chunk.rows) {
-      const bool ok = r.mol.ok();
-      cells.assign(r.fields.begin(), r.fields.end());
-      for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(mean[k * t + j], table) : "");
-      if (spread) {
-        for (size_t j = 0; j < t; ++j) cells.push_back(ok ? format_value(std[k * t + j], table) : "");
-      }
-      if (domain) {
-        char sim[16];
-        std::snprintf(sim, sizeof sim, "%.3f", r.similarity);
-        cells.push_back(ok ? sim : "");
-        cells.push_back(ok ? (domain->in_domain(r.similarity) ? "yes" : "no") : "");
-      }
-      cells.push_back(r.mol.error);
-      if (ok) {
-        ++k;
-        ++summary.predicted;
-      } else {
-        ++summary.failed;
-      }
-      ++summary.rows;
-      writer.write(cells);
-    }
-    progress.update(chunk.bytes_read, summary.rows);
-  };
-  core::ordered_map<Chunk, Chunk>(options.threads, static_cast<size_t>(2 * options.threads + 2), produce, work,
-                                  consume);
+  stream.run([&](data::FeaturizedChunk& chunk) { predict_chunk(predictor, chunk, layout, writer, summary); },
+             domain_search(layout.domain));
   writer.flush();
-  progress.finish();
-  summary.seconds = progress.elapsed_seconds();
+  stream.finish();
+  summary.seconds = stream.seconds();
   if (to_stdout) {
     std::cout.flush();
     if (!std::cout) throw Error("writing predictions to stdout failed");
@@ -269,9 +275,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   }
   cleanup.done = true;
   if (sharded) {
+    const data::ByteRange& range = stream.range();
     write_shard_manifest(options.output,
                          ShardManifest{"predictions", options.shard_index, options.num_shards, options.input,
-                                       reader.file_size(), range.begin, range.end, summary.rows, header});
+                                       stream.file_size(), range.begin, range.end, summary.rows, header});
   }
   return summary;
 }

@@ -1,0 +1,170 @@
+#include "data/dataset_file.h"
+
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "chem/features.h"
+#include "data/dataset_format.h"
+#include "data/h5_util.h"
+
+namespace molprop::data {
+namespace fmt = format;
+
+namespace {
+
+std::vector<std::string> json_list(const std::string& text, const std::string& path, const char* attr) {
+  try {
+    return nlohmann::json::parse(text).get<std::vector<std::string>>();
+  } catch (const std::exception&) {
+    throw Error(path + ": attribute '" + attr + "' is not a JSON list of strings");
+  }
+}
+
+}  // namespace
+
+H5::DataSet DatasetFile::require(const char* name) {
+  if (!file.nameExists(name)) fail(std::string("missing dataset '") + name + "' (truncated or not a molprop dataset?)");
+  return file.openDataSet(name);
+}
+
+void DatasetFile::check_shape(const H5::DataSet& ds, const char* name, hsize_t rows, hsize_t cols) {
+  auto [r, c] = h5::shape(ds);
+  if (r != rows || c != cols) {
+    fail(std::string("dataset '") + name + "' has shape " + std::to_string(r) + "×" + std::to_string(c) +
+         ", expected " + std::to_string(rows) + "×" + std::to_string(cols));
+  }
+}
+
+void DatasetFile::open(const std::string& path) {
+  open_file(path);
+  read_attributes();
+  open_datasets();
+}
+
+void DatasetFile::open_file(const std::string& path) {
+  info.path = path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) fail("no such file");
+  h5::silence_errors();
+  htri_t is_h5 = H5Fis_hdf5(path.c_str());
+  if (is_h5 <= 0) fail("not an HDF5 file (or truncated)");
+  try {
+    file.openFile(path, H5F_ACC_RDONLY);
+  } catch (const H5::Exception&) {
+    fail("cannot open as HDF5 (truncated or corrupted?)");
+  }
+}
+
+void DatasetFile::read_attributes() {
+  const std::string& path = info.path;
+  H5::Group root = file.openGroup("/");
+  if (!h5::has_attr(root, fmt::kAttrFormat) || h5::read_string_attr(root, fmt::kAttrFormat) != fmt::kMagic) {
+    fail("not a molprop dataset (no 'format' attribute with value 'molprop-dataset')");
+  }
+  info.format_version = h5::read_int_attr(root, fmt::kAttrFormatVersion);
+  if (info.format_version > fmt::kFormatVersion) {
+    fail("written by a newer molprop (dataset format version " + std::to_string(info.format_version) +
+         "; this build reads up to version " + std::to_string(fmt::kFormatVersion) + ")");
+  }
+  info.featurizer_version = h5::read_int_attr(root, fmt::kAttrFeaturizerVersion);
+  info.vocabulary = h5::read_string_attr(root, fmt::kAttrVocabulary);
+  if (info.featurizer_version != chem::kFeaturizerVersion) {
+    fail("featurised with feature vocabulary v" + std::to_string(info.featurizer_version) + ", this build uses v" +
+         std::to_string(chem::kFeaturizerVersion) + "; run 'molprop featurize' again on the source file");
+  }
+  info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path, fmt::kAttrTargetNames);
+  info.descriptor_names =
+      json_list(h5::read_string_attr(root, fmt::kAttrDescriptorNames), path, fmt::kAttrDescriptorNames);
+  info.source_file = h5::read_string_attr(root, fmt::kAttrSourceFile);
+  info.source_sha256 = h5::read_string_attr(root, fmt::kAttrSourceSha256);
+  info.num_molecules = h5::read_int_attr(root, fmt::kAttrNumMolecules);
+  info.num_atoms = h5::read_int_attr(root, fmt::kAttrNumAtoms);
+  info.num_edges = h5::read_int_attr(root, fmt::kAttrNumEdges);
+  info.num_rows = h5::read_int_attr(root, fmt::kAttrNumRows);
+  info.num_failed = h5::read_int_attr(root, fmt::kAttrNumFailed);
+  info.standardized = h5::read_int_attr(root, fmt::kAttrStandardized) != 0;
+}
+
+void DatasetFile::open_datasets() {
+  const auto n = static_cast<hsize_t>(info.num_molecules);
+  smiles = require(fmt::kSmiles);
+  row = require(fmt::kRow);
+  atom_ptr = require(fmt::kAtomPtr);
+  bond_ptr = require(fmt::kBondPtr);
+  atom_features = require(fmt::kAtomFeatures);
+  bond_index = require(fmt::kBondIndex);
+  bond_features = require(fmt::kBondFeatures);
+  check_shape(smiles, fmt::kSmiles, n, 1);
+  check_shape(row, fmt::kRow, n, 1);
+  check_shape(atom_ptr, fmt::kAtomPtr, n + 1, 1);
+  check_shape(bond_ptr, fmt::kBondPtr, n + 1, 1);
+  check_shape(atom_features, fmt::kAtomFeatures, info.num_atoms, chem::kNumAtomFeatures);
+  check_shape(bond_index, fmt::kBondIndex, info.num_edges, 2);
+  check_shape(bond_features, fmt::kBondFeatures, info.num_edges, chem::kNumBondFeatures);
+  if (!info.target_names.empty()) {
+    targets = require(fmt::kTargets);
+    check_shape(targets, fmt::kTargets, n, info.target_names.size());
+  }
+  if (!info.descriptor_names.empty()) {
+    descriptors = require(fmt::kDescriptors);
+    check_shape(descriptors, fmt::kDescriptors, n, info.descriptor_names.size());
+  }
+  info.has_scaffolds = file.nameExists(fmt::kScaffoldId);
+  if (info.has_scaffolds) {
+    scaffold_id = file.openDataSet(fmt::kScaffoldId);
+    check_shape(scaffold_id, fmt::kScaffoldId, n, 1);
+  }
+  // The offsets must end exactly at the feature arrays' lengths.
+  std::vector<int64_t> last;
+  h5::read_rows(atom_ptr, n, 1, last);
+  if (last[0] != info.num_atoms) fail("atom_ptr does not end at num_atoms (corrupted?)");
+  h5::read_rows(bond_ptr, n, 1, last);
+  if (last[0] != info.num_edges) fail("bond_ptr does not end at num_edges (corrupted?)");
+}
+
+std::shared_ptr<const Block> DatasetFile::load(int64_t first, int64_t count) const {
+  auto b = std::make_shared<Block>();
+  b->first = first;
+  b->count = count;
+  h5::read_rows(atom_ptr, first, count + 1, b->atom_ptr);
+  h5::read_rows(bond_ptr, first, count + 1, b->bond_ptr);
+  const int64_t a0 = b->atom_ptr.front(), a1 = b->atom_ptr.back();
+  const int64_t e0 = b->bond_ptr.front(), e1 = b->bond_ptr.back();
+  if (a1 < a0 || e1 < e0 || a1 > info.num_atoms || e1 > info.num_edges) {
+    fail("corrupted offsets in molecules " + std::to_string(first) + ".." + std::to_string(first + count - 1));
+  }
+  h5::read_rows(atom_features, a0, a1 - a0, b->atom_features);
+  h5::read_rows(bond_index, e0, e1 - e0, b->bond_index);
+  h5::read_rows(bond_features, e0, e1 - e0, b->bond_features);
+  if (!info.target_names.empty()) h5::read_rows(targets, first, count, b->targets);
+  if (!info.descriptor_names.empty()) h5::read_rows(descriptors, first, count, b->descriptors);
+  validate(*b);
+  return b;
+}
+
+// Validates what we will index with, so corruption is an error rather than a crash.
+void DatasetFile::validate(const Block& b) const {
+  const int64_t e0 = b.bond_ptr.front();
+  for (int64_t m = 0; m < b.count; ++m) {
+    const int64_t na = b.atom_ptr[m + 1] - b.atom_ptr[m];
+    const int64_t ne = b.bond_ptr[m + 1] - b.bond_ptr[m];
+    if (na < 0 || ne < 0 || ne % 2 != 0) fail("corrupted offsets at molecule " + std::to_string(b.first + m));
+    const int32_t* idx = b.bond_index.data() + (b.bond_ptr[m] - e0) * 2;
+    for (int64_t k = 0; k < ne * 2; ++k) {
+      if (idx[k] < 0 || idx[k] >= na) fail("bond index out of range at molecule " + std::to_string(b.first + m));
+    }
+  }
+  const auto& aspecs = chem::atom_feature_specs();
+  for (size_t k = 0; k < b.atom_features.size(); ++k) {
+    if (b.atom_features[k] >= aspecs[k % chem::kNumAtomFeatures].cardinality)
+      fail("atom feature out of vocabulary (corrupted?)");
+  }
+  const auto& bspecs = chem::bond_feature_specs();
+  for (size_t k = 0; k < b.bond_features.size(); ++k) {
+    if (b.bond_features[k] >= bspecs[k % chem::kNumBondFeatures].cardinality)
+      fail("bond feature out of vocabulary (corrupted?)");
+  }
+}
+
+}  // namespace molprop::data

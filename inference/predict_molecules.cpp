@@ -1,0 +1,70 @@
+#include "inference/predict_molecules.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "core/check.h"
+#include "data/collate.h"
+#include "inference/predictor.h"
+
+namespace molprop::inference {
+
+MoleculePrediction::MoleculePrediction() : train_similarity(std::numeric_limits<double>::quiet_NaN()) {}
+
+std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
+                                                  const std::vector<const chem::FeaturizedMol*>& molecules,
+                                                  const std::vector<double>* similarity) {
+  MOLPROP_CHECK(similarity == nullptr || similarity->size() == molecules.size(),
+                "got " << similarity->size() << " similarities for " << molecules.size() << " molecules");
+  data::Batch batch;
+  batch.num_descriptors = predictor.num_descriptors();
+  for (const chem::FeaturizedMol* m : molecules) {
+    if (m->ok()) append_graph(m->graph, m->descriptors.data(), batch);
+  }
+  std::vector<float> mean, std;
+  predictor.predict(batch, mean, std);
+
+  const checkpoint::ApplicabilityDomain* domain = predictor.domain();
+  const size_t t = predictor.target_names().size();
+  std::vector<MoleculePrediction> out(molecules.size());
+  size_t k = 0;  // index among predicted molecules
+  for (size_t i = 0; i < molecules.size(); ++i) {
+    const chem::FeaturizedMol& m = *molecules[i];
+    MoleculePrediction& p = out[i];
+    if (!m.ok()) {
+      p.error = m.error;
+      continue;
+    }
+    p.mean.assign(mean.begin() + static_cast<std::ptrdiff_t>(k * t),
+                  mean.begin() + static_cast<std::ptrdiff_t>((k + 1) * t));
+    p.std.assign(std.begin() + static_cast<std::ptrdiff_t>(k * t),
+                 std.begin() + static_cast<std::ptrdiff_t>((k + 1) * t));
+    if (domain) {
+      p.train_similarity = similarity ? (*similarity)[i] : domain->max_similarity(m.fingerprint);
+      p.in_domain = domain->in_domain(p.train_similarity);
+    }
+    ++k;
+  }
+  return out;
+}
+
+std::vector<MoleculePrediction> predict_smiles(Predictor& predictor, const std::vector<std::string>& smiles,
+                                               int64_t batch_size) {
+  MOLPROP_CHECK(batch_size >= 1, "batch size must be ≥ 1, got " << batch_size);
+  const chem::FeaturizeOptions featurize = predictor.featurize_options();
+  std::vector<MoleculePrediction> out;
+  out.reserve(smiles.size());
+  std::vector<chem::FeaturizedMol> mols;
+  std::vector<const chem::FeaturizedMol*> batch;
+  for (size_t first = 0; first < smiles.size(); first += static_cast<size_t>(batch_size)) {
+    const size_t last = std::min(smiles.size(), first + static_cast<size_t>(batch_size));
+    mols.clear();
+    for (size_t i = first; i < last; ++i) mols.push_back(chem::featurize_smiles(smiles[i], featurize));
+    batch.clear();
+    for (const auto& m : mols) batch.push_back(&m);
+    for (MoleculePrediction& p : predict_molecules(predictor, batch)) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace molprop::inference

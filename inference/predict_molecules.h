@@ -1,0 +1,43 @@
+#pragma once
+// "Featurised molecules → one prediction each, in input order": the step that
+// `molprop predict` (predict_csv) and the public molprop::Predictor share. The molecules
+// that parsed are collated into one batch and run through the Predictor; the results are
+// mapped back to the molecules, and a molecule that failed keeps its reason.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+
+namespace molprop::inference {
+
+class Predictor;
+
+struct MoleculePrediction {
+  std::vector<float> mean;  // one per target, original units; empty when the molecule failed
+  std::vector<float> std;   // one per target (Predictor::predict); empty when the molecule failed
+  // When the model has an applicability domain and the molecule was predicted: the
+  // highest ECFP4 Tanimoto similarity to a training molecule, and whether it reaches the
+  // domain's threshold. NaN and true otherwise.
+  double train_similarity;
+  bool in_domain = true;
+  std::string error;  // empty ⇔ predicted; otherwise the molecule's failure reason
+
+  MoleculePrediction();
+  bool ok() const { return error.empty(); }
+};
+
+// Predicts `molecules` (featurised with predictor.featurize_options()) in one batch.
+// `similarity`, when given, holds each molecule's similarity to the training set,
+// computed beforehand (e.g. on featurising threads); otherwise it is computed here from
+// the fingerprint when the model has a domain.
+std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
+                                                  const std::vector<const chem::FeaturizedMol*>& molecules,
+                                                  const std::vector<double>* similarity = nullptr);
+
+// SMILES → predictions: featurises batch_size molecules at a time on the calling thread
+// and predicts each batch with predict_molecules. batch_size must be ≥ 1.
+std::vector<MoleculePrediction> predict_smiles(Predictor& predictor, const std::vector<std::string>& smiles,
+                                               int64_t batch_size);
+
+}  // namespace molprop::inference
