@@ -34,7 +34,7 @@ void run(PredictArgs& a) {
   }
   if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
   resolve_shard(a.shard, o.output, o.shard_index, o.num_shards);
-  const std::string model = a.model.empty() ? checkpoint::default_model_dir() : a.model;
+  const std::string model = a.model.empty() ? checkpoint::default_model_dir(default_model_override()) : a.model;
   inference::Predictor predictor(model, training::resolve_device(a.device));
   if (a.domain_threshold >= 0) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");

@@ -29,7 +29,7 @@ void run(PretrainArgs& a, const std::string& command_line) {
   o.objectives = pretrain::parse_objectives(a.objectives);
   o.encoder.depth = a.depth > 0 ? a.depth : (o.encoder.name == "gine" ? 5 : 3);
   o.schedule.max_lr = a.lr;
-  o.distributed = training::distributed_env_from_environment();
+  o.distributed = distributed_env_from_environment();
   o.device = training::resolve_device(a.device).str();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   const pretrain::PretrainSummary s = pretrain::pretrain(o);

@@ -42,7 +42,7 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.train.schedule.max_lr = a.lr;
   o.train.seed = a.seed;
   o.device = training::resolve_device(a.device).str();
-  o.distributed = training::distributed_env_from_environment();
+  o.distributed = distributed_env_from_environment();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   o.model.head.dropout = o.model.encoder.dropout;
   const finetune::TrainRunSummary s = finetune::run_training(o);

@@ -3,8 +3,10 @@
 #include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
+#include "checkpoint/default_model.h"
 #include "core/check.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
@@ -41,7 +43,7 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
     if (count < 1 || index < 0 || index >= count) {
       throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + spec + "'");
     }
-  } else if (const training::DistributedEnv env = training::distributed_env_from_environment(); env.distributed()) {
+  } else if (const training::DistributedEnv env = distributed_env_from_environment(); env.distributed()) {
     index = env.rank;  // one shard per rank of a torchrun / Slurm launch
     count = env.world_size;
   }
@@ -54,6 +56,15 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
                   " (from RANK/WORLD_SIZE): put {shard} in --output so the ranks write different files");
     }
   }
+}
+
+training::DistributedEnv distributed_env_from_environment() {
+  return training::distributed_env_from([](const char* name) -> const char* { return std::getenv(name); });
+}
+
+std::string default_model_override() {
+  const char* dir = std::getenv(checkpoint::kDefaultModelVariable);
+  return dir ? dir : "";
 }
 
 void configure_allocator_for_streaming() { mallopt(M_ARENA_MAX, 2); }

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "training/distributed.h"
+
 namespace molprop::cli {
 
 struct CommonOptions {
@@ -27,6 +29,13 @@ void configure_allocator_for_streaming();
 // index/count; replaces "{shard}" in `output` by the index (required when the shard comes
 // from the environment, so that ranks write different files). One clear error otherwise.
 void resolve_shard(const std::string& spec, std::string& output, int& index, int& count);
+
+// The launcher's description of this process (RANK, WORLD_SIZE, ..., SLURM_*,
+// GLOO_SOCKET_IFNAME), read from the environment: cli/ is where the environment is read.
+training::DistributedEnv distributed_env_from_environment();
+
+// $MOLPROP_DEFAULT_MODEL, or "" when unset.
+std::string default_model_override();
 
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line);

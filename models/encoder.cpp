@@ -6,24 +6,21 @@
 
 namespace molprop::models {
 
-const std::map<std::string, EncoderFactory>& encoder_registry() {
-  static const std::map<std::string, EncoderFactory> registry{
-      {"dmpnn", [](const EncoderOptions& o) { return std::make_shared<DmpnnEncoder>(o); }},
-      {"gine", [](const EncoderOptions& o) { return std::make_shared<GineEncoder>(o); }},
-  };
+const core::Registry<EncoderFactory>& encoder_registry() {
+  static const core::Registry<EncoderFactory> registry{
+      "encoder",
+      "known encoders",
+      {
+          {"dmpnn", [](const EncoderOptions& o) { return std::make_shared<DmpnnEncoder>(o); }},
+          {"gine", [](const EncoderOptions& o) { return std::make_shared<GineEncoder>(o); }},
+      }};
   return registry;
 }
 
 std::shared_ptr<Encoder> make_encoder(const EncoderOptions& options) {
-  const auto& registry = encoder_registry();
-  auto it = registry.find(options.name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [name, _] : registry) known += (known.empty() ? "" : ", ") + name;
-    throw Error("unknown encoder '" + options.name + "'; known encoders: " + known);
-  }
+  const EncoderFactory& factory = encoder_registry().at(options.name);
   check_encoder_options(options);
-  return it->second(options);
+  return factory(options);
 }
 
 void check_encoder_options(const EncoderOptions& o) {

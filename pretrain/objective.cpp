@@ -9,24 +9,20 @@
 
 namespace molprop::pretrain {
 
-const std::map<std::string, ObjectiveFactory>& objective_registry() {
-  static const std::map<std::string, ObjectiveFactory> registry{
-      {"masking", [](const ObjectiveContext& c) { return std::make_shared<MaskingObjective>(c); }},
-      {"descriptors", [](const ObjectiveContext& c) { return std::make_shared<DescriptorObjective>(c); }},
-      {"contrastive", [](const ObjectiveContext& c) { return std::make_shared<ContrastiveObjective>(c); }},
-  };
+const core::Registry<ObjectiveFactory>& objective_registry() {
+  static const core::Registry<ObjectiveFactory> registry{
+      "objective",
+      "known objectives",
+      {
+          {"masking", [](const ObjectiveContext& c) { return std::make_shared<MaskingObjective>(c); }},
+          {"descriptors", [](const ObjectiveContext& c) { return std::make_shared<DescriptorObjective>(c); }},
+          {"contrastive", [](const ObjectiveContext& c) { return std::make_shared<ContrastiveObjective>(c); }},
+      }};
   return registry;
 }
 
 std::shared_ptr<Objective> make_objective(const std::string& name, const ObjectiveContext& context) {
-  const auto& registry = objective_registry();
-  auto it = registry.find(name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [n, _] : registry) known += (known.empty() ? "" : ", ") + n;
-    throw Error("unknown objective '" + name + "'; known objectives: " + known);
-  }
-  return it->second(context);
+  return objective_registry().at(name)(context);
 }
 
 std::vector<std::pair<std::string, double>> parse_objectives(const std::string& text) {
@@ -48,7 +44,7 @@ std::vector<std::pair<std::string, double>> parse_objectives(const std::string& 
       }
       if (!(weight > 0)) throw Error("--objectives: weight of '" + name + "' must be > 0");
     }
-    if (objective_registry().count(name) == 0) make_objective(name, {});  // throws with the list
+    objective_registry().at(name);  // throws with the list of known names
     for (const auto& [n, _] : out) {
       if (n == name) throw Error("--objectives: '" + name + "' given twice");
     }

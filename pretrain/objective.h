@@ -12,12 +12,12 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/registry.h"
 #include "models/graph_tensors.h"
 #include "models/property_model.h"
 
@@ -41,7 +41,7 @@ class Objective : public torch::nn::Module {
 
 using ObjectiveFactory = std::function<std::shared_ptr<Objective>(const ObjectiveContext&)>;
 // name → factory; make_objective throws molprop::Error listing the known names.
-const std::map<std::string, ObjectiveFactory>& objective_registry();
+const core::Registry<ObjectiveFactory>& objective_registry();
 std::shared_ptr<Objective> make_objective(const std::string& name, const ObjectiveContext& context);
 
 // "masking,descriptors:0.5" → {("masking", 1), ("descriptors", 0.5)}. Throws
