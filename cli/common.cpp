@@ -2,12 +2,15 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
 
 #include "checkpoint/default_model.h"
 #include "core/check.h"
+#include "training/device.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
 
@@ -65,6 +68,60 @@ training::DistributedEnv distributed_env_from_environment() {
 std::string default_model_override() {
   const char* dir = std::getenv(checkpoint::kDefaultModelVariable);
   return dir ? dir : "";
+}
+
+FlagNames shared_flag_names() {
+  return {
+      {"FeaturizeOptions::descriptors", "--descriptors"},
+      {"FeaturizeCsvOptions::targets", "--targets"},
+      {"; give a model path or a default-model folder", "; pass --model or set MOLPROP_DEFAULT_MODEL"},
+  };
+}
+
+FlagNames model_flag_names() {
+  return {
+      {"EncoderOptions::name", "--encoder"},       {"EncoderOptions::hidden", "--hidden"},
+      {"EncoderOptions::depth", "--depth"},        {"EncoderOptions::dropout", "--dropout"},
+      {"EncoderOptions::norm", "--norm"},          {"EncoderOptions::jk", "--jk"},
+      {"ReadoutOptions::name", "--readout"},       {"HeadOptions::hidden", "--ffn-hidden"},
+      {"HeadOptions::layers", "--ffn-layers"},     {"HeadOptions::dropout", "--dropout"},
+      {"ScheduleOptions::init_lr", "--init-lr"},   {"ScheduleOptions::max_lr", "--lr"},
+      {"ScheduleOptions::final_lr", "--final-lr"}, {"ScheduleOptions::warmup_epochs", "--warmup-epochs"},
+  };
+}
+
+std::string with_flag_names(std::string message, const FlagNames& names) {
+  std::vector<const std::pair<std::string, std::string>*> order;
+  for (const auto& entry : names) order.push_back(&entry);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->first.size() > b->first.size(); });
+  for (const auto* entry : order) {
+    for (size_t at = message.find(entry->first); at != std::string::npos;
+         at = message.find(entry->first, at + entry->second.size())) {
+      message.replace(at, entry->first.size(), entry->second);
+    }
+  }
+  return message;
+}
+
+void report_with_flags(const FlagNames& names, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    FlagNames all = names;
+    for (auto& entry : shared_flag_names()) all.push_back(std::move(entry));
+    throw Error(with_flag_names(e.what(), all));
+  }
+}
+
+c10::Device resolve_device_flag(const std::string& spec) {
+  try {
+    return training::resolve_device(spec);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    // "'tpu' is not a device; ..." → "--device: 'tpu' ..."; "cuda: no CUDA here" → "--device cuda: ..."
+    throw Error((message.rfind('\'', 0) == 0 ? "--device: " : "--device ") + message);
+  }
 }
 
 void configure_allocator_for_streaming() { mallopt(M_ARENA_MAX, 2); }

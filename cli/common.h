@@ -1,8 +1,12 @@
 #pragma once
 // Options every subcommand shares, and how they are registered and applied.
+#include <c10/core/Device.h>
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "training/distributed.h"
 
@@ -39,6 +43,27 @@ std::string default_model_override();
 
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line);
+
+// Library errors name option fields ("TrainOptions::epochs must be in [1, 100000], got 0")
+// and a few phrases; a subcommand reports them with its own flags. Each pair is
+// (library text, what the user typed): {"TrainOptions::epochs", "--epochs"}.
+using FlagNames = std::vector<std::pair<std::string, std::string>>;
+
+// The names every subcommand shares (featurizer options named in model errors, ...).
+FlagNames shared_flag_names();
+// EncoderOptions / ReadoutOptions / HeadOptions / ScheduleOptions fields → train and pretrain flags.
+FlagNames model_flag_names();
+
+// `message` with every library name of `names` replaced by its flag (longest names first,
+// so "TrainRunOptions::split_sizes" wins over "TrainRunOptions::split").
+std::string with_flag_names(std::string message, const FlagNames& names);
+
+// Runs `fn`; a molprop::Error escaping it is rethrown with its field names replaced by
+// `names` (plus shared_flag_names()), so that CLI users read the flags they typed.
+void report_with_flags(const FlagNames& names, const std::function<void()>& fn);
+
+// training::resolve_device for --device: its errors name the value; "--device" goes in front.
+c10::Device resolve_device_flag(const std::string& spec);
 
 // Registration functions, one per subcommand file.
 void register_featurize(CLI::App& app);

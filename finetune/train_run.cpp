@@ -13,6 +13,7 @@
 #include "checkpoint/domain.h"
 #include "chem/features.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
@@ -61,7 +62,9 @@ std::vector<int64_t> all_indices(const data::GraphDataset& ds) {
 // split=column: labels come from the CSV, matched to molecules by source row.
 data::Split column_split_from_csv(const TrainRunOptions& o, data::GraphDataset& ds) {
   if (is_hdf5_path(o.data)) {
-    throw Error("--split column needs the CSV as --data (the labels are read from column '" + o.split_column + "')");
+    throw Error(
+        "TrainRunOptions::split = column needs the CSV as TrainRunOptions::data (the labels are read from column '" +
+        o.split_column + "')");
   }
   data::CsvReader reader(o.data);
   const int col = reader.column_index(o.split_column);
@@ -87,7 +90,7 @@ std::vector<data::Split> make_splits(const TrainRunOptions& o, data::GraphDatase
   if (o.split == "scaffold") return {data::scaffold_balanced_split(ds.scaffold_ids(), sizes, o.train.seed)};
   if (o.split == "kfold") return data::kfold_splits(n, o.num_folds, o.train.seed);
   if (o.split == "column") return {column_split_from_csv(o, ds)};
-  throw Error("unknown --split '" + o.split + "'; use random, scaffold, kfold or column");
+  throw Error("unknown TrainRunOptions::split '" + o.split + "'; use random, scaffold, kfold or column");
 }
 
 json metrics_json(const std::vector<RegressionMetrics>& m, const std::vector<std::string>& names) {
@@ -123,11 +126,46 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
 
 }  // namespace
 
+std::vector<std::string> head_names() {
+  std::vector<std::string> names{"mlp"};
+  for (const auto& n : regression::regressor_names()) names.push_back(n);
+  return names;
+}
+
+void TrainRunOptions::validate() const {
+  core::check_choice("TrainRunOptions::split", split, {"random", "scaffold", "kfold", "column"});
+  data::check_split_sizes("TrainRunOptions::split_sizes", split_sizes);
+  core::check_range("TrainRunOptions::num_folds", num_folds, 2, 100);
+  core::check_range("TrainRunOptions::ensemble_size", ensemble_size, 1, 100);
+  core::check_choice("TrainRunOptions::head", head, head_names());
+  core::check_choice("TrainRunOptions::representation", representation, {"embedding", "ecfp"});
+  core::check_range("TrainRunOptions::threads", threads, 1, 1 << 16);
+  training::check_distributed_timeout(distributed_timeout_ms, "TrainRunOptions::distributed_timeout_ms");
+  model.encoder.validate();
+  model.readout.validate();
+  model.head.validate();
+  train.validate();
+  if (head != "mlp") {
+    if (use_descriptors) {
+      throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + head);
+    }
+    if (representation == "embedding" && from.empty()) {
+      throw Error("TrainRunOptions::head " + head +
+                  " needs TrainRunOptions::from (a model whose embeddings it regresses on) or "
+                  "TrainRunOptions::representation ecfp");
+    }
+    if (distributed.distributed()) {
+      throw Error("TrainRunOptions::head " + head + " is a closed-form fit: run it in one process");
+    }
+  }
+}
+
 TrainRunSummary run_training(const TrainRunOptions& o) {
-  if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
+  o.validate();
   std::unique_ptr<training::DataParallel> parallel;
   if (o.distributed.distributed()) {
-    if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
+    if (o.head != "mlp")
+      throw Error("TrainRunOptions::head " + o.head + " is a closed-form fit: run it in one process");
     parallel =
         std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
   }
@@ -164,7 +202,8 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   if (tasks == 0) throw Error(o.data + ": the dataset has no targets to train on");
   if (!o.targets.empty() && is_hdf5_path(o.data) && o.targets != summary.target_names) {
     throw Error(o.data +
-                ": --targets does not match the targets stored in the dataset; featurize again with --targets");
+                ": TrainRunOptions::targets does not match the targets stored in the dataset; featurize again with "
+                "FeaturizeCsvOptions::targets");
   }
   for (auto* other : {val_ds.get(), test_ds.get()}) {
     if (other && other->info().target_names != summary.target_names) {
@@ -172,12 +211,13 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     }
   }
   if (!o.target_units.empty() && static_cast<int64_t>(o.target_units.size()) != tasks) {
-    throw Error("--units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
-                " targets (" + std::to_string(tasks) + " expected, in target order)");
+    throw Error("TrainRunOptions::target_units has " + std::to_string(o.target_units.size()) + " entries for " +
+                std::to_string(tasks) + " targets (" + std::to_string(tasks) + " expected, in target order)");
   }
   const int64_t num_descriptors = o.use_descriptors ? static_cast<int64_t>(ds->info().descriptor_names.size()) : 0;
   if (o.use_descriptors && num_descriptors == 0) {
-    throw Error(o.data + ": --features descriptors needs a dataset featurized with --descriptors");
+    throw Error(o.data +
+                ": TrainRunOptions::use_descriptors needs a dataset featurized with FeaturizeOptions::descriptors");
   }
 
   models::ModelConfig config = o.model;
@@ -198,16 +238,19 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   checkpoint::Checkpoint frozen_info;
   int ensemble_size = o.ensemble_size;
   if (regressor_head) {
-    if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
-    if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
+    if (o.head != "ridge" && o.head != "gp")
+      throw Error("TrainRunOptions::head must be mlp, ridge or gp, got '" + o.head + "'");
+    if (o.use_descriptors)
+      throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + o.head);
     if (o.representation == "embedding") {
       if (o.from.empty())
-        throw Error("--head " + o.head +
-                    " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
+        throw Error("TrainRunOptions::head " + o.head +
+                    " needs TrainRunOptions::from (a model whose embeddings it regresses on) or "
+                    "TrainRunOptions::representation ecfp");
       frozen = checkpoint::load_checkpoint(o.from, &frozen_info);
       frozen->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
-      throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
+      throw Error("TrainRunOptions::representation must be embedding or ecfp, got '" + o.representation + "'");
     }
     // A closed-form fit is deterministic: ensemble members would be identical.
     ensemble_size = 1;
@@ -233,7 +276,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     Subset train{ds.get(), split.train};
     Subset val = val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val};
     Subset test = test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test};
-    if (train.indices.empty()) throw Error("the training split is empty; check --split-sizes");
+    if (train.indices.empty()) throw Error("the training split is empty; check TrainRunOptions::split_sizes");
     split_record.push_back({{"fold", f},
                             {"train", split.train},
                             {"val", val_ds ? std::vector<int64_t>{} : split.val},

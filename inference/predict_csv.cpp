@@ -136,9 +136,7 @@ std::string format_value(float v, bool table = false) {
 }  // namespace
 
 PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options) {
-  if (options.format != "csv" && options.format != "table") {
-    throw Error("--format must be csv or table, got '" + options.format + "'");
-  }
+  options.validate();
   data::CsvReader reader(options.input, data::smiles_source_options(options.input));
   const bool smi = reader.header().empty();
   const int smiles_col = data::smiles_column(reader, options.smiles_column);
@@ -162,7 +160,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   const bool sharded = options.num_shards > 1;
   data::ByteRange range{reader.offset()};
   if (sharded) {
-    if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
+    if (to_stdout) throw Error("sharded prediction needs PredictCsvOptions::output (each shard writes its own file)");
     range = data::seek_shard(reader, options.shard_index, options.num_shards);
   }
   const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());

@@ -1,6 +1,7 @@
 #include "models/readout.h"
 
 #include "core/check.h"
+#include "core/options.h"
 
 namespace molprop::models {
 
@@ -15,6 +16,8 @@ const core::Registry<ReadoutFactory>& readout_registry() {
       }};
   return registry;
 }
+
+void ReadoutOptions::validate() const { core::check_choice("ReadoutOptions::name", name, readout_registry().names()); }
 
 std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_dim) {
   return readout_registry().at(options.name)(options, in_dim);

@@ -40,18 +40,36 @@ std::vector<std::pair<std::string, double>> parse_objectives(const std::string& 
         weight = std::stod(item.substr(colon + 1), &used);
         if (used != item.size() - colon - 1) throw std::invalid_argument("trailing text");
       } catch (const std::exception&) {
-        throw Error("--objectives: cannot read the weight in '" + item + "' (expected name:number)");
+        throw Error("PretrainOptions::objectives: cannot read the weight in '" + item + "' (expected name:number)");
       }
-      if (!(weight > 0)) throw Error("--objectives: weight of '" + name + "' must be > 0");
-    }
-    objective_registry().at(name);  // throws with the list of known names
-    for (const auto& [n, _] : out) {
-      if (n == name) throw Error("--objectives: '" + name + "' given twice");
     }
     out.emplace_back(name, weight);
   }
-  if (out.empty()) throw Error("--objectives: give at least one of masking, descriptors, contrastive");
+  check_objectives(out);
   return out;
+}
+
+std::string format_objectives(const std::vector<std::pair<std::string, double>>& objectives) {
+  std::ostringstream os;
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    os << (i ? "," : "") << objectives[i].first;
+    if (objectives[i].second != 1.0) os << ':' << objectives[i].second;
+  }
+  return os.str();
+}
+
+void check_objectives(const std::vector<std::pair<std::string, double>>& objectives) {
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    const auto& [name, weight] = objectives[i];
+    if (!(weight > 0)) throw Error("PretrainOptions::objectives: weight of '" + name + "' must be > 0");
+    objective_registry().at(name);  // throws with the list of known names
+    for (size_t j = 0; j < i; ++j) {
+      if (objectives[j].first == name) throw Error("PretrainOptions::objectives: '" + name + "' given twice");
+    }
+  }
+  if (objectives.empty()) {
+    throw Error("PretrainOptions::objectives: give at least one of " + objective_registry().joined_names());
+  }
 }
 
 models::GraphTensors mask_atoms(const models::GraphTensors& g, const torch::Tensor& atoms,

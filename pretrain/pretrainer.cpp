@@ -14,6 +14,7 @@
 #include "checkpoint/checkpoint.h"
 #include "chem/features.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "core/progress.h"
 #include "data/graph_dataset.h"
 #include "data/scaler.h"
@@ -61,9 +62,31 @@ torch::Generator& default_generator() {
 
 }  // namespace
 
+models::EncoderOptions default_pretraining_encoder() {
+  models::EncoderOptions e;
+  e.name = "gine";
+  e.norm = "batch";
+  e.depth = models::default_depth(e.name);
+  return e;
+}
+
+void PretrainOptions::validate() const {
+  check_objectives(objectives);
+  encoder.validate();
+  models::ReadoutOptions{readout}.validate();
+  core::check_range<int64_t>("PretrainOptions::head_hidden", head_hidden, 1, 100000);
+  core::check_range<int64_t>("PretrainOptions::epochs", epochs, 1, 100000);
+  core::check_range<int64_t>("PretrainOptions::batch_size", batch_size, 2, 1000000);
+  schedule.validate();
+  core::check_at_least("PretrainOptions::grad_clip", grad_clip, 0);
+  core::check_range<int64_t>("PretrainOptions::checkpoint_every", checkpoint_every, 1, 100000000);
+  core::check_range<int64_t>("PretrainOptions::log_every", log_every, 1, 100000000);
+  core::check_range<int64_t>("PretrainOptions::stop_after_steps", stop_after_steps, 0, INT64_MAX);
+  training::check_distributed_timeout(distributed_timeout_ms, "PretrainOptions::distributed_timeout_ms");
+}
+
 PretrainSummary pretrain(const PretrainOptions& o) {
-  if (o.epochs < 1) throw Error("--epochs must be ≥ 1");
-  if (o.batch_size < 2) throw Error("--batch-size must be ≥ 2");
+  o.validate();
   std::error_code ec;
   fs::create_directories(o.output_dir, ec);
   if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
@@ -72,7 +95,8 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   const std::string log_path = o.output_dir + "/log.csv";
   if (!o.resume && fs::exists(resume_path)) {
     throw Error(o.output_dir +
-                " already holds a pretraining run; add --resume to continue it, or choose another --output-dir");
+                " already holds a pretraining run; set PretrainOptions::resume to continue it, or choose another "
+                "PretrainOptions::output_dir");
   }
   if (o.resume && !fs::exists(resume_path)) throw Error(resume_path + ": nothing to resume (no checkpoint yet)");
 
@@ -96,7 +120,7 @@ PretrainSummary pretrain(const PretrainOptions& o) {
   for (const auto& [name, w] : o.objectives) want_descriptors = want_descriptors || name == "descriptors";
   const auto d = static_cast<int64_t>(ds.info().descriptor_names.size());
   if (want_descriptors && d == 0) {
-    throw Error(o.data + ": the descriptors objective needs a corpus featurized with --descriptors");
+    throw Error(o.data + ": the descriptors objective needs a corpus featurized with FeaturizeOptions::descriptors");
   }
 
   models::ModelConfig config;
