@@ -1,9 +1,11 @@
 // molprop::Predictor (api/include/molprop/predictor.h) over inference::Predictor.
 #include <molprop/predictor.h>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "checkpoint/default_model.h"
+#include "core/check.h"
 #include "inference/predict_molecules.h"
 #include "inference/predictor.h"
 
@@ -19,7 +21,22 @@ struct Predictor::Impl {
   std::vector<std::string> targets, units;
 };
 
-Predictor Predictor::load_default() { return Predictor(checkpoint::default_model_dir()); }
+// The API is an edge like cli/: it reads $MOLPROP_DEFAULT_MODEL, the library takes the value.
+Predictor Predictor::load_default() {
+  const char* env = std::getenv(checkpoint::kDefaultModelVariable);
+  std::string dir;
+  try {
+    dir = checkpoint::default_model_dir(env ? env : "");
+  } catch (const Error& e) {
+    std::string message = e.what();
+    const std::string hint = "give a model path or a default-model folder";
+    if (const size_t at = message.find(hint); at != std::string::npos) {
+      message.replace(at, hint.size(), "pass a model path to molprop::Predictor or set MOLPROP_DEFAULT_MODEL");
+    }
+    throw Error(message);
+  }
+  return Predictor(dir);
+}
 
 Predictor::Predictor(const std::string& model_path) : impl_(std::make_unique<Impl>(model_path)) {}
 Predictor::~Predictor() = default;

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <cstdlib>
 #include <filesystem>
 
 #include "checkpoint/model_files.h"
@@ -25,8 +24,8 @@ bool holds_model(const std::string& dir) {
 
 }  // namespace
 
-std::vector<std::string> default_model_candidates() {
-  if (const char* env = std::getenv("MOLPROP_DEFAULT_MODEL"); env && *env) return {env};
+std::vector<std::string> default_model_candidates(const std::string& override_dir) {
+  if (!override_dir.empty()) return {override_dir};
   std::vector<std::string> out;
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -41,14 +40,14 @@ std::vector<std::string> default_model_candidates() {
   return out;
 }
 
-std::string default_model_dir() {
-  const std::vector<std::string> candidates = default_model_candidates();
+std::string default_model_dir(const std::string& override_dir) {
+  const std::vector<std::string> candidates = default_model_candidates(override_dir);
   for (const auto& dir : candidates) {
     if (holds_model(dir)) return dir;
   }
   std::string where;
   for (const auto& dir : candidates) where += (where.empty() ? "" : ", ") + dir;
-  throw Error("no default model found (looked in " + where + "); pass --model or set MOLPROP_DEFAULT_MODEL");
+  throw Error("no default model found (looked in " + where + "); give a model path or a default-model folder");
 }
 
 }  // namespace molprop::checkpoint

@@ -10,6 +10,17 @@
 namespace molprop::cli {
 namespace {
 
+// Field names in library errors → this subcommand's flags.
+FlagNames analyze_flag_names() {
+  return {
+      {"OversmoothingCsvOptions::input", "--input"},
+      {"OversmoothingCsvOptions::smiles_column", "--smiles-column"},
+      {"OversmoothingCsvOptions::max_molecules", "--max-molecules"},
+      {"OversmoothingCsvOptions::batch_size", "--batch-size"},
+      {"OversmoothingCsvOptions::threads", "--threads"},
+  };
+}
+
 struct AnalyzeArgs {
   CommonOptions common;
   std::string model;
@@ -22,6 +33,7 @@ void run(AnalyzeArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
+  o.validate();
   const std::vector<std::string> files = checkpoint::model_files(a.model);
   if (files.size() > 1)
     log_info(a.common, "analyze",
@@ -63,11 +75,8 @@ void register_analyze(CLI::App& app) {
                   "Also write the table as CSV (layer,mean_cosine,dirichlet_energy,molecules)");
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--max-molecules", a->options.max_molecules, "Analyse the first N molecules that parse")
-      ->check(CLI::Range(int64_t{1}, int64_t{10000000}))
       ->capture_default_str();
-  sub->add_option("--batch-size", a->options.batch_size, "Molecules per encoder batch")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
+  sub->add_option("--batch-size", a->options.batch_size, "Molecules per encoder batch")->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"
@@ -78,7 +87,7 @@ void register_analyze(CLI::App& app) {
       "|h_u - h_v|^2, with states divided by the molecule's mean state norm (-> 0 as they\n"
       "collapse). 'output' is what the readout sees: the jumping-knowledge combination of the\n"
       "layers (or D-MPNN's atom output). Definitions: finetune/oversmoothing.h.");
-  sub->callback([a] { run(*a); });
+  sub->callback([a] { report_with_flags(analyze_flag_names(), [&] { run(*a); }); });
 }
 
 }  // namespace molprop::cli

@@ -4,10 +4,21 @@
 #include "cli/common.h"
 #include "inference/embed_csv.h"
 #include "inference/predictor.h"
-#include "training/device.h"
 
 namespace molprop::cli {
 namespace {
+
+// Field names in library errors → this subcommand's flags.
+FlagNames embed_flag_names() {
+  return {
+      {"EmbedCsvOptions::input", "--input"},
+      {"EmbedCsvOptions::output", "--output"},
+      {"EmbedCsvOptions::smiles_column", "--smiles-column"},
+      {"EmbedCsvOptions::batch_size", "--batch-size"},
+      {"EmbedCsvOptions::threads", "--threads"},
+      {"EmbedCsvOptions::shard_index", "--shard"},
+  };
+}
 
 struct EmbedArgs {
   CommonOptions common;
@@ -24,7 +35,8 @@ void run(EmbedArgs& a) {
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
-  inference::Predictor predictor(a.model, training::resolve_device(a.device));
+  o.validate();
+  inference::Predictor predictor(a.model, resolve_device_flag(a.device));
   if (predictor.ensemble_size() > 1) {
     log_info(a.common, "embed",
              "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
@@ -53,9 +65,7 @@ void register_embed(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("--output,-o", a->options.output, "Output .h5 (written atomically)")->required();
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
-  sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
+  sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
   sub->add_option("--shard", a->shard,
                   "INDEX/COUNT: embed only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
                   "join the outputs with 'molprop merge'");
@@ -69,7 +79,7 @@ void register_embed(CLI::App& app) {
       "the head; NaN for a row that failed), 'smiles', 'row', 'status' (0 ok, 1 failed) and\n"
       "'error'. With a folder of several models, the first model's embeddings are written.\n"
       "Layout: docs/embeddings-format.md.");
-  sub->callback([a] { run(*a); });
+  sub->callback([a] { report_with_flags(embed_flag_names(), [&] { run(*a); }); });
 }
 
 }  // namespace molprop::cli

@@ -8,6 +8,19 @@
 namespace molprop::cli {
 namespace {
 
+// Field names in library errors → this subcommand's flags.
+FlagNames featurize_flag_names() {
+  return {
+      {"FeaturizeCsvOptions::input", "--input"},
+      {"FeaturizeCsvOptions::output", "--output"},
+      {"FeaturizeCsvOptions::smiles_column", "--smiles-column"},
+      {"FeaturizeCsvOptions::chunk_rows", "--chunk-rows"},
+      {"FeaturizeCsvOptions::threads", "--threads"},
+      {"FeaturizeOptions::standardize", "--standardize"},
+      {"FeaturizeOptions::scaffold", "--scaffolds"},
+  };
+}
+
 struct FeaturizeArgs {
   CommonOptions common;
   data::FeaturizeCsvOptions options;
@@ -32,6 +45,7 @@ void run(FeaturizeArgs& args) {
   o.quiet = args.common.quiet;
   o.targets = split_list(args.targets);
   o.all_other_columns_are_targets = !args.no_targets;
+  o.validate();
   const data::FeaturizeSummary s = data::featurize_csv(o);
 
   std::ostringstream line;
@@ -74,15 +88,13 @@ void register_featurize(CLI::App& app) {
   sub->add_flag("--descriptors", o.featurize.descriptors, "Also compute RDKit 2D descriptors");
   sub->add_flag("--scaffolds", o.featurize.scaffold, "Also compute Bemis-Murcko scaffolds (for scaffold splits)");
   sub->add_flag("--standardize", o.featurize.standardize, "Keep the largest fragment and neutralise charges");
-  sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
+  sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")->capture_default_str();
   add_common_options(*sub, args->common);
   sub->footer(
       "Example:\n"
       "  molprop featurize --input ../shared/data/esol.csv --output esol.h5 --descriptors --scaffolds\n"
       "  molprop featurize --input ../shared/data/zinc250k.csv.gz --output zinc.h5 --no-targets --threads 2");
-  sub->callback([args] { run(*args); });
+  sub->callback([args] { report_with_flags(featurize_flag_names(), [&] { run(*args); }); });
 }
 
 }  // namespace molprop::cli

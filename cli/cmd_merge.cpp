@@ -40,7 +40,14 @@ void register_merge(CLI::App& app) {
       "part1.csv; wait\n"
       "  molprop merge --output all.csv part1.csv part0.csv\n"
       "Refuses, naming the problem, a missing or repeated shard, shards of another input, or a truncated file.");
-  sub->callback([a] { run(*a); });
+  sub->callback([a] {
+    report_with_flags(
+        {
+            {"written with PredictCsvOptions::num_shards > 1", "written by 'molprop predict --shard'"},
+            {"written without EmbedCsvOptions::num_shards > 1", "written without 'molprop embed --shard'"},
+        },
+        [&] { run(*a); });
+  });
 }
 
 }  // namespace molprop::cli

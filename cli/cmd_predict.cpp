@@ -6,11 +6,22 @@
 #include "core/check.h"
 #include "inference/predict_csv.h"
 #include "inference/predictor.h"
-#include "training/device.h"
-#include "training/distributed.h"
 
 namespace molprop::cli {
 namespace {
+
+// Field names in library errors → this subcommand's flags.
+FlagNames predict_flag_names() {
+  return {
+      {"PredictCsvOptions::input", "input"},
+      {"PredictCsvOptions::output", "--output"},
+      {"PredictCsvOptions::format", "--format"},
+      {"PredictCsvOptions::smiles_column", "--smiles-column"},
+      {"PredictCsvOptions::batch_size", "--batch-size"},
+      {"PredictCsvOptions::threads", "--threads"},
+      {"PredictCsvOptions::shard_index", "--shard"},
+  };
+}
 
 struct PredictArgs {
   CommonOptions common;
@@ -34,8 +45,9 @@ void run(PredictArgs& a) {
   }
   if (o.input.empty()) throw Error("no input file: molprop predict FILE.smi|FILE.csv (see --help)");
   resolve_shard(a.shard, o.output, o.shard_index, o.num_shards);
-  const std::string model = a.model.empty() ? checkpoint::default_model_dir() : a.model;
-  inference::Predictor predictor(model, training::resolve_device(a.device));
+  const std::string model = a.model.empty() ? checkpoint::default_model_dir(default_model_override()) : a.model;
+  o.validate();
+  inference::Predictor predictor(model, resolve_device_flag(a.device));
   if (a.domain_threshold >= 0) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
     predictor.domain()->set_threshold(a.domain_threshold);
@@ -74,9 +86,7 @@ void register_predict(CLI::App& app) {
                   "in_domain is 'no' below this nearest-neighbour Tanimoto (default: the model's, 0.35)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
-  sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")
-      ->check(CLI::Range(1, 1 << 20))
-      ->capture_default_str();
+  sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
       "Examples:\n"
@@ -87,7 +97,7 @@ void register_predict(CLI::App& app) {
       "Every input row is kept, in order: its columns, one column per target (with its unit), <target>_std\n"
       "for ensembles, train_similarity and in_domain when the model has a domain.h5, and 'error'\n"
       "(empty when the molecule was predicted).");
-  sub->callback([a] { run(*a); });
+  sub->callback([a] { report_with_flags(predict_flag_names(), [&] { run(*a); }); });
 }
 
 }  // namespace molprop::cli

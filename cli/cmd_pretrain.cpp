@@ -3,22 +3,46 @@
 
 #include "cli/common.h"
 #include "core/check.h"
+#include "models/encoder.h"
+#include "models/model_config.h"
+#include "models/readout.h"
 #include "pretrain/objective.h"
 #include "pretrain/pretrainer.h"
-#include "training/device.h"
-#include "training/distributed.h"
 
 namespace molprop::cli {
 namespace {
 
+// Field names in library errors → this subcommand's flags.
+FlagNames pretrain_flag_names() {
+  FlagNames names = model_flag_names();
+  for (auto& entry : FlagNames{
+           {"PretrainOptions::data", "--data"},
+           {"PretrainOptions::output_dir", "--output-dir"},
+           {"PretrainOptions::objectives", "--objectives"},
+           {"PretrainOptions::readout", "--readout"},
+           {"ReadoutOptions::name", "--readout"},
+           {"PretrainOptions::epochs", "--epochs"},
+           {"PretrainOptions::batch_size", "--batch-size"},
+           {"PretrainOptions::seed", "--seed"},
+           {"PretrainOptions::checkpoint_every", "--checkpoint-every"},
+           {"PretrainOptions::log_every", "--log-every"},
+           {"set PretrainOptions::resume", "add --resume"},
+           {"PretrainOptions::resume", "--resume"},
+           {"PretrainOptions::stop_after_steps", "--stop-after-steps"},
+           {"PretrainOptions::device", "--device"},
+           {"PretrainOptions::distributed_timeout_ms", "--dist-timeout"},
+       }) {
+    names.push_back(std::move(entry));
+  }
+  return names;
+}
+
 struct PretrainArgs {
   CommonOptions common;
-  pretrain::PretrainOptions options;
-  std::string objectives = "masking,descriptors";
-  int64_t depth = 0;
-  double lr = 1e-3;
-  double dist_timeout = 300;  // seconds
-  std::string device = "cpu";
+  pretrain::PretrainOptions options;  // defaults (shown in --help) come from here
+  std::string objectives = pretrain::format_objectives(options.objectives);
+  int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
+  double dist_timeout = static_cast<double>(options.distributed_timeout_ms) / 1000.0;  // seconds
 };
 
 void run(PretrainArgs& a, const std::string& command_line) {
@@ -27,11 +51,11 @@ void run(PretrainArgs& a, const std::string& command_line) {
   o.quiet = a.common.quiet;
   o.command_line = command_line;
   o.objectives = pretrain::parse_objectives(a.objectives);
-  o.encoder.depth = a.depth > 0 ? a.depth : (o.encoder.name == "gine" ? 5 : 3);
-  o.schedule.max_lr = a.lr;
-  o.distributed = training::distributed_env_from_environment();
-  o.device = training::resolve_device(a.device).str();
+  o.encoder.depth = a.depth > 0 ? a.depth : models::default_depth(o.encoder.name);
+  o.distributed = distributed_env_from_environment();
+  o.device = resolve_device_flag(o.device).str();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
+  o.validate();
   const pretrain::PretrainSummary s = pretrain::pretrain(o);
   if (o.distributed.rank != 0) return;  // rank 0 speaks for the run
   std::string losses;
@@ -52,8 +76,6 @@ void run(PretrainArgs& a, const std::string& command_line) {
 void register_pretrain(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<PretrainArgs>();
   auto& o = a->options;
-  o.encoder.name = "gine";
-  o.encoder.norm = "batch";
   CLI::App* sub = app.add_subcommand("pretrain", "Self-supervised pretraining of an encoder on unlabeled molecules");
   sub->add_option("--data", o.data, "Corpus .h5 from 'molprop featurize' (--descriptors for that objective)")
       ->required()
@@ -63,13 +85,13 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
                   "Comma-separated objectives with optional weights: masking, descriptors, contrastive")
       ->capture_default_str();
   sub->add_option("--encoder", o.encoder.name, "Message-passing encoder")
-      ->check(CLI::IsMember({"gine", "dmpnn"}))
+      ->check(CLI::IsMember(models::encoder_registry().names()))
       ->capture_default_str();
-  sub->add_option("--hidden", o.encoder.hidden, "Encoder width")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--depth", a->depth, "Layers (default: gine 5, dmpnn 3)")->check(CLI::Range(1, 100));
-  sub->add_option("--dropout", o.encoder.dropout, "Encoder dropout")
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
+  sub->add_option("--hidden", o.encoder.hidden, "Encoder width")->capture_default_str();
+  sub->add_option("--depth", a->depth,
+                  "Layers (default: gine " + std::to_string(models::default_depth("gine")) + ", dmpnn " +
+                      std::to_string(models::default_depth("dmpnn")) + ")");
+  sub->add_option("--dropout", o.encoder.dropout, "Encoder dropout")->capture_default_str();
   sub->add_option("--norm", o.encoder.norm, "Normalisation")
       ->check(CLI::IsMember({"none", "batch", "layer"}))
       ->capture_default_str();
@@ -78,34 +100,24 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();
   sub->add_option("--readout", o.readout, "Atoms → molecule pooling")
-      ->check(CLI::IsMember({"mean", "sum", "attention"}))
+      ->check(CLI::IsMember(models::readout_registry().names()))
       ->capture_default_str();
-  sub->add_option("--epochs", o.epochs, "Passes over the corpus")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--batch-size", o.batch_size, "Molecules per step")
-      ->check(CLI::Range(2, 1000000))
-      ->capture_default_str();
-  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Warm-up length in epochs")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  sub->add_option("--epochs", o.epochs, "Passes over the corpus")->capture_default_str();
+  sub->add_option("--batch-size", o.batch_size, "Molecules per step")->capture_default_str();
+  sub->add_option("--lr", o.schedule.max_lr, "Peak learning rate (Noam schedule)")->capture_default_str();
+  sub->add_option("--warmup-epochs", o.schedule.warmup_epochs, "Warm-up length in epochs")->capture_default_str();
   sub->add_option("--seed", o.seed, "Seed for initialisation, masking and data order")->capture_default_str();
   sub->add_option("--checkpoint-every", o.checkpoint_every, "Write encoder.h5 and resume.pt every N steps")
-      ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
-  sub->add_option("--log-every", o.log_every, "Append losses to log.csv every N steps")
-      ->check(CLI::Range(1, 100000000))
-      ->capture_default_str();
+  sub->add_option("--log-every", o.log_every, "Append losses to log.csv every N steps")->capture_default_str();
   sub->add_flag("--resume", o.resume, "Continue the run in --output-dir from its last checkpoint");
   sub->add_option("--stop-after-steps", o.stop_after_steps,
                   "Stop after N steps in total without a final checkpoint (for testing --resume)")
       ->group("");
-  sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
+  sub->add_option("--device", o.device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
       ->capture_default_str();
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs: seconds a rendezvous or gradient exchange may take before the run fails")
-      ->check(CLI::Range(1.0, 86400.0))
       ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
@@ -115,7 +127,7 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
       "  molprop featurize --input ../shared/data/zinc250k.csv.gz --output zinc.h5 --no-targets --descriptors\n"
       "  molprop pretrain --data zinc.h5 --objectives masking,descriptors:0.5 --epochs 2 --output-dir runs/pretrain\n"
       "  molprop train --data ../shared/data/esol.csv --from runs/pretrain/encoder.h5 --output-dir runs/esol-ft");
-  sub->callback([a, command_line] { run(*a, command_line); });
+  sub->callback([a, command_line] { report_with_flags(pretrain_flag_names(), [&] { run(*a, command_line); }); });
 }
 
 }  // namespace molprop::cli

@@ -4,22 +4,59 @@
 
 #include "cli/common.h"
 #include "core/check.h"
+#include "data/splits.h"
 #include "finetune/train_run.h"
-#include "training/device.h"
-#include "training/distributed.h"
+#include "models/encoder.h"
+#include "models/model_config.h"
+#include "models/readout.h"
 
 namespace molprop::cli {
 namespace {
 
+// Field names in library errors → this subcommand's flags.
+FlagNames train_flag_names() {
+  FlagNames names = model_flag_names();
+  for (auto& entry : FlagNames{
+           {"TrainRunOptions::data", "--data"},
+           {"TrainRunOptions::val_data", "--val"},
+           {"TrainRunOptions::test_data", "--test"},
+           {"TrainRunOptions::targets", "--targets"},
+           {"TrainRunOptions::target_units", "--units"},
+           {"TrainRunOptions::smiles_column", "--smiles-column"},
+           {"TrainRunOptions::output_dir", "--output-dir"},
+           {"TrainRunOptions::split = column", "--split column"},
+           {"TrainRunOptions::split", "--split"},
+           {"TrainRunOptions::split_sizes", "--split-sizes"},
+           {"SplitSizes", "--split-sizes"},
+           {"TrainRunOptions::split_column", "--split-column"},
+           {"TrainRunOptions::num_folds", "--num-folds"},
+           {"TrainRunOptions::ensemble_size", "--ensemble-size"},
+           {"TrainRunOptions::use_descriptors", "--features descriptors"},
+           {"TrainRunOptions::from", "--from"},
+           {"TrainRunOptions::head", "--head"},
+           {"TrainRunOptions::representation", "--representation"},
+           {"TrainRunOptions::device", "--device"},
+           {"TrainRunOptions::distributed_timeout_ms", "--dist-timeout"},
+           {"TrainRunOptions::threads", "--threads"},
+           {"TrainOptions::epochs", "--epochs"},
+           {"TrainOptions::batch_size", "--batch-size"},
+           {"TrainOptions::grad_clip", "--grad-clip"},
+           {"TrainOptions::patience", "--patience"},
+           {"TrainOptions::encoder_lr_ratio", "--encoder-lr-ratio"},
+           {"TrainOptions::freeze_encoder", "--freeze-encoder"},
+       }) {
+    names.push_back(std::move(entry));
+  }
+  return names;
+}
+
 struct TrainArgs {
   CommonOptions common;
-  finetune::TrainRunOptions run;
-  std::string targets, units, split_sizes = "0.8,0.1,0.1", features;
-  int64_t depth = 0;  // 0: the encoder's own default
-  double lr = 1e-3;
-  uint64_t seed = 0;
-  std::string device = "cpu";
-  double dist_timeout = 300;  // seconds
+  finetune::TrainRunOptions run;  // defaults (shown in --help) come from here
+  std::string targets, units, features;
+  std::string split_sizes = data::format_split_sizes(run.split_sizes);
+  int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
+  double dist_timeout = static_cast<double>(run.distributed_timeout_ms) / 1000.0;  // seconds
 };
 
 void run(TrainArgs& a, const std::string& command_line) {
@@ -38,13 +75,12 @@ void run(TrainArgs& a, const std::string& command_line) {
     throw Error("--features: only 'descriptors' is supported, got '" + a.features + "'");
   }
   o.use_descriptors = a.features == "descriptors";
-  o.model.encoder.depth = a.depth > 0 ? a.depth : (o.model.encoder.name == "gine" ? 5 : 3);
-  o.train.schedule.max_lr = a.lr;
-  o.train.seed = a.seed;
-  o.device = training::resolve_device(a.device).str();
-  o.distributed = training::distributed_env_from_environment();
+  o.model.encoder.depth = a.depth > 0 ? a.depth : models::default_depth(o.model.encoder.name);
+  o.device = resolve_device_flag(o.device).str();
+  o.distributed = distributed_env_from_environment();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
   o.model.head.dropout = o.model.encoder.dropout;
+  o.validate();
   const finetune::TrainRunSummary s = finetune::run_training(o);
   if (a.common.quiet || o.distributed.rank != 0) return;
   std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s)\n", s.model_paths.size(),
@@ -72,15 +108,13 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--smiles-column", o.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--output-dir,-o", o.output_dir, "Folder for models, metrics.json, log.csv, splits.json")->required();
   sub->add_option("--encoder", o.model.encoder.name, "Message-passing encoder")
-      ->check(CLI::IsMember({"dmpnn", "gine"}))
+      ->check(CLI::IsMember(models::encoder_registry().names()))
       ->capture_default_str();
-  sub->add_option("--hidden", o.model.encoder.hidden, "Encoder width")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  sub->add_option("--depth", a->depth, "Message-passing depth (default: dmpnn 3, gine 5)")->check(CLI::Range(1, 100));
-  sub->add_option("--dropout", o.model.encoder.dropout, "Dropout in encoder and head")
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
+  sub->add_option("--hidden", o.model.encoder.hidden, "Encoder width")->capture_default_str();
+  sub->add_option("--depth", a->depth,
+                  "Message-passing depth (default: dmpnn " + std::to_string(models::default_depth("dmpnn")) +
+                      ", gine " + std::to_string(models::default_depth("gine")) + ")");
+  sub->add_option("--dropout", o.model.encoder.dropout, "Dropout in encoder and head")->capture_default_str();
   sub->add_option("--norm", o.model.encoder.norm, "Normalisation in the encoder")
       ->check(CLI::IsMember({"none", "batch", "layer"}))
       ->capture_default_str();
@@ -89,14 +123,10 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();
   sub->add_option("--readout", o.model.readout.name, "Atoms → molecule pooling")
-      ->check(CLI::IsMember({"mean", "sum", "attention"}))
+      ->check(CLI::IsMember(models::readout_registry().names()))
       ->capture_default_str();
-  sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")
-      ->check(CLI::Range(1, 10))
-      ->capture_default_str();
+  sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->capture_default_str();
+  sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")->capture_default_str();
   sub->add_option("--features", a->features, "Extra molecule features: 'descriptors' (RDKit 2D, standardised)");
   sub->add_option("--split", o.split, "How to split --data")
       ->check(CLI::IsMember({"random", "scaffold", "kfold", "column"}))
@@ -104,40 +134,24 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--split-sizes", a->split_sizes, "Train,val,test fractions")->capture_default_str();
   sub->add_option("--split-column", o.split_column, "split=column: CSV column with train/val/test")
       ->capture_default_str();
-  sub->add_option("--num-folds", o.num_folds, "split=kfold: number of folds")
-      ->check(CLI::Range(2, 100))
+  sub->add_option("--num-folds", o.num_folds, "split=kfold: number of folds")->capture_default_str();
+  sub->add_option("--ensemble-size", o.ensemble_size, "Models per split (seeds seed..seed+K-1)")->capture_default_str();
+  sub->add_option("--seed", o.train.seed, "Seed for the split, initialisation, dropout and batch order")
       ->capture_default_str();
-  sub->add_option("--ensemble-size", o.ensemble_size, "Models per split (seeds seed..seed+K-1)")
-      ->check(CLI::Range(1, 100))
-      ->capture_default_str();
-  sub->add_option("--seed", a->seed, "Seed for the split, initialisation, dropout and batch order")
-      ->capture_default_str();
-  sub->add_option("--epochs", o.train.epochs, "Training epochs")->check(CLI::Range(1, 100000))->capture_default_str();
-  sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  sub->add_option("--lr", a->lr, "Peak learning rate (Noam schedule)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  sub->add_option("--epochs", o.train.epochs, "Training epochs")->capture_default_str();
+  sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")->capture_default_str();
+  sub->add_option("--lr", o.train.schedule.max_lr, "Peak learning rate (Noam schedule)")->capture_default_str();
   sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  sub->add_option("--final-lr", o.train.schedule.final_lr, "Learning rate at the last step")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  sub->add_option("--warmup-epochs", o.train.schedule.warmup_epochs, "Warm-up length")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  sub->add_option("--final-lr", o.train.schedule.final_lr, "Learning rate at the last step")->capture_default_str();
+  sub->add_option("--warmup-epochs", o.train.schedule.warmup_epochs, "Warm-up length")->capture_default_str();
+  sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")->capture_default_str();
   sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")
-      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
   sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
-      ->check(CLI::IsMember({"mlp", "ridge", "gp"}))
+      ->check(CLI::IsMember(finetune::head_names()))
       ->capture_default_str();
   sub->add_option(
          "--representation", o.representation,
@@ -145,14 +159,12 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"embedding", "ecfp"}))
       ->capture_default_str();
   sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
-      ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  sub->add_option("--device", a->device,
+  sub->add_option("--device", o.device,
                   "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")
       ->capture_default_str();
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs (RANK/WORLD_SIZE set): seconds a gradient exchange may take before the run fails")
-      ->check(CLI::Range(1.0, 86400.0))
       ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(
@@ -160,7 +172,7 @@ void register_train(CLI::App& app, const std::string& command_line) {
       "  molprop train --data ../shared/data/esol.csv --targets logS --output-dir runs/esol \\\n"
       "      --split scaffold --seed 0 --ensemble-size 3\n"
       "Writes model.h5 (or models/*.h5), metrics.json, log.csv, splits.json and command.txt.");
-  sub->callback([a, command_line] { run(*a, command_line); });
+  sub->callback([a, command_line] { report_with_flags(train_flag_names(), [&] { run(*a, command_line); }); });
 }
 
 }  // namespace molprop::cli

@@ -2,10 +2,15 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
+#include "checkpoint/default_model.h"
 #include "core/check.h"
+#include "training/device.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
 
@@ -41,7 +46,7 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
     if (count < 1 || index < 0 || index >= count) {
       throw Error("--shard must be INDEX/COUNT with 0 ≤ INDEX < COUNT, e.g. 0/4; got '" + spec + "'");
     }
-  } else if (const training::DistributedEnv env = training::distributed_env_from_environment(); env.distributed()) {
+  } else if (const training::DistributedEnv env = distributed_env_from_environment(); env.distributed()) {
     index = env.rank;  // one shard per rank of a torchrun / Slurm launch
     count = env.world_size;
   }
@@ -53,6 +58,69 @@ void resolve_shard(const std::string& spec, std::string& output, int& index, int
       throw Error("shard " + std::to_string(index) + " of " + std::to_string(count) +
                   " (from RANK/WORLD_SIZE): put {shard} in --output so the ranks write different files");
     }
+  }
+}
+
+training::DistributedEnv distributed_env_from_environment() {
+  return training::distributed_env_from([](const char* name) -> const char* { return std::getenv(name); });
+}
+
+std::string default_model_override() {
+  const char* dir = std::getenv(checkpoint::kDefaultModelVariable);
+  return dir ? dir : "";
+}
+
+FlagNames shared_flag_names() {
+  return {
+      {"FeaturizeOptions::descriptors", "--descriptors"},
+      {"FeaturizeCsvOptions::targets", "--targets"},
+      {"; give a model path or a default-model folder", "; pass --model or set MOLPROP_DEFAULT_MODEL"},
+  };
+}
+
+FlagNames model_flag_names() {
+  return {
+      {"EncoderOptions::name", "--encoder"},       {"EncoderOptions::hidden", "--hidden"},
+      {"EncoderOptions::depth", "--depth"},        {"EncoderOptions::dropout", "--dropout"},
+      {"EncoderOptions::norm", "--norm"},          {"EncoderOptions::jk", "--jk"},
+      {"ReadoutOptions::name", "--readout"},       {"HeadOptions::hidden", "--ffn-hidden"},
+      {"HeadOptions::layers", "--ffn-layers"},     {"HeadOptions::dropout", "--dropout"},
+      {"ScheduleOptions::init_lr", "--init-lr"},   {"ScheduleOptions::max_lr", "--lr"},
+      {"ScheduleOptions::final_lr", "--final-lr"}, {"ScheduleOptions::warmup_epochs", "--warmup-epochs"},
+  };
+}
+
+std::string with_flag_names(std::string message, const FlagNames& names) {
+  std::vector<const std::pair<std::string, std::string>*> order;
+  for (const auto& entry : names) order.push_back(&entry);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->first.size() > b->first.size(); });
+  for (const auto* entry : order) {
+    for (size_t at = message.find(entry->first); at != std::string::npos;
+         at = message.find(entry->first, at + entry->second.size())) {
+      message.replace(at, entry->first.size(), entry->second);
+    }
+  }
+  return message;
+}
+
+void report_with_flags(const FlagNames& names, const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    FlagNames all = names;
+    for (auto& entry : shared_flag_names()) all.push_back(std::move(entry));
+    throw Error(with_flag_names(e.what(), all));
+  }
+}
+
+c10::Device resolve_device_flag(const std::string& spec) {
+  try {
+    return training::resolve_device(spec);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    // "'tpu' is not a device; ..." → "--device: 'tpu' ..."; "cuda: no CUDA here" → "--device cuda: ..."
+    throw Error((message.rfind('\'', 0) == 0 ? "--device: " : "--device ") + message);
   }
 }
 

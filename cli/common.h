@@ -1,8 +1,14 @@
 #pragma once
 // Options every subcommand shares, and how they are registered and applied.
+#include <c10/core/Device.h>
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "training/distributed.h"
 
 namespace molprop::cli {
 
@@ -28,8 +34,36 @@ void configure_allocator_for_streaming();
 // from the environment, so that ranks write different files). One clear error otherwise.
 void resolve_shard(const std::string& spec, std::string& output, int& index, int& count);
 
+// The launcher's description of this process (RANK, WORLD_SIZE, ..., SLURM_*,
+// GLOO_SOCKET_IFNAME), read from the environment: cli/ is where the environment is read.
+training::DistributedEnv distributed_env_from_environment();
+
+// $MOLPROP_DEFAULT_MODEL, or "" when unset.
+std::string default_model_override();
+
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line);
+
+// Library errors name option fields ("TrainOptions::epochs must be in [1, 100000], got 0")
+// and a few phrases; a subcommand reports them with its own flags. Each pair is
+// (library text, what the user typed): {"TrainOptions::epochs", "--epochs"}.
+using FlagNames = std::vector<std::pair<std::string, std::string>>;
+
+// The names every subcommand shares (featurizer options named in model errors, ...).
+FlagNames shared_flag_names();
+// EncoderOptions / ReadoutOptions / HeadOptions / ScheduleOptions fields → train and pretrain flags.
+FlagNames model_flag_names();
+
+// `message` with every library name of `names` replaced by its flag (longest names first,
+// so "TrainRunOptions::split_sizes" wins over "TrainRunOptions::split").
+std::string with_flag_names(std::string message, const FlagNames& names);
+
+// Runs `fn`; a molprop::Error escaping it is rethrown with its field names replaced by
+// `names` (plus shared_flag_names()), so that CLI users read the flags they typed.
+void report_with_flags(const FlagNames& names, const std::function<void()>& fn);
+
+// training::resolve_device for --device: its errors name the value; "--device" goes in front.
+c10::Device resolve_device_flag(const std::string& spec);
 
 // Registration functions, one per subcommand file.
 void register_featurize(CLI::App& app);

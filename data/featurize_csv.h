@@ -24,8 +24,12 @@ struct FeaturizeCsvOptions {
   bool all_other_columns_are_targets = true;
   chem::FeaturizeOptions featurize;
   int threads = 1;
-  int chunk_rows = 256;  // rows per unit of work
+  int chunk_rows = 256;  // rows per unit of work, 1..2^20
   bool quiet = false;    // no progress line
+
+  // Range-checks every setting; throws molprop::Error naming the field
+  // (FeaturizeCsvOptions::chunk_rows, ...).
+  void validate() const;
 };
 
 struct FeaturizeSummary {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <sstream>
 #include <unordered_map>
 
 #include "core/check.h"
@@ -55,7 +56,7 @@ void sort_parts(Split& split) {
 
 SplitSizes parse_split_sizes(const std::string& text) {
   const std::string error =
-      "--split-sizes: expected three fractions that sum to 1 "
+      "SplitSizes: expected three fractions that sum to 1 "
       "(train,val,test), got '" +
       text + "'";
   std::vector<std::string> fields;
@@ -75,6 +76,21 @@ SplitSizes parse_split_sizes(const std::string& text) {
   }
   if (std::abs(sizes[0] + sizes[1] + sizes[2] - 1.0) > 1e-6) throw Error(error);
   return sizes;
+}
+
+std::string format_split_sizes(const SplitSizes& sizes) {
+  std::ostringstream os;
+  os << sizes[0] << ',' << sizes[1] << ',' << sizes[2];
+  return os.str();
+}
+
+void check_split_sizes(const char* field, const SplitSizes& sizes) {
+  bool ok = std::abs(sizes[0] + sizes[1] + sizes[2] - 1.0) <= 1e-6;
+  for (double s : sizes) ok = ok && s >= 0.0 && s <= 1.0;
+  if (!ok) {
+    throw Error(std::string(field) + ": expected three fractions that sum to 1 (train,val,test), got '" +
+                format_split_sizes(sizes) + "'");
+  }
 }
 
 Split random_split(int64_t n, const SplitSizes& sizes, uint64_t seed) {

@@ -14,7 +14,14 @@ struct Split {
 // Fractions for train, val, test; each in [0,1], summing to 1 (±1e-6). Throws
 // molprop::Error otherwise.
 using SplitSizes = std::array<double, 3>;
-SplitSizes parse_split_sizes(const std::string& text);  // "0.8,0.1,0.1"
+// "0.8,0.1,0.1" → {0.8, 0.1, 0.1}; throws molprop::Error ("SplitSizes: expected three
+// fractions that sum to 1 ...") unless there are three fractions in [0, 1] summing to 1.
+SplitSizes parse_split_sizes(const std::string& text);
+// {0.8, 0.1, 0.1} → "0.8,0.1,0.1" (what parse_split_sizes reads back).
+std::string format_split_sizes(const SplitSizes& sizes);
+// Throws the same error as parse_split_sizes, naming `field`, unless sizes are three
+// fractions in [0, 1] summing to 1.
+void check_split_sizes(const char* field, const SplitSizes& sizes);
 
 // Random permutation cut at the given fractions (sizes rounded as Chemprop does:
 // train = int(f0·n), val = int((f0+f1)·n) - train, test = the rest).

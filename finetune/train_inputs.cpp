@@ -40,7 +40,9 @@ std::unique_ptr<data::GraphDataset> open_data(const TrainRunOptions& o, const st
 // split=column: labels come from the CSV, matched to molecules by source row.
 data::Split column_split_from_csv(const TrainRunOptions& o, data::GraphDataset& ds) {
   if (is_hdf5_path(o.data)) {
-    throw Error("--split column needs the CSV as --data (the labels are read from column '" + o.split_column + "')");
+    throw Error(
+        "TrainRunOptions::split = column needs the CSV as TrainRunOptions::data (the labels are read from column '" +
+        o.split_column + "')");
   }
   data::CsvReader reader(o.data);
   const int col = reader.column_index(o.split_column);
@@ -78,7 +80,7 @@ std::vector<data::Split> make_splits(const TrainRunOptions& o, data::GraphDatase
   if (o.split == "scaffold") return {data::scaffold_balanced_split(ds.scaffold_ids(), sizes, o.train.seed)};
   if (o.split == "kfold") return data::kfold_splits(n, o.num_folds, o.train.seed);
   if (o.split == "column") return {column_split_from_csv(o, ds)};
-  throw Error("unknown --split '" + o.split + "'; use random, scaffold, kfold or column");
+  throw Error("unknown TrainRunOptions::split '" + o.split + "'; use random, scaffold, kfold or column");
 }
 
 // Featurised copies of CSV inputs: rank 0's stay in the folder, the others' are scratch.
@@ -103,7 +105,8 @@ std::vector<std::string> checked_targets(const TrainRunOptions& o, const TrainIn
   if (tasks == 0) throw Error(o.data + ": the dataset has no targets to train on");
   if (!o.targets.empty() && is_hdf5_path(o.data) && o.targets != names) {
     throw Error(o.data +
-                ": --targets does not match the targets stored in the dataset; featurize again with --targets");
+                ": TrainRunOptions::targets does not match the targets stored in the dataset; featurize again with "
+                "FeaturizeCsvOptions::targets");
   }
   for (auto* other : {in.val_ds.get(), in.test_ds.get()}) {
     if (other && other->info().target_names != names) {
@@ -111,7 +114,7 @@ std::vector<std::string> checked_targets(const TrainRunOptions& o, const TrainIn
     }
   }
   if (!o.target_units.empty() && static_cast<int64_t>(o.target_units.size()) != tasks) {
-    throw Error("--units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
+    throw Error("TrainRunOptions::target_units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
                 " targets (" + std::to_string(tasks) + " expected, in target order)");
   }
   return names;

@@ -12,6 +12,7 @@
 #include "checkpoint/domain.h"
 #include "checkpoint/feature_vocabulary.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "data/graph_dataset.h"
 #include "finetune/representations.h"
 #include "finetune/train_inputs.h"
@@ -85,9 +86,10 @@ struct FoldParts {
 class TrainRun {
  public:
   explicit TrainRun(const TrainRunOptions& o) : o_(o), rank_(o.distributed.rank), writer_(rank_ == 0) {
-    if (o.ensemble_size < 1) throw Error("--ensemble-size must be ≥ 1");
+    o.validate();
     if (o.distributed.distributed()) {
-      if (o.head != "mlp") throw Error("--head " + o.head + " is a closed-form fit: run it in one process");
+      if (o.head != "mlp")
+        throw Error("TrainRunOptions::head " + o.head + " is a closed-form fit: run it in one process");
       parallel_ =
           std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
     }
@@ -101,7 +103,7 @@ class TrainRun {
     const int64_t num_descriptors =
         o.use_descriptors ? static_cast<int64_t>(in_.ds->info().descriptor_names.size()) : 0;
     if (o.use_descriptors && num_descriptors == 0) {
-      throw Error(o.data + ": --features descriptors needs a dataset featurized with --descriptors");
+      throw Error(o.data + ": TrainRunOptions::use_descriptors needs a dataset featurized with FeaturizeOptions::descriptors");
     }
     config_ = member_config(o, tasks_, num_descriptors);
     ensemble_size_ = o.ensemble_size;
@@ -130,16 +132,17 @@ class TrainRun {
   // A closed-form head: its representation (a frozen --from model's embeddings, or ECFP).
   void set_up_regressor_head() {
     const TrainRunOptions& o = o_;
-    if (o.head != "ridge" && o.head != "gp") throw Error("--head must be mlp, ridge or gp, got '" + o.head + "'");
-    if (o.use_descriptors) throw Error("--features descriptors is not supported with --head " + o.head);
+    if (o.head != "ridge" && o.head != "gp") throw Error("TrainRunOptions::head must be mlp, ridge or gp, got '" + o.head + "'");
+    if (o.use_descriptors) throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + o.head);
     if (o.representation == "embedding") {
       if (o.from.empty())
-        throw Error("--head " + o.head +
-                    " needs --from (a model whose embeddings it regresses on) or --representation ecfp");
+        throw Error("TrainRunOptions::head " + o.head +
+                    " needs TrainRunOptions::from (a model whose embeddings it regresses on) or "
+                    "TrainRunOptions::representation ecfp");
       frozen_ = checkpoint::load_checkpoint(o.from, &frozen_info_);
       frozen_->to(torch::Device(o.device));
     } else if (o.representation != "ecfp") {
-      throw Error("--representation must be embedding or ecfp, got '" + o.representation + "'");
+      throw Error("TrainRunOptions::representation must be embedding or ecfp, got '" + o.representation + "'");
     }
     // A closed-form fit is deterministic: ensemble members would be identical.
     ensemble_size_ = 1;
@@ -163,7 +166,7 @@ class TrainRun {
     FoldParts fold_parts{Subset{ds.get(), split.train},
                          val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val},
                          test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test}};
-    if (fold_parts.train.indices.empty()) throw Error("the training split is empty; check --split-sizes");
+    if (fold_parts.train.indices.empty()) throw Error("the training split is empty; check TrainRunOptions::split_sizes");
     split_record_.push_back({{"fold", f},
                              {"train", split.train},
                              {"val", val_ds ? std::vector<int64_t>{} : split.val},
@@ -339,6 +342,40 @@ class TrainRun {
 };
 
 }  // namespace
+
+std::vector<std::string> head_names() {
+  std::vector<std::string> names{"mlp"};
+  for (const auto& n : regression::regressor_names()) names.push_back(n);
+  return names;
+}
+
+void TrainRunOptions::validate() const {
+  core::check_choice("TrainRunOptions::split", split, {"random", "scaffold", "kfold", "column"});
+  data::check_split_sizes("TrainRunOptions::split_sizes", split_sizes);
+  core::check_range("TrainRunOptions::num_folds", num_folds, 2, 100);
+  core::check_range("TrainRunOptions::ensemble_size", ensemble_size, 1, 100);
+  core::check_choice("TrainRunOptions::head", head, head_names());
+  core::check_choice("TrainRunOptions::representation", representation, {"embedding", "ecfp"});
+  core::check_range("TrainRunOptions::threads", threads, 1, 1 << 16);
+  training::check_distributed_timeout(distributed_timeout_ms, "TrainRunOptions::distributed_timeout_ms");
+  model.encoder.validate();
+  model.readout.validate();
+  model.head.validate();
+  train.validate();
+  if (head != "mlp") {
+    if (use_descriptors) {
+      throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + head);
+    }
+    if (representation == "embedding" && from.empty()) {
+      throw Error("TrainRunOptions::head " + head +
+                  " needs TrainRunOptions::from (a model whose embeddings it regresses on) or "
+                  "TrainRunOptions::representation ecfp");
+    }
+    if (distributed.distributed()) {
+      throw Error("TrainRunOptions::head " + head + " is a closed-form fit: run it in one process");
+    }
+  }
+}
 
 TrainRunSummary run_training(const TrainRunOptions& o) { return TrainRun(o).run(); }
 

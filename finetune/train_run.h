@@ -26,12 +26,12 @@ struct TrainRunOptions {
   std::string split = "random";  // random | scaffold | kfold | column
   data::SplitSizes split_sizes{0.8, 0.1, 0.1};
   std::string split_column = "split";  // CSV column with train/val/test for split=column
-  int num_folds = 5;                   // split=kfold
-  int ensemble_size = 1;
-  bool use_descriptors = false;  // --features descriptors
-  std::string from;              // pretrained checkpoint whose encoder is reused
+  int num_folds = 5;                   // split=kfold, 2..100
+  int ensemble_size = 1;               // models per split, 1..100
+  bool use_descriptors = false;        // join the dataset's RDKit descriptors after the readout
+  std::string from;                    // pretrained checkpoint whose encoder is reused
   // "mlp": the model's own head, trained (end to end unless freeze_encoder).
-  // "ridge" | "gp": a closed-form regressor on fixed representations: the --from
+  // "ridge" | "gp": a closed-form regressor on fixed representations: the `from`
   // model's embeddings, or ECFP4 fingerprints with representation "ecfp" (a baseline;
   // evaluated and reported, but not saved as a model).
   std::string head = "mlp";
@@ -43,10 +43,18 @@ struct TrainRunOptions {
   // Data-parallel training (models/distributed.h): every rank runs the same folds and
   // members on its slice of each batch; only rank 0 writes the output folder.
   training::DistributedEnv distributed;
-  int64_t distributed_timeout_ms = 300000;
+  int64_t distributed_timeout_ms = training::kDefaultDistributedTimeoutMs;  // 1 s .. 1 day
   bool quiet = false;
   std::string command_line;  // recorded in the output folder
+
+  // Range-checks every setting, the component options (model, train) and the
+  // combinations (a closed-form head needs `from` or ecfp, and one process); throws
+  // molprop::Error naming the field (TrainRunOptions::num_folds, ...).
+  void validate() const;
 };
+
+// The head kinds TrainRunOptions::head accepts: "mlp", then the regressor registry's.
+std::vector<std::string> head_names();
 
 struct TrainRunSummary {
   std::vector<std::string> target_names;

@@ -8,6 +8,7 @@
 
 #include "checkpoint/model_inputs.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "data/scaler.h"
@@ -272,11 +273,19 @@ std::vector<float> predict_subset(models::PropertyModel& model, const checkpoint
   return out;
 }
 
+void TrainOptions::validate() const {
+  core::check_range<int64_t>("TrainOptions::epochs", epochs, 1, 100000);
+  core::check_range<int64_t>("TrainOptions::batch_size", batch_size, 1, 1000000);
+  schedule.validate();
+  core::check_at_least("TrainOptions::grad_clip", grad_clip, 0);
+  core::check_range<int64_t>("TrainOptions::patience", patience, 0, 1000000);
+  core::check_range("TrainOptions::encoder_lr_ratio", encoder_lr_ratio, 0.0, 100.0);
+}
+
 TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& checkpoint, const Subset& train,
                         const Subset& val, const TrainOptions& options) {
   MOLPROP_CHECK(train.dataset && !train.indices.empty(), "training set is empty");
-  if (options.epochs < 1) throw Error("--epochs must be ≥ 1");
-  if (options.batch_size < 1) throw Error("--batch-size must be ≥ 1");
+  options.validate();
   const int64_t tasks = checkpoint.config.head.num_tasks;
   fit_scalings(checkpoint, train);
   TrainingPasses passes(model, checkpoint, train, options);

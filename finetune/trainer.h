@@ -27,20 +27,24 @@ struct Subset {
 };
 
 struct TrainOptions {
-  int64_t epochs = 30;
-  int64_t batch_size = 50;
+  int64_t epochs = 30;      // 1..100000
+  int64_t batch_size = 50;  // 1..1000000
   training::ScheduleOptions schedule;
   double grad_clip = 10.0;        // max gradient L2 norm; 0 = off
   int64_t patience = 0;           // stop after this many epochs without improvement; 0 = never
   uint64_t seed = 0;              // weight initialisation, dropout and batch order
   bool quiet = false;             // no progress bar or per-epoch lines
   std::string label;              // prefix of progress lines, e.g. "fold 1/5 member 2/3"
-  double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate
+  double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate, 0..100
   bool freeze_encoder = false;    // train only the head
   // Data parallelism (training/distributed.h): each step's global batch of batch_size ×
   // world molecules is split across the ranks, and gradients are averaged weighted by
   // each rank's share, so the update is that of the whole global batch.
   training::DataParallel* parallel = nullptr;
+
+  // Range-checks every setting (and the schedule's); throws molprop::Error naming the
+  // field (TrainOptions::epochs, ...).
+  void validate() const;
 };
 
 struct EpochLog {

@@ -267,7 +267,8 @@ MergeSummary merge_embedding_shards(const std::vector<std::string>& files, const
       if (!h5::has_attr(root, "format") || h5::read_string_attr(root, "format") != kEmbeddingsFormat) {
         throw Error(f + ": not a molprop embeddings file");
       }
-      if (!h5::has_attr(root, "shard")) throw Error(f + ": not a shard (written without 'molprop embed --shard')");
+      if (!h5::has_attr(root, "shard"))
+        throw Error(f + ": not a shard (written without EmbedCsvOptions::num_shards > 1)");
       ShardManifest m;
       m.kind = "embeddings";
       m.shard = static_cast<int>(h5::read_int_attr(root, "shard"));

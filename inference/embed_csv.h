@@ -19,11 +19,15 @@ struct EmbedCsvOptions {
   std::string output;                    // .h5 (docs/embeddings-format.md)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
-  int64_t batch_size = 256;              // molecules per inference batch (= rows per chunk)
+  int64_t batch_size = 256;              // molecules per inference batch (= rows per chunk), 1..2^20
   // Shard k of n of an uncompressed input (data/shard_range.h); the manifest goes into the
   // file's attributes and `molprop merge` joins the shards.
-  int shard_index = 0, num_shards = 1;
+  int shard_index = 0, num_shards = 1;  // 0 ≤ shard_index < num_shards
   bool quiet = false;
+
+  // Range-checks every setting; throws molprop::Error naming the field
+  // (EmbedCsvOptions::batch_size, ...).
+  void validate() const;
 };
 
 struct EmbedSummary {

@@ -61,10 +61,14 @@ OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const st
 struct OversmoothingCsvOptions {
   std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
-  int64_t max_molecules = 2000;          // parsed molecules to analyse, ≥ 1
+  int64_t max_molecules = 2000;          // parsed molecules to analyse, 1..1e7
   int threads = 1;                       // featurisation workers
-  int64_t batch_size = 256;              // molecules per encoder batch
+  int64_t batch_size = 256;              // molecules per encoder batch, 1..2^20
   bool quiet = false;
+
+  // Range-checks every setting; throws molprop::Error naming the field
+  // (OversmoothingCsvOptions::max_molecules, ...).
+  void validate() const;
 };
 
 struct OversmoothingCsvResult {

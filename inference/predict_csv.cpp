@@ -229,12 +229,10 @@ void predict_chunk(Predictor& predictor, const data::FeaturizedChunk& chunk, con
 }  // namespace
 
 PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options) {
-  if (options.format != "csv" && options.format != "table") {
-    throw Error("--format must be csv or table, got '" + options.format + "'");
-  }
+  options.validate();
   const bool to_stdout = options.output.empty() || options.output == "-";
   const bool sharded = options.num_shards > 1;
-  if (sharded && to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
+  if (sharded && to_stdout) throw Error("sharded prediction needs PredictCsvOptions::output (each shard writes its own file)");
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   OutputLayout layout;
   const std::vector<std::string> header = output_header(stream, predictor, layout);

@@ -25,12 +25,16 @@ struct PredictCsvOptions {
   std::string format = "csv";            // csv | table (aligned columns for reading)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
-  int64_t batch_size = 48;               // molecules per inference batch (= rows per chunk); peak memory grows with it
+  int64_t batch_size = 48;  // molecules per inference batch (= rows per chunk), 1..2^20; peak memory grows with it
   // Shard k of n: only the records that start in the k-th of n equal byte ranges of the
   // (uncompressed) input's data, found by seeking, so no shard reads the others' bytes.
   // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
-  int shard_index = 0, num_shards = 1;
+  int shard_index = 0, num_shards = 1;  // 0 ≤ shard_index < num_shards
   bool quiet = false;
+
+  // Range-checks every setting; throws molprop::Error naming the field
+  // (PredictCsvOptions::batch_size, ...). predict_csv calls it first.
+  void validate() const;
 };
 
 struct PredictSummary {

@@ -68,7 +68,8 @@ void write_shard_manifest(const std::string& output, const ShardManifest& m) {
 ShardManifest read_shard_manifest(const std::string& output) {
   const std::string path = manifest_path(output);
   std::ifstream in(path);
-  if (!in) throw Error(output + ": no shard manifest " + path + " (was it written by 'molprop predict --shard'?)");
+  if (!in)
+    throw Error(output + ": no shard manifest " + path + " (was it written with PredictCsvOptions::num_shards > 1?)");
   try {
     const json j = json::parse(in);
     if (j.at("format") != kFormat) throw Error(path + ": not a molprop shard manifest");

@@ -1,40 +1,40 @@
 #include "models/encoder.h"
 
 #include "core/check.h"
+#include "core/options.h"
 #include "models/dmpnn.h"
 #include "models/gine.h"
 
 namespace molprop::models {
 
-const std::map<std::string, EncoderFactory>& encoder_registry() {
-  static const std::map<std::string, EncoderFactory> registry{
-      {"dmpnn", [](const EncoderOptions& o) { return std::make_shared<DmpnnEncoder>(o); }},
-      {"gine", [](const EncoderOptions& o) { return std::make_shared<GineEncoder>(o); }},
-  };
+const core::Registry<EncoderFactory>& encoder_registry() {
+  static const core::Registry<EncoderFactory> registry{
+      "encoder",
+      "known encoders",
+      {
+          {"dmpnn", [](const EncoderOptions& o) { return std::make_shared<DmpnnEncoder>(o); }},
+          {"gine", [](const EncoderOptions& o) { return std::make_shared<GineEncoder>(o); }},
+      }};
   return registry;
 }
 
 std::shared_ptr<Encoder> make_encoder(const EncoderOptions& options) {
-  const auto& registry = encoder_registry();
-  auto it = registry.find(options.name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [name, _] : registry) known += (known.empty() ? "" : ", ") + name;
-    throw Error("unknown encoder '" + options.name + "'; known encoders: " + known);
-  }
+  const EncoderFactory& factory = encoder_registry().at(options.name);
   check_encoder_options(options);
-  return it->second(options);
+  return factory(options);
+}
+
+void EncoderOptions::validate() const {
+  core::check_choice("EncoderOptions::name", name, encoder_registry().names());
+  core::check_range<int64_t>("EncoderOptions::hidden", hidden, 1, 100000);
+  core::check_range<int64_t>("EncoderOptions::depth", depth, 1, 100);
+  core::check_range("EncoderOptions::dropout", dropout, 0.0, 0.99);
+  core::check_choice("EncoderOptions::norm", norm, {"none", "batch", "layer"});
+  core::check_choice("EncoderOptions::jk", jk, {"last", "sum", "concat"});
 }
 
 void check_encoder_options(const EncoderOptions& o) {
-  if (o.hidden < 1) throw Error("encoder hidden size must be ≥ 1, got " + std::to_string(o.hidden));
-  if (o.depth < 1) throw Error("encoder depth must be ≥ 1, got " + std::to_string(o.depth));
-  if (o.dropout < 0 || o.dropout >= 1)
-    throw Error("encoder dropout must be in [0, 1), got " + std::to_string(o.dropout));
-  if (o.norm != "none" && o.norm != "batch" && o.norm != "layer")
-    throw Error("encoder norm must be none, batch or layer, got '" + o.norm + "'");
-  if (o.jk != "last" && o.jk != "sum" && o.jk != "concat")
-    throw Error("jumping knowledge must be last, sum or concat, got '" + o.jk + "'");
+  o.validate();
   if (o.atom_cardinalities.empty() || o.bond_cardinalities.empty())
     throw Error("encoder needs the feature vocabulary's atom and bond cardinalities");
 }

@@ -4,11 +4,11 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/registry.h"
 #include "models/graph_tensors.h"
 #include "models/model_config.h"
 
@@ -26,8 +26,9 @@ class Encoder : public torch::nn::Module {
 
 using EncoderFactory = std::function<std::shared_ptr<Encoder>(const EncoderOptions&)>;
 
-// name → factory; make_encoder throws molprop::Error listing the known names.
-const std::map<std::string, EncoderFactory>& encoder_registry();
+// name → factory (names() lists the choices); make_encoder throws molprop::Error listing
+// the known names.
+const core::Registry<EncoderFactory>& encoder_registry();
 std::shared_ptr<Encoder> make_encoder(const EncoderOptions& options);
 
 // Sum of one embedding per categorical feature: equal to a one-hot encoding times a

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/check.h"
+#include "core/options.h"
 
 namespace molprop::models {
 
@@ -55,6 +56,13 @@ ModelConfig model_config_from_json(const std::string& text) {
     throw Error(std::string("model configuration is invalid: ") + e.what());
   }
   return c;
+}
+
+void HeadOptions::validate() const {
+  core::check_range<int64_t>("HeadOptions::hidden", hidden, 1, 100000);
+  core::check_range<int64_t>("HeadOptions::layers", layers, 1, 10);
+  core::check_range("HeadOptions::dropout", dropout, 0.0, 0.99);
+  core::check_range<int64_t>("HeadOptions::num_tasks", num_tasks, 1, 1000000);
 }
 
 }  // namespace molprop::models

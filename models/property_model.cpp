@@ -48,7 +48,7 @@ torch::Tensor PropertyModelImpl::forward(const GraphTensors& g) {
       throw Error("model expects " + std::to_string(config_.num_descriptors) +
                   " descriptor features per molecule, got " +
                   (g.descriptors.defined() ? std::to_string(g.descriptors.size(1)) : std::string("none")) +
-                  " (featurize with --descriptors)");
+                  " (featurize with FeaturizeOptions::descriptors)");
     }
     x = torch::cat({x, g.descriptors}, 1);
   }

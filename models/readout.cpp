@@ -1,27 +1,26 @@
 #include "models/readout.h"
 
 #include "core/check.h"
+#include "core/options.h"
 
 namespace molprop::models {
 
-const std::map<std::string, ReadoutFactory>& readout_registry() {
-  static const std::map<std::string, ReadoutFactory> registry{
-      {"sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<SumReadout>(d); }},
-      {"mean", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanReadout>(d); }},
-      {"attention", [](const ReadoutOptions&, int64_t d) { return std::make_shared<AttentionReadout>(d); }},
-  };
+const core::Registry<ReadoutFactory>& readout_registry() {
+  static const core::Registry<ReadoutFactory> registry{
+      "readout",
+      "known readouts",
+      {
+          {"sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<SumReadout>(d); }},
+          {"mean", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanReadout>(d); }},
+          {"attention", [](const ReadoutOptions&, int64_t d) { return std::make_shared<AttentionReadout>(d); }},
+      }};
   return registry;
 }
 
+void ReadoutOptions::validate() const { core::check_choice("ReadoutOptions::name", name, readout_registry().names()); }
+
 std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_dim) {
-  const auto& registry = readout_registry();
-  auto it = registry.find(options.name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [name, _] : registry) known += (known.empty() ? "" : ", ") + name;
-    throw Error("unknown readout '" + options.name + "'; known readouts: " + known);
-  }
-  return it->second(options, in_dim);
+  return readout_registry().at(options.name)(options, in_dim);
 }
 
 torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {

@@ -4,10 +4,10 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 
+#include "core/registry.h"
 #include "models/graph_tensors.h"
 #include "models/model_config.h"
 
@@ -21,7 +21,8 @@ class Readout : public torch::nn::Module {
 };
 
 using ReadoutFactory = std::function<std::shared_ptr<Readout>(const ReadoutOptions&, int64_t in_dim)>;
-const std::map<std::string, ReadoutFactory>& readout_registry();
+// name → factory (names() lists the choices).
+const core::Registry<ReadoutFactory>& readout_registry();
 // Throws molprop::Error listing the known names.
 std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_dim);
 

@@ -9,24 +9,20 @@
 
 namespace molprop::pretrain {
 
-const std::map<std::string, ObjectiveFactory>& objective_registry() {
-  static const std::map<std::string, ObjectiveFactory> registry{
-      {"masking", [](const ObjectiveContext& c) { return std::make_shared<MaskingObjective>(c); }},
-      {"descriptors", [](const ObjectiveContext& c) { return std::make_shared<DescriptorObjective>(c); }},
-      {"contrastive", [](const ObjectiveContext& c) { return std::make_shared<ContrastiveObjective>(c); }},
-  };
+const core::Registry<ObjectiveFactory>& objective_registry() {
+  static const core::Registry<ObjectiveFactory> registry{
+      "objective",
+      "known objectives",
+      {
+          {"masking", [](const ObjectiveContext& c) { return std::make_shared<MaskingObjective>(c); }},
+          {"descriptors", [](const ObjectiveContext& c) { return std::make_shared<DescriptorObjective>(c); }},
+          {"contrastive", [](const ObjectiveContext& c) { return std::make_shared<ContrastiveObjective>(c); }},
+      }};
   return registry;
 }
 
 std::shared_ptr<Objective> make_objective(const std::string& name, const ObjectiveContext& context) {
-  const auto& registry = objective_registry();
-  auto it = registry.find(name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [n, _] : registry) known += (known.empty() ? "" : ", ") + n;
-    throw Error("unknown objective '" + name + "'; known objectives: " + known);
-  }
-  return it->second(context);
+  return objective_registry().at(name)(context);
 }
 
 std::vector<std::pair<std::string, double>> parse_objectives(const std::string& text) {
@@ -44,18 +40,36 @@ std::vector<std::pair<std::string, double>> parse_objectives(const std::string& 
         weight = std::stod(item.substr(colon + 1), &used);
         if (used != item.size() - colon - 1) throw std::invalid_argument("trailing text");
       } catch (const std::exception&) {
-        throw Error("--objectives: cannot read the weight in '" + item + "' (expected name:number)");
+        throw Error("PretrainOptions::objectives: cannot read the weight in '" + item + "' (expected name:number)");
       }
-      if (!(weight > 0)) throw Error("--objectives: weight of '" + name + "' must be > 0");
-    }
-    if (objective_registry().count(name) == 0) make_objective(name, {});  // throws with the list
-    for (const auto& [n, _] : out) {
-      if (n == name) throw Error("--objectives: '" + name + "' given twice");
     }
     out.emplace_back(name, weight);
   }
-  if (out.empty()) throw Error("--objectives: give at least one of masking, descriptors, contrastive");
+  check_objectives(out);
   return out;
+}
+
+std::string format_objectives(const std::vector<std::pair<std::string, double>>& objectives) {
+  std::ostringstream os;
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    os << (i ? "," : "") << objectives[i].first;
+    if (objectives[i].second != 1.0) os << ':' << objectives[i].second;
+  }
+  return os.str();
+}
+
+void check_objectives(const std::vector<std::pair<std::string, double>>& objectives) {
+  for (size_t i = 0; i < objectives.size(); ++i) {
+    const auto& [name, weight] = objectives[i];
+    if (!(weight > 0)) throw Error("PretrainOptions::objectives: weight of '" + name + "' must be > 0");
+    objective_registry().at(name);  // throws with the list of known names
+    for (size_t j = 0; j < i; ++j) {
+      if (objectives[j].first == name) throw Error("PretrainOptions::objectives: '" + name + "' given twice");
+    }
+  }
+  if (objectives.empty()) {
+    throw Error("PretrainOptions::objectives: give at least one of " + objective_registry().joined_names());
+  }
 }
 
 models::GraphTensors mask_atoms(const models::GraphTensors& g, const torch::Tensor& atoms,

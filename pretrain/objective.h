@@ -1,6 +1,6 @@
 #pragma once
 // Self-supervised pretraining objectives behind one interface, combinable with weights
-// in one run (`--objectives masking,descriptors:0.5`).
+// in one run (PretrainOptions::objectives, e.g. "masking,descriptors:0.5").
 //
 //  masking      attribute masking (Hu et al. 2020): hide ~15% of atoms (and the bonds
 //               touching them) behind [MASK] categories; predict every masked atom's
@@ -12,12 +12,12 @@
 #include <torch/torch.h>
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/registry.h"
 #include "models/graph_tensors.h"
 #include "models/property_model.h"
 
@@ -41,12 +41,17 @@ class Objective : public torch::nn::Module {
 
 using ObjectiveFactory = std::function<std::shared_ptr<Objective>(const ObjectiveContext&)>;
 // name → factory; make_objective throws molprop::Error listing the known names.
-const std::map<std::string, ObjectiveFactory>& objective_registry();
+const core::Registry<ObjectiveFactory>& objective_registry();
 std::shared_ptr<Objective> make_objective(const std::string& name, const ObjectiveContext& context);
 
 // "masking,descriptors:0.5" → {("masking", 1), ("descriptors", 0.5)}. Throws
-// molprop::Error naming the bad item.
+// molprop::Error naming the bad item (and PretrainOptions::objectives).
 std::vector<std::pair<std::string, double>> parse_objectives(const std::string& text);
+// The inverse: weights of 1 are left out ("masking,descriptors:0.5").
+std::string format_objectives(const std::vector<std::pair<std::string, double>>& objectives);
+// At least one objective, each registered, with a weight > 0, at most once; throws
+// molprop::Error naming PretrainOptions::objectives.
+void check_objectives(const std::vector<std::pair<std::string, double>>& objectives);
 
 // Replaces the categories of `atoms` (a bool mask over atoms) and of every edge touching
 // them with each feature's [MASK] index. Returns a new GraphTensors sharing the rest.

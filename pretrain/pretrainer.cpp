@@ -13,6 +13,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/feature_vocabulary.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "core/progress.h"
 #include "data/graph_dataset.h"
 #include "data/scaler.h"
@@ -56,8 +57,7 @@ struct OutputFiles {
 };
 
 OutputFiles prepare_output(const PretrainOptions& o) {
-  if (o.epochs < 1) throw Error("--epochs must be ≥ 1");
-  if (o.batch_size < 2) throw Error("--batch-size must be ≥ 2");
+  o.validate();
   std::error_code ec;
   fs::create_directories(o.output_dir, ec);
   if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
@@ -65,7 +65,8 @@ OutputFiles prepare_output(const PretrainOptions& o) {
   const std::string& resume_path = files.resume;
   if (!o.resume && fs::exists(resume_path)) {
     throw Error(o.output_dir +
-                " already holds a pretraining run; add --resume to continue it, or choose another --output-dir");
+                " already holds a pretraining run; set PretrainOptions::resume to continue it, or choose another "
+                "PretrainOptions::output_dir");
   }
   if (o.resume && !fs::exists(resume_path)) throw Error(resume_path + ": nothing to resume (no checkpoint yet)");
   return files;
@@ -183,7 +184,7 @@ class PretrainRun {
   int64_t descriptor_count() const {
     const auto d = static_cast<int64_t>(ds_.info().descriptor_names.size());
     if (want_descriptors_ && d == 0) {
-      throw Error(o_.data + ": the descriptors objective needs a corpus featurized with --descriptors");
+      throw Error(o_.data + ": the descriptors objective needs a corpus featurized with FeaturizeOptions::descriptors");
     }
     return d;
   }
@@ -382,6 +383,29 @@ class PretrainRun {
 };
 
 }  // namespace
+
+models::EncoderOptions default_pretraining_encoder() {
+  models::EncoderOptions e;
+  e.name = "gine";
+  e.norm = "batch";
+  e.depth = models::default_depth(e.name);
+  return e;
+}
+
+void PretrainOptions::validate() const {
+  check_objectives(objectives);
+  encoder.validate();
+  models::ReadoutOptions{readout}.validate();
+  core::check_range<int64_t>("PretrainOptions::head_hidden", head_hidden, 1, 100000);
+  core::check_range<int64_t>("PretrainOptions::epochs", epochs, 1, 100000);
+  core::check_range<int64_t>("PretrainOptions::batch_size", batch_size, 2, 1000000);
+  schedule.validate();
+  core::check_at_least("PretrainOptions::grad_clip", grad_clip, 0);
+  core::check_range<int64_t>("PretrainOptions::checkpoint_every", checkpoint_every, 1, 100000000);
+  core::check_range<int64_t>("PretrainOptions::log_every", log_every, 1, 100000000);
+  core::check_range<int64_t>("PretrainOptions::stop_after_steps", stop_after_steps, 0, INT64_MAX);
+  training::check_distributed_timeout(distributed_timeout_ms, "PretrainOptions::distributed_timeout_ms");
+}
 
 PretrainSummary pretrain(const PretrainOptions& o) { return PretrainRun(o).run(); }
 

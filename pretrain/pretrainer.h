@@ -7,7 +7,7 @@
 //   encoder.h5   the pretrained model in the standard checkpoint format (usable by
 //                `train --from`, `embed`, `analyze`; with the descriptor objective it
 //                also predicts the descriptors)
-//   resume.pt    everything --resume needs: weights of model and objective layers,
+//   resume.pt    everything resuming needs: weights of model and objective layers,
 //                optimiser state, RNG state, epoch and position in the epoch
 //   log.csv      step, epoch, loss per objective, lr, molecules/s (every log_every steps)
 //   command.txt  the command line
@@ -26,32 +26,42 @@
 
 namespace molprop::pretrain {
 
+// The encoder pretraining uses unless told otherwise: GINE with batch normalisation, at
+// its default depth.
+models::EncoderOptions default_pretraining_encoder();
+
 struct PretrainOptions {
-  std::string data;  // corpus .h5 (from `molprop featurize`, --descriptors for that objective)
+  std::string data;  // corpus .h5 (from `molprop featurize`; featurized with descriptors for that objective)
   std::string output_dir;
-  std::vector<std::pair<std::string, double>> objectives{{"masking", 1.0}};
-  models::EncoderOptions encoder;  // cardinalities filled in by the pretrainer
-  std::string readout = "mean";
-  int64_t head_hidden = 300;
-  int64_t epochs = 1;
-  int64_t batch_size = 128;
+  // Objective names (objective_registry()) with weights > 0, each at most once.
+  std::vector<std::pair<std::string, double>> objectives{{"masking", 1.0}, {"descriptors", 1.0}};
+  models::EncoderOptions encoder = default_pretraining_encoder();  // cardinalities filled in by the pretrainer
+  std::string readout = "mean";                                    // readout_registry() name
+  int64_t head_hidden = 300;                                       // 1..100000
+  int64_t epochs = 1;                                              // 1..100000
+  int64_t batch_size = 128;                                        // 2..1000000 (contrastive pairs need 2)
   training::ScheduleOptions schedule{1e-4, 1e-3, 1e-4, 0.1};
-  double grad_clip = 10.0;
+  double grad_clip = 10.0;  // ≥ 0
   uint64_t seed = 0;
-  int64_t checkpoint_every = 1000;  // steps; a checkpoint is also written at the end
-  int64_t log_every = 50;           // steps
-  bool resume = false;
-  int64_t stop_after_steps =
-      0;  // > 0: stop (without a final checkpoint) after this many steps in total — to test --resume
-  // Data parallelism (models/distributed.h): with world_size > 1 every rank reads its own
+  int64_t checkpoint_every = 1000;  // steps, 1..1e8; a checkpoint is also written at the end
+  int64_t log_every = 50;           // steps, 1..1e8
+  bool resume = false;              // continue the run in output_dir from resume.pt
+  // > 0: stop (without a final checkpoint) after this many steps in total — to test resume
+  int64_t stop_after_steps = 0;
+  // Data parallelism (training/distributed.h): with world_size > 1 every rank reads its own
   // shard of the corpus, starts from rank 0's weights, averages gradients each step, and
   // only rank 0 writes logs and checkpoints (resume.pt keeps every rank's RNG state, so
-  // --resume needs the same world size).
+  // resuming needs the same world size).
   training::DistributedEnv distributed;
-  int64_t distributed_timeout_ms = 300000;  // a collective that takes longer fails the run
-  std::string device = "cpu";               // model, objectives and batches live here
+  // A collective that takes longer fails the run; 1 s .. 1 day.
+  int64_t distributed_timeout_ms = training::kDefaultDistributedTimeoutMs;
+  std::string device = "cpu";  // model, objectives and batches live here
   bool quiet = false;
   std::string command_line;
+
+  // Range-checks every setting and the component options; throws molprop::Error naming
+  // the field (PretrainOptions::batch_size, ...).
+  void validate() const;
 };
 
 struct PretrainSummary {

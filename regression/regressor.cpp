@@ -1,9 +1,9 @@
 #include "regression/regressor.h"
 
-#include <map>
-#include <sstream>
+#include <functional>
 
 #include "core/check.h"
+#include "core/registry.h"
 #include "regression/gp.h"
 #include "regression/ridge.h"
 
@@ -17,35 +17,28 @@ struct RegressorFactory {
 
 // The one name → factory table for regressor heads (sorted by name, as error messages
 // list them).
-const std::map<std::string, RegressorFactory>& registry() {
-  static const std::map<std::string, RegressorFactory> table{
-      {"gp",
-       {[](const RegressorOptions& o) { return std::make_unique<GaussianProcessRegressor>(o); },
-        [](const std::string& p, const std::vector<NamedArray>& a) { return GaussianProcessRegressor::load(p, a); }}},
-      {"ridge",
-       {[](const RegressorOptions& o) { return std::make_unique<RidgeRegressor>(o); },
-        [](const std::string& p, const std::vector<NamedArray>& a) { return RidgeRegressor::load(p, a); }}},
-  };
+const core::Registry<RegressorFactory>& registry() {
+  static const core::Registry<RegressorFactory> table{
+      "head",
+      "known",
+      {
+          {"gp",
+           {[](const RegressorOptions& o) { return std::make_unique<GaussianProcessRegressor>(o); },
+            [](const std::string& p, const std::vector<NamedArray>& a) {
+              return GaussianProcessRegressor::load(p, a);
+            }}},
+          {"ridge",
+           {[](const RegressorOptions& o) { return std::make_unique<RidgeRegressor>(o); },
+            [](const std::string& p, const std::vector<NamedArray>& a) { return RidgeRegressor::load(p, a); }}},
+      }};
   return table;
 }
 
-const RegressorFactory& lookup(const std::string& kind) {
-  const auto& table = registry();
-  const auto it = table.find(kind);
-  if (it == table.end()) {
-    std::ostringstream os;
-    os << "unknown head '" << kind << "'; known: ";
-    const char* sep = "";
-    for (const auto& entry : table) {
-      os << sep << entry.first;
-      sep = ", ";
-    }
-    throw Error(os.str());
-  }
-  return it->second;
-}
+const RegressorFactory& lookup(const std::string& kind) { return registry().at(kind); }
 
 }  // namespace
+
+std::vector<std::string> regressor_names() { return registry().names(); }
 
 std::unique_ptr<EmbeddingRegressor> make_regressor(const std::string& kind, const RegressorOptions& options) {
   return lookup(kind).make(options);

@@ -59,6 +59,8 @@ struct RegressorOptions {
   int64_t gp_max_train = 3000;
 };
 
+// The registered kinds, sorted: "gp", "ridge".
+std::vector<std::string> regressor_names();
 // Registry: "ridge" | "gp" → a fresh, unfitted regressor. Throws molprop::Error listing
 // the known kinds.
 std::unique_ptr<EmbeddingRegressor> make_regressor(const std::string& kind, const RegressorOptions& options = {});

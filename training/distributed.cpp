@@ -6,6 +6,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <cstdlib>
+#include <sstream>
 
 #include "core/check.h"
 
@@ -17,21 +18,30 @@ namespace molprop::training {
 
 namespace {
 
-const char* env(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : nullptr;
-}
+// Reads the variables through the caller's lookup; an empty value counts as unset.
+class Variables {
+ public:
+  explicit Variables(const EnvironmentLookup& lookup) : lookup_(lookup) {}
 
-int env_int(const char* name, int fallback) {
-  const char* v = env(name);
-  if (!v) return fallback;
-  char* end = nullptr;
-  const long x = std::strtol(v, &end, 10);
-  if (*end != '\0' || x < 0 || x > 1 << 20) {
-    throw Error(std::string("environment variable ") + name + "='" + v + "' is not a valid non-negative integer");
+  const char* get(const char* name) const {
+    const char* v = lookup_ ? lookup_(name) : nullptr;
+    return v && *v ? v : nullptr;
   }
-  return static_cast<int>(x);
-}
+
+  int get_int(const char* name, int fallback) const {
+    const char* v = get(name);
+    if (!v) return fallback;
+    char* end = nullptr;
+    const long x = std::strtol(v, &end, 10);
+    if (*end != '\0' || x < 0 || x > 1 << 20) {
+      throw Error(std::string("environment variable ") + name + "='" + v + "' is not a valid non-negative integer");
+    }
+    return static_cast<int>(x);
+  }
+
+ private:
+  const EnvironmentLookup& lookup_;
+};
 
 // Runs a c10d call; its failures (gloo::IoException, c10::Error with a backtrace, store
 // timeouts) become one molprop::Error line.
@@ -52,21 +62,30 @@ auto guarded(const char* what, int rank, F&& f) {
 
 }  // namespace
 
-DistributedEnv distributed_env_from_environment() {
+void check_distributed_timeout(int64_t timeout_ms, const char* field) {
+  if (timeout_ms >= kMinDistributedTimeoutMs && timeout_ms <= kMaxDistributedTimeoutMs) return;
+  std::ostringstream os;
+  os << field << " must be between 1 s and 1 day (86400 s), got " << static_cast<double>(timeout_ms) / 1000.0 << " s";
+  throw Error(os.str());
+}
+
+DistributedEnv distributed_env_from(const EnvironmentLookup& lookup) {
+  const Variables env(lookup);
   DistributedEnv e;
-  const bool torchrun = env("WORLD_SIZE") != nullptr;
-  const bool slurm = !torchrun && env("SLURM_NTASKS") != nullptr && env("MASTER_PORT") != nullptr;
+  if (const char* ifname = env.get("GLOO_SOCKET_IFNAME")) e.socket_ifname = ifname;
+  const bool torchrun = env.get("WORLD_SIZE") != nullptr;
+  const bool slurm = !torchrun && env.get("SLURM_NTASKS") != nullptr && env.get("MASTER_PORT") != nullptr;
   if (!torchrun && !slurm) return e;
-  e.world_size = env_int(torchrun ? "WORLD_SIZE" : "SLURM_NTASKS", 1);
-  e.rank = env_int(torchrun ? "RANK" : "SLURM_PROCID", 0);
-  e.local_rank = env_int(torchrun ? "LOCAL_RANK" : "SLURM_LOCALID", 0);
-  if (const char* a = env("MASTER_ADDR")) e.master_addr = a;
-  e.master_port = env_int("MASTER_PORT", e.master_port);
+  e.world_size = env.get_int(torchrun ? "WORLD_SIZE" : "SLURM_NTASKS", 1);
+  e.rank = env.get_int(torchrun ? "RANK" : "SLURM_PROCID", 0);
+  e.local_rank = env.get_int(torchrun ? "LOCAL_RANK" : "SLURM_LOCALID", 0);
+  if (const char* a = env.get("MASTER_ADDR")) e.master_addr = a;
+  e.master_port = env.get_int("MASTER_PORT", e.master_port);
   if (e.world_size < 1) throw Error("WORLD_SIZE must be ≥ 1");
   if (e.rank >= e.world_size) {
     throw Error("RANK=" + std::to_string(e.rank) + " is not below WORLD_SIZE=" + std::to_string(e.world_size));
   }
-  if (e.distributed() && torchrun && !env("RANK")) throw Error("WORLD_SIZE is set but RANK is not");
+  if (e.distributed() && torchrun && !env.get("RANK")) throw Error("WORLD_SIZE is set but RANK is not");
   if (e.master_port < 1 || e.master_port > 65535) throw Error("MASTER_PORT must be a TCP port (1-65535)");
   return e;
 }
@@ -90,8 +109,8 @@ DataParallel::DataParallel(const DistributedEnv& env_in, std::chrono::millisecon
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     // Gloo's C++ API ignores GLOO_SOCKET_IFNAME (only Python reads it): honour it here.
     const bool loopback = env_.master_addr == "localhost" || env_.master_addr.rfind("127.", 0) == 0;
-    if (const char* ifname = env("GLOO_SOCKET_IFNAME")) {
-      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+    if (!env_.socket_ifname.empty()) {
+      options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(env_.socket_ifname));
     } else if (loopback) {
       // One machine: talk over loopback whatever the hostname resolves to.
       options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env_.master_addr));

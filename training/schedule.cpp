@@ -2,24 +2,20 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+#include <string>
 
 #include "core/check.h"
+#include "core/options.h"
 
 namespace molprop::training {
 
-namespace {
-
-// Options are user settings, so a bad value is reported by its flag name, without the
-// source location MOLPROP_CHECK would add.
-void require(bool ok, const char* flag, const char* rule, double got) {
-  if (ok) return;
-  std::ostringstream os;
-  os << flag << " must be " << rule << ", got " << got;
-  throw Error(os.str());
+void ScheduleOptions::validate() const {
+  // check_positive rejects NaN and infinite rates too.
+  core::check_positive("ScheduleOptions::init_lr", init_lr);
+  core::check_positive("ScheduleOptions::max_lr", max_lr);
+  core::check_positive("ScheduleOptions::final_lr", final_lr);
+  core::check_at_least("ScheduleOptions::warmup_epochs", warmup_epochs, 0);
 }
-
-}  // namespace
 
 // As Chemprop v1's NoamLR, stepped once per optimiser step:
 //   step <  W:  lr = init_lr + step · (max_lr − init_lr) / W
@@ -29,17 +25,14 @@ void require(bool ok, const char* flag, const char* rule, double got) {
 // warm-up ends exactly at max_lr and the decay exactly at final_lr.
 NoamSchedule::NoamSchedule(const ScheduleOptions& options, int64_t epochs, int64_t steps_per_epoch)
     : options_(options) {
-  // Written as `x > 0` so NaN fails too; isfinite rejects an infinite rate.
-  require(options.init_lr > 0 && std::isfinite(options.init_lr), "--init-lr", "> 0", options.init_lr);
-  require(options.max_lr > 0 && std::isfinite(options.max_lr), "--max-lr", "> 0", options.max_lr);
-  require(options.final_lr > 0 && std::isfinite(options.final_lr), "--final-lr", "> 0", options.final_lr);
-  require(options.warmup_epochs >= 0 && std::isfinite(options.warmup_epochs), "--warmup-epochs", ">= 0",
-          options.warmup_epochs);
-  require(epochs >= 1, "--epochs", ">= 1", static_cast<double>(epochs));
-  require(steps_per_epoch >= 1, "steps per epoch (training rows / --batch-size)", ">= 1",
-          static_cast<double>(steps_per_epoch));
+  options.validate();
+  if (epochs < 1) throw Error("NoamSchedule: epochs must be >= 1, got " + std::to_string(epochs));
+  if (steps_per_epoch < 1) {
+    throw Error("NoamSchedule: steps per epoch (training rows / TrainOptions::batch_size) must be >= 1, got " +
+                std::to_string(steps_per_epoch));
+  }
   total_steps_ = epochs * steps_per_epoch;
-  // A warm-up longer than the run (e.g. the default 2 epochs with --epochs 1) is cut to
+  // A warm-up longer than the run (e.g. the default 2 epochs with 1 epoch) is cut to
   // the run: the rate then only rises, which is what a user asking for so few epochs gets.
   warmup_steps_ =
       std::min(total_steps_, static_cast<int64_t>(options.warmup_epochs * static_cast<double>(steps_per_epoch)));

@@ -7,10 +7,13 @@
 namespace molprop::training {
 
 struct ScheduleOptions {
-  double init_lr = 1e-4;
-  double max_lr = 1e-3;
-  double final_lr = 1e-4;
-  double warmup_epochs = 2.0;
+  double init_lr = 1e-4;       // > 0
+  double max_lr = 1e-3;        // > 0, the peak
+  double final_lr = 1e-4;      // > 0
+  double warmup_epochs = 2.0;  // ≥ 0
+
+  // Throws molprop::Error naming the field (ScheduleOptions::init_lr, ...).
+  void validate() const;
 };
 
 class NoamSchedule {

@@ -70,7 +70,7 @@ TEST(ParseSplitSizes, RejectsBadInput) {
     FAIL() << "expected molprop::Error";
   } catch (const Error& e) {
     const std::string msg = e.what();
-    EXPECT_NE(msg.find("--split-sizes"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("SplitSizes"), std::string::npos) << msg;
     EXPECT_NE(msg.find("'0.8,0.3'"), std::string::npos) << msg;
   }
 }

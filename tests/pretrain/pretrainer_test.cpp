@@ -90,7 +90,7 @@ TEST(Pretrainer, DescriptorObjectiveNeedsDescriptors) {
     pretrain::pretrain(o);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--descriptors"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("FeaturizeOptions::descriptors"), std::string::npos);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 
 #include "core/check.h"
 #include "data/graph_dataset.h"
@@ -201,23 +202,49 @@ TEST(DataParallel, AMissingRankIsAClearErrorAfterTheTimeout) {
 }
 
 TEST(DistributedEnv, ReadsTorchrunVariablesAndRejectsInconsistentOnes) {
-  ::setenv("WORLD_SIZE", "4", 1);
-  ::setenv("RANK", "2", 1);
-  ::setenv("LOCAL_RANK", "0", 1);
-  ::setenv("MASTER_ADDR", "10.0.0.5", 1);
-  ::setenv("MASTER_PORT", "29400", 1);
-  DistributedEnv e = molprop::training::distributed_env_from_environment();
+  std::map<std::string, std::string> vars{
+      {"WORLD_SIZE", "4"}, {"RANK", "2"}, {"LOCAL_RANK", "0"}, {"MASTER_ADDR", "10.0.0.5"}, {"MASTER_PORT", "29400"}};
+  const molprop::training::EnvironmentLookup lookup = [&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  };
+  DistributedEnv e = molprop::training::distributed_env_from(lookup);
   EXPECT_EQ(e.rank, 2);
   EXPECT_EQ(e.world_size, 4);
   EXPECT_EQ(e.master_addr, "10.0.0.5");
   EXPECT_EQ(e.master_port, 29400);
   EXPECT_TRUE(e.distributed());
-  ::setenv("RANK", "4", 1);
-  EXPECT_THROW(molprop::training::distributed_env_from_environment(), molprop::Error);
-  ::setenv("RANK", "x", 1);
-  EXPECT_THROW(molprop::training::distributed_env_from_environment(), molprop::Error);
-  for (const char* v : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"}) ::unsetenv(v);
-  EXPECT_FALSE(molprop::training::distributed_env_from_environment().distributed());
+  vars["RANK"] = "4";
+  EXPECT_THROW(molprop::training::distributed_env_from(lookup), molprop::Error);
+  vars["RANK"] = "x";
+  EXPECT_THROW(molprop::training::distributed_env_from(lookup), molprop::Error);
+  vars.clear();
+  EXPECT_FALSE(molprop::training::distributed_env_from(lookup).distributed());
+}
+
+TEST(DistributedEnv, ReadsSlurmVariablesAndTheGlooInterface) {
+  const std::map<std::string, std::string> vars{{"SLURM_NTASKS", "3"},   {"SLURM_PROCID", "1"},
+                                                {"SLURM_LOCALID", "1"},  {"MASTER_PORT", "29401"},
+                                                {"GLOO_SOCKET_IFNAME", "ib0"}};
+  const DistributedEnv e = molprop::training::distributed_env_from([&](const char* name) -> const char* {
+    const auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+  EXPECT_EQ(e.world_size, 3);
+  EXPECT_EQ(e.rank, 1);
+  EXPECT_EQ(e.local_rank, 1);
+  EXPECT_EQ(e.master_port, 29401);
+  EXPECT_EQ(e.socket_ifname, "ib0");
+}
+
+TEST(DistributedEnv, TimeoutRangeNamesTheOption) {
+  molprop::training::check_distributed_timeout(molprop::training::kDefaultDistributedTimeoutMs, "T::timeout");
+  try {
+    molprop::training::check_distributed_timeout(500, "T::timeout");
+    FAIL() << "expected molprop::Error";
+  } catch (const molprop::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("T::timeout must be between 1 s and 1 day"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

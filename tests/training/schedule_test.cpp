@@ -88,11 +88,12 @@ TEST(NoamSchedule, InvalidOptionsAreNamed) {
     edit(o);
     return o;
   };
-  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.init_lr = 0; }), 10, 7); }, "--init-lr");
-  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.max_lr = -1; }), 10, 7); }, "--max-lr");
-  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.final_lr = 0; }), 10, 7); }, "--final-lr");
-  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.warmup_epochs = -1; }), 10, 7); }, "--warmup-epochs");
-  expect_error_naming([&] { NoamSchedule(default_options(), 0, 7); }, "--epochs");
+  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.init_lr = 0; }), 10, 7); }, "ScheduleOptions::init_lr");
+  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.max_lr = -1; }), 10, 7); }, "ScheduleOptions::max_lr");
+  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.final_lr = 0; }), 10, 7); }, "ScheduleOptions::final_lr");
+  expect_error_naming([&] { NoamSchedule(with([](auto& o) { o.warmup_epochs = -1; }), 10, 7); },
+                      "ScheduleOptions::warmup_epochs");
+  expect_error_naming([&] { NoamSchedule(default_options(), 0, 7); }, "epochs must be >= 1");
   expect_error_naming([&] { NoamSchedule(default_options(), 10, 0); }, "steps per epoch");
 }
 
