@@ -25,18 +25,29 @@ torch::Tensor MlpHeadImpl::forward(const torch::Tensor& x) {
   return layers_->forward(x);
 }
 
+void check_part_widths(const Encoder& encoder, const Readout& readout, const MlpHeadImpl& head,
+                       int64_t num_descriptors) {
+  // STYLE.md #3: each part reports its widths and the composer compares them, so a part
+  // whose factory ignores the width it was given fails here rather than inside forward().
+  if (readout.in_dim() != encoder.out_dim()) {
+    throw Error("readout input width is " + std::to_string(readout.in_dim()) + ", expected " +
+                std::to_string(encoder.out_dim()) + " (the encoder's output width)");
+  }
+  const int64_t expected = readout.out_dim() + num_descriptors;
+  if (head.in_dim() != expected) {
+    throw Error("head input width is " + std::to_string(head.in_dim()) + ", expected " + std::to_string(expected) +
+                " (readout output width " + std::to_string(readout.out_dim()) + " + descriptors " +
+                std::to_string(num_descriptors) + ")");
+  }
+}
+
 PropertyModelImpl::PropertyModelImpl(const ModelConfig& config) : config_(config) {
   encoder_ = register_module("encoder", make_encoder(config.encoder));
   readout_ = register_module("readout", make_readout(config.readout, encoder_->out_dim()));
   if (config.num_descriptors < 0) throw Error("num_descriptors must be ≥ 0");
   const int64_t head_in = readout_->out_dim() + config.num_descriptors;
   head_ = register_module("head", MlpHead(config.head, head_in));
-  // The composer's check (STYLE.md #3): each part's input width is the previous part's
-  // output width. Derived above, verified here so a future change cannot silently break it.
-  if (head_->in_dim() != readout_->out_dim() + config.num_descriptors) {
-    throw Error("head input width " + std::to_string(head_->in_dim()) + " does not match readout " +
-                std::to_string(readout_->out_dim()) + " + descriptors " + std::to_string(config.num_descriptors));
-  }
+  check_part_widths(*encoder_, *readout_, *head_, config.num_descriptors);
 }
 
 torch::Tensor PropertyModelImpl::embed(const GraphTensors& g) { return readout_->forward(encoder_->forward(g), g); }

@@ -37,4 +37,11 @@ class PropertyModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(PropertyModel);
 
+// The composer's width check, run by PropertyModelImpl's constructor on the parts it built:
+// the readout's reported input width must be the encoder's reported output width, and the
+// head's input width the readout's output width plus `num_descriptors`. Throws molprop::Error
+// naming the part, the width it got and the width it expected.
+void check_part_widths(const Encoder& encoder, const Readout& readout, const MlpHeadImpl& head,
+                       int64_t num_descriptors);
+
 }  // namespace molprop::models

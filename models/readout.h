@@ -15,8 +15,9 @@ namespace molprop::models {
 
 class Readout : public torch::nn::Module {
  public:
-  // atoms: A × in_dim → M × out_dim()
+  // atoms: A × in_dim() → M × out_dim()
   virtual torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) = 0;
+  virtual int64_t in_dim() const = 0;
   virtual int64_t out_dim() const = 0;
 };
 
@@ -31,6 +32,7 @@ class SumReadout : public Readout {
  public:
   explicit SumReadout(int64_t dim) : dim_(dim) {}
   torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t in_dim() const override { return dim_; }
   int64_t out_dim() const override { return dim_; }
 
  private:
@@ -42,6 +44,7 @@ class MeanReadout : public Readout {
  public:
   explicit MeanReadout(int64_t dim) : dim_(dim) {}
   torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t in_dim() const override { return dim_; }
   int64_t out_dim() const override { return dim_; }
 
  private:
@@ -53,6 +56,7 @@ class AttentionReadout : public Readout {
  public:
   explicit AttentionReadout(int64_t dim);
   torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t in_dim() const override { return dim_; }
   int64_t out_dim() const override { return dim_; }
 
  private:

@@ -5,7 +5,6 @@
 #include <cmath>
 
 #include "finetune/metrics.h"
-#include "models/losses.h"
 #include "tests/util/test_data.h"
 
 using namespace molprop;
@@ -27,29 +26,6 @@ std::vector<torch::Tensor> weights(models::PropertyModel& m) {
 }
 
 }  // namespace
-
-TEST(MaskedMse, MissingTargetsAddNoLossAndNoGradient) {
-  auto pred = torch::tensor({{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}}).requires_grad_(true);
-  const float nan = std::nanf("");
-  auto target = torch::tensor({{2.0f, nan}, {3.0f, 1.0f}, {nan, nan}});
-  auto loss = models::masked_mse(pred, target);
-  // Present entries: (1-2)², (3-3)², (4-1)² → (1 + 0 + 9) / 3.
-  EXPECT_NEAR(loss.item<float>(), 10.0f / 3.0f, 1e-6);
-  loss.backward();
-  auto grad = pred.grad();
-  EXPECT_EQ(grad[0][1].item<float>(), 0.0f);
-  EXPECT_EQ(grad[2][0].item<float>(), 0.0f);
-  EXPECT_EQ(grad[2][1].item<float>(), 0.0f);
-  EXPECT_NE(grad[0][0].item<float>(), 0.0f);
-  EXPECT_FALSE(torch::isnan(grad).any().item<bool>());
-}
-
-TEST(MaskedMse, AllMissingIsZeroNotNan) {
-  auto pred = torch::ones({2, 1}, torch::requires_grad());
-  auto target = torch::full({2, 1}, std::nanf(""));
-  auto loss = models::masked_mse(pred, target);
-  EXPECT_EQ(loss.item<float>(), 0.0f);
-}
 
 TEST(Trainer, OverfitsATinySet) {
   data::GraphDataset ds(small_dataset("overfit"));

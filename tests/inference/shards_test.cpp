@@ -1,0 +1,159 @@
+#include "inference/shards.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/check.h"
+#include "tests/util/cli_util.h"
+#include "tests/util/scratch_dir.h"
+
+namespace molprop {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+inference::ShardManifest manifest(int shard, int num_shards, int64_t begin, int64_t end, int64_t rows) {
+  inference::ShardManifest m;
+  m.kind = "predictions";
+  m.shard = shard;
+  m.num_shards = num_shards;
+  m.input = "in.csv";
+  m.input_size = 90;
+  m.byte_begin = begin;
+  m.byte_end = end;
+  m.rows = rows;
+  m.header = {"smiles", "logS", "error"};
+  return m;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Writes a shard CSV and its manifest.
+std::string write_shard(const std::string& dir, int shard, const std::string& body, inference::ShardManifest m) {
+  const std::string path = dir + "/part" + std::to_string(shard) + ".csv";
+  std::ofstream(path) << "smiles,logS,error\n" << body;
+  inference::write_shard_manifest(path, m);
+  return path;
+}
+
+TEST(ShardManifest, RoundTripsEveryField) {
+  const std::string dir = testing_util::fresh_dir("shard_manifest");
+  const auto m = manifest(1, 3, 30, 60, 7);
+  inference::write_shard_manifest(dir + "/out.csv", m);
+  EXPECT_EQ(inference::manifest_path(dir + "/out.csv"), dir + "/out.csv.shard.json");
+  EXPECT_TRUE(fs::exists(dir + "/out.csv.shard.json"));
+  const auto back = inference::read_shard_manifest(dir + "/out.csv");
+  EXPECT_EQ(back.kind, m.kind);
+  EXPECT_EQ(back.shard, 1);
+  EXPECT_EQ(back.num_shards, 3);
+  EXPECT_EQ(back.input, "in.csv");
+  EXPECT_EQ(back.input_size, 90);
+  EXPECT_EQ(back.byte_begin, 30);
+  EXPECT_EQ(back.byte_end, 60);
+  EXPECT_EQ(back.rows, 7);
+  EXPECT_EQ(back.header, m.header);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << "temporary file left: " << e.path();
+  }
+}
+
+TEST(ShardManifest, MissingMalformedForeignAndNewerManifestsAreErrorsNamingTheFile) {
+  const std::string dir = testing_util::fresh_dir("shard_manifest_bad");
+  EXPECT_THAT(error_of([&] { inference::read_shard_manifest(dir + "/none.csv"); }),
+              HasSubstr(dir + "/none.csv: no shard manifest"));
+  std::ofstream(dir + "/a.csv.shard.json") << "{\"format\": ";
+  EXPECT_THAT(error_of([&] { inference::read_shard_manifest(dir + "/a.csv"); }),
+              HasSubstr(dir + "/a.csv.shard.json: malformed shard manifest"));
+  std::ofstream(dir + "/b.csv.shard.json") << R"({"format": "something-else", "version": 1})";
+  EXPECT_THAT(error_of([&] { inference::read_shard_manifest(dir + "/b.csv"); }),
+              HasSubstr("not a molprop shard manifest"));
+  std::ofstream(dir + "/c.csv.shard.json") << R"({"format": "molprop-shard", "version": 99})";
+  EXPECT_THAT(error_of([&] { inference::read_shard_manifest(dir + "/c.csv"); }), HasSubstr("newer molprop"));
+}
+
+TEST(CheckShardSet, ReturnsShardOrderForAnyArgumentOrder) {
+  const std::vector<std::string> files{"c", "a", "b"};
+  const std::vector<inference::ShardManifest> ms{manifest(2, 3, 60, 90, 1), manifest(0, 3, 0, 30, 1),
+                                                 manifest(1, 3, 30, 60, 1)};
+  EXPECT_THAT(inference::check_shard_set(files, ms), ElementsAre(1u, 2u, 0u));
+}
+
+TEST(CheckShardSet, RefusesIncompleteDuplicatedForeignAndGappedSets) {
+  const auto s0 = manifest(0, 2, 0, 40, 1), s1 = manifest(1, 2, 40, 90, 1);
+  EXPECT_THAT(error_of([&] { inference::check_shard_set({}, {}); }), HasSubstr("no shard files"));
+  EXPECT_THAT(error_of([&] { inference::check_shard_set({"a"}, {s0}); }), HasSubstr("shard 1 of 2 is missing"));
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {s0, s0});
+              }),
+              HasSubstr("shard 0 given twice (a, b)"));
+  auto other = s1;
+  other.input = "other.csv";
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {s0, other});
+              }),
+              HasSubstr("b: input file differs from a's"));
+  other = s1;
+  other.header = {"smiles", "pred", "error"};
+  EXPECT_THAT(error_of([&] { inference::check_shard_set({"a", "b"}, {s0, other}); }), HasSubstr("header differs"));
+  other = s1;
+  other.num_shards = 3;
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {s0, other});
+              }),
+              HasSubstr("number of shards differs"));
+  other = s1;
+  other.byte_begin = 41;
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {s0, other});
+              }),
+              HasSubstr("shards 0 and 1 do not cover adjacent byte ranges"));
+  other = s1;
+  other.byte_end = 80;
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {s0, other});
+              }),
+              HasSubstr("the last shard does not reach the end of the input"));
+}
+
+TEST(MergePredictionShards, ConcatenatesInShardOrderWithOneHeader) {
+  const std::string dir = testing_util::fresh_dir("merge_shards");
+  // A quoted error message holding a newline is one record.
+  const std::string p1 = write_shard(dir, 1, "CCO,-0.2,\nX,,\"bad\nsmiles\"\n", manifest(1, 2, 45, 90, 2));
+  const std::string p0 = write_shard(dir, 0, "C,1.5,\n", manifest(0, 2, 0, 45, 1));
+  const auto summary = inference::merge_prediction_shards({p1, p0}, dir + "/all.csv");
+  EXPECT_EQ(summary.shards, 2);
+  EXPECT_EQ(summary.rows, 3);
+  EXPECT_EQ(testing_util::read_file(dir + "/all.csv"), "smiles,logS,error\nC,1.5,\nCCO,-0.2,\nX,,\"bad\nsmiles\"\n");
+}
+
+TEST(MergePredictionShards, TruncatedShardFailsAndLeavesNoOutput) {
+  const std::string dir = testing_util::fresh_dir("merge_shards_truncated");
+  const std::string p0 = write_shard(dir, 0, "C,1.5,\n", manifest(0, 2, 0, 45, 1));
+  const std::string p1 = write_shard(dir, 1, "CCO,-0.2,\n", manifest(1, 2, 45, 90, 2));
+  EXPECT_THAT(error_of([&] {
+                inference::merge_prediction_shards({p0, p1}, dir + "/all.csv");
+              }),
+              HasSubstr(p1 + ": holds 1 rows, its manifest promises 2"));
+  for (const auto& e : fs::directory_iterator(dir)) {
+    EXPECT_EQ(e.path().filename().string().rfind("all.csv", 0), std::string::npos) << e.path();
+  }
+  EXPECT_THAT(error_of([&] {
+                inference::merge_prediction_shards({p0, dir + "/nope.csv"}, dir + "/all.csv");
+              }),
+              HasSubstr("no shard manifest"));
+}
+
+}  // namespace
+}  // namespace molprop

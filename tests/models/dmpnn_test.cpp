@@ -1,0 +1,158 @@
+#include "models/dmpnn.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+#include "tests/util/tiny_graphs.h"
+
+namespace molprop {
+namespace {
+
+using testing_util::tiny_encoder_options;
+using testing_util::tiny_mols;
+using testing_util::tiny_tensors;
+using testing_util::TinyMol;
+
+std::shared_ptr<models::DmpnnEncoder> seeded_dmpnn(uint64_t seed,
+                                                   models::EncoderOptions o = tiny_encoder_options("dmpnn")) {
+  torch::manual_seed(seed);
+  auto encoder = std::make_shared<models::DmpnnEncoder>(o);
+  encoder->eval();
+  return encoder;
+}
+
+// The same graphs with the directed edges in another order; edge_rev follows the edges.
+models::GraphTensors shuffle_edges(const models::GraphTensors& g, uint32_t seed) {
+  std::vector<int64_t> perm(g.num_edges);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::mt19937 rng(seed);
+  std::shuffle(perm.begin(), perm.end(), rng);
+  std::vector<int64_t> inverse(g.num_edges);
+  for (int64_t i = 0; i < g.num_edges; ++i) inverse[perm[i]] = i;
+  std::vector<int64_t> rev(g.num_edges);
+  for (int64_t i = 0; i < g.num_edges; ++i) rev[i] = inverse[g.edge_rev[perm[i]].item<int64_t>()];
+  const auto p = torch::tensor(perm, torch::kLong);
+  models::GraphTensors s = g;
+  s.edge_src = g.edge_src.index_select(0, p);
+  s.edge_dst = g.edge_dst.index_select(0, p);
+  s.bond_features = g.bond_features.index_select(0, p);
+  s.edge_rev = torch::tensor(rev, torch::kLong);
+  return s;
+}
+
+TEST(Dmpnn, AtomStatesHaveOneRowPerAtomAndTheHiddenWidth) {
+  auto encoder = seeded_dmpnn(0);
+  const auto g = tiny_tensors(tiny_mols());
+  EXPECT_EQ(encoder->out_dim(), 8);
+  EXPECT_EQ(encoder->forward(g).sizes(), (std::vector<int64_t>{g.num_atoms, 8}));
+  // depth 3 counts the input layer: the input messages plus two updates.
+  const auto states = encoder->layer_states(g);
+  ASSERT_EQ(states.size(), 3u);
+  for (const auto& s : states) EXPECT_EQ(s.sizes(), (std::vector<int64_t>{g.num_atoms, 8}));
+}
+
+TEST(Dmpnn, ABatchEqualsEachMoleculeAlone) {
+  for (const char* jk : {"last", "sum", "concat"}) {
+    SCOPED_TRACE(jk);
+    auto o = tiny_encoder_options("dmpnn");
+    o.jk = jk;
+    o.norm = "layer";
+    o.residual = true;
+    o.dropout = 0.3;  // eval mode: no dropout
+    auto encoder = seeded_dmpnn(1, o);
+    torch::NoGradGuard no_grad;
+    const double diff = testing_util::batch_vs_alone_difference(
+        tiny_mols(), [&](const models::GraphTensors& g) { return encoder->forward(g); }, /*per_atom=*/true);
+    EXPECT_LT(diff, 1e-5);
+  }
+}
+
+TEST(Dmpnn, ReverseEdgeIndexIsAnInvolution) {
+  const auto g = tiny_tensors(tiny_mols());
+  EXPECT_TRUE(torch::equal(g.edge_rev.index_select(0, g.edge_rev), torch::arange(g.num_edges, torch::kLong)));
+  const auto s = shuffle_edges(g, 7);
+  EXPECT_TRUE(torch::equal(s.edge_rev.index_select(0, s.edge_rev), torch::arange(s.num_edges, torch::kLong)));
+  EXPECT_TRUE(torch::equal(s.edge_src.index_select(0, s.edge_rev), s.edge_dst));
+}
+
+TEST(Dmpnn, BondOrderAndDirectionDoNotChangeTheOutput) {
+  auto encoder = seeded_dmpnn(2);
+  torch::NoGradGuard no_grad;
+  TinyMol ring = testing_util::tiny_ring();
+  TinyMol permuted = ring;
+  std::reverse(permuted.bonds.begin(), permuted.bonds.end());
+  std::swap(permuted.bonds[1].u, permuted.bonds[1].v);
+  std::swap(permuted.bonds[3].u, permuted.bonds[3].v);
+  const auto a = encoder->forward(tiny_tensors({ring}));
+  const auto b = encoder->forward(tiny_tensors({permuted}));
+  EXPECT_TRUE(torch::allclose(a, b, 1e-5, 1e-5));
+}
+
+TEST(Dmpnn, MessagesFollowTheReverseEdgeIndexNotTheEdgeOrder) {
+  // Edges in an arbitrary order (reverse pairs no longer adjacent, so e ^ 1 is wrong):
+  // the output only stays the same if the encoder reads the reverse from edge_rev.
+  auto encoder = seeded_dmpnn(3);
+  torch::NoGradGuard no_grad;
+  const auto g = tiny_tensors(tiny_mols());
+  const auto reference = encoder->forward(g);
+  const auto shuffled = shuffle_edges(g, 11);
+  ASSERT_FALSE(torch::equal(shuffled.edge_rev, g.edge_rev));
+  EXPECT_TRUE(torch::allclose(encoder->forward(shuffled), reference, 1e-5, 1e-5));
+  // And the reverse index matters: pointing every edge at itself changes the result.
+  models::GraphTensors wrong = g;
+  wrong.edge_rev = torch::arange(g.num_edges, torch::kLong);
+  EXPECT_FALSE(torch::allclose(encoder->forward(wrong), reference, 1e-4, 1e-4));
+}
+
+TEST(Dmpnn, AMessageExcludesTheReverseEdge) {
+  // In a diatomic molecule the only message into v comes from the reverse of v→w, so
+  // m_{v→w} = 0 at every step and W_h never contributes: changing it changes nothing.
+  auto encoder = seeded_dmpnn(4);
+  torch::NoGradGuard no_grad;
+  const auto diatomic = tiny_tensors({testing_util::tiny_diatomic()});
+  const auto chain = tiny_tensors({testing_util::tiny_chain()});
+  const auto diatomic_before = encoder->forward(diatomic);
+  const auto chain_before = encoder->forward(chain);
+  encoder->named_parameters()["w_h.weight"].uniform_(-5, 5);
+  EXPECT_TRUE(torch::equal(encoder->forward(diatomic), diatomic_before));
+  EXPECT_FALSE(torch::allclose(encoder->forward(chain), chain_before, 1e-4, 1e-4));
+}
+
+TEST(Dmpnn, SameSeedGivesIdenticalOutputsAndAnotherSeedDiffers) {
+  const auto g = tiny_tensors(tiny_mols());
+  torch::NoGradGuard no_grad;
+  const auto a = seeded_dmpnn(5)->forward(g);
+  const auto b = seeded_dmpnn(5)->forward(g);
+  const auto c = seeded_dmpnn(6)->forward(g);
+  EXPECT_TRUE(torch::equal(a, b));
+  EXPECT_FALSE(torch::allclose(a, c));
+}
+
+TEST(Dmpnn, ABatchWithoutBondsStillGivesEveryAtomAState) {
+  for (const char* jk : {"last", "concat"}) {
+    SCOPED_TRACE(jk);
+    auto o = tiny_encoder_options("dmpnn");
+    o.jk = jk;
+    auto encoder = seeded_dmpnn(7, o);
+    const auto g = tiny_tensors({testing_util::tiny_ion(), testing_util::tiny_ion()});
+    const auto h = encoder->forward(g);
+    EXPECT_EQ(h.sizes(), (std::vector<int64_t>{2, 8}));
+    EXPECT_TRUE(torch::isfinite(h).all().item<bool>());
+  }
+}
+
+TEST(Dmpnn, GradientsReachEveryParameter) {
+  auto encoder = seeded_dmpnn(8);
+  encoder->train();
+  encoder->forward(tiny_tensors(tiny_mols())).pow(2).sum().backward();
+  for (const auto& p : encoder->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
+  }
+}
+
+}  // namespace
+}  // namespace molprop

@@ -1,0 +1,106 @@
+#include "models/readout.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/check.h"
+#include "tests/util/tiny_graphs.h"
+
+namespace molprop {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_util::tiny_mols;
+using testing_util::tiny_tensors;
+
+// Per-atom states that differ per atom: row i is (i, 2i, ..., dim·i) / 10.
+torch::Tensor atom_states(int64_t atoms, int64_t dim) {
+  return torch::arange(atoms, torch::kFloat32).unsqueeze(1) * torch::arange(1, dim + 1, torch::kFloat32) / 10;
+}
+
+TEST(ReadoutRegistry, EveryNameBuildsAReadoutOfTheGivenWidth) {
+  const auto g = tiny_tensors(tiny_mols());
+  for (const char* name : {"sum", "mean", "attention"}) {
+    SCOPED_TRACE(name);
+    models::ReadoutOptions o;
+    o.name = name;
+    auto r = models::make_readout(o, 5);
+    EXPECT_EQ(r->in_dim(), 5);
+    EXPECT_EQ(r->out_dim(), 5);
+    EXPECT_EQ(r->forward(atom_states(g.num_atoms, 5), g).sizes(), (std::vector<int64_t>{g.num_molecules, 5}));
+  }
+}
+
+TEST(ReadoutRegistry, UnknownNameFailsNamingTheKnownOnes) {
+  models::ReadoutOptions o;
+  o.name = "max";
+  try {
+    models::make_readout(o, 4);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("unknown readout 'max'; known readouts: attention, mean, sum"));
+  }
+}
+
+TEST(Readout, SumAndMeanAreTheMoleculesSumsAndMeans) {
+  const auto mols = tiny_mols();
+  const auto g = tiny_tensors(mols);
+  const auto x = atom_states(g.num_atoms, 3);
+  const auto sum = models::SumReadout(3).forward(x, g);
+  const auto mean = models::MeanReadout(3).forward(x, g);
+  int64_t first = 0;
+  for (size_t m = 0; m < mols.size(); ++m) {
+    const auto n = static_cast<int64_t>(mols[m].atoms.size());
+    const auto rows = x.narrow(0, first, n);
+    EXPECT_TRUE(torch::allclose(sum[m], rows.sum(0))) << m;
+    EXPECT_TRUE(torch::allclose(mean[m], rows.mean(0))) << m;
+    first += n;
+  }
+}
+
+TEST(Readout, AttentionWeightsSumToOneWithinEachMolecule) {
+  // Equal atom states within a molecule: any weights that sum to one give that state back.
+  torch::manual_seed(0);
+  const auto g = tiny_tensors(tiny_mols());
+  models::AttentionReadout r(4);
+  const auto per_mol = torch::randn({g.num_molecules, 4});
+  const auto x = per_mol.index_select(0, g.atom_to_mol);
+  EXPECT_TRUE(torch::allclose(r.forward(x, g), per_mol, 1e-5, 1e-5));
+  // Scores far apart (a large shift) stay finite thanks to the per-molecule maximum.
+  EXPECT_TRUE(torch::isfinite(r.forward(x * 1e4, g)).all().item<bool>());
+}
+
+TEST(Readout, ABatchEqualsEachMoleculeAlone) {
+  torch::manual_seed(1);
+  for (const char* name : {"sum", "mean", "attention"}) {
+    SCOPED_TRACE(name);
+    models::ReadoutOptions o;
+    o.name = name;
+    auto r = models::make_readout(o, 3);
+    // Deterministic per-atom states from the atom features, so that "alone" sees the same rows.
+    const double diff = testing_util::batch_vs_alone_difference(
+        tiny_mols(),
+        [&](const models::GraphTensors& g) {
+          const auto f = g.atom_features.to(torch::kFloat32);
+          return r->forward(torch::cat({f, f.sum(1, true)}, 1), g);
+        },
+        /*per_atom=*/false);
+    EXPECT_LT(diff, 1e-5);
+  }
+}
+
+TEST(Readout, AtomOrderWithinAMoleculeDoesNotMatter) {
+  torch::manual_seed(2);
+  const auto g = tiny_tensors({testing_util::tiny_ring()});
+  const auto x = torch::randn({g.num_atoms, 3});
+  const auto p = torch::tensor({4, 2, 0, 3, 1}, torch::kLong);
+  for (const char* name : {"sum", "mean", "attention"}) {
+    models::ReadoutOptions o;
+    o.name = name;
+    auto r = models::make_readout(o, 3);
+    EXPECT_TRUE(torch::allclose(r->forward(x, g), r->forward(x.index_select(0, p), g), 1e-5, 1e-5)) << name;
+  }
+}
+
+}  // namespace
+}  // namespace molprop
