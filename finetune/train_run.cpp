@@ -4,14 +4,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "checkpoint/domain.h"
 #include "chem/features.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
@@ -99,13 +100,7 @@ json metrics_json(const std::vector<RegressionMetrics>& m, const std::vector<std
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error(path + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  core::write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
 // The molecules any fold trains on define where the saved models are on safe ground.
@@ -221,7 +216,12 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
   if (writer) write_domain(*ds, splits, o.output_dir + "/" + checkpoint::kDomainFileName);
   if (!single) fs::create_directories(o.output_dir + "/models");
 
-  std::ofstream log(writer ? o.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
+  // log.csv appears when the run completes; the other ranks' log goes nowhere (a stream
+  // without a buffer discards what it is given).
+  std::optional<core::AtomicOutputFile> log_file;
+  if (writer) log_file.emplace(o.output_dir + "/log.csv");
+  std::ostream discard(nullptr);
+  std::ostream& log = log_file ? log_file->stream() : discard;
   log << "fold,member,epoch,train_loss,val_rmse,lr,seconds,molecules_per_second\n";
   json folds = json::array(), split_record = json::array();
   std::map<std::string, std::map<std::string, std::vector<RegressionMetrics>>> per_fold;  // split → task → folds
@@ -348,8 +348,7 @@ TrainRunSummary run_training(const TrainRunOptions& o) {
     }
     folds.push_back(fold);
   }
-  log.close();
-  if (writer) fs::rename(o.output_dir + "/log.csv.tmp", o.output_dir + "/log.csv");
+  if (log_file) log_file->commit();
 
   json summary_json;
   for (const auto& [split_name, by_task] : per_fold) {

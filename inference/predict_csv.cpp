@@ -1,16 +1,13 @@
 #include "inference/predict_csv.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <iostream>
+#include <optional>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/ordered_pipeline.h"
 #include "core/progress.h"
@@ -165,20 +162,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     if (to_stdout) throw Error("sharded prediction needs --output (each shard writes its own file)");
     range = data::seek_shard(reader, options.shard_index, options.num_shards);
   }
-  const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
-  std::ofstream file;
-  if (!to_stdout) {
-    file.open(tmp, std::ios::binary);
-    if (!file) throw Error(options.output + ": cannot create output file (" + std::strerror(errno) + ")");
-  }
-  std::ostream& out = to_stdout ? std::cout : file;
-  struct Cleanup {
-    std::string path;
-    bool done = false;
-    ~Cleanup() {
-      if (!done && !path.empty()) std::remove(path.c_str());
-    }
-  } cleanup{to_stdout ? std::string() : tmp};
+  // A file output goes to a temporary file, committed below; stdout is written directly.
+  std::optional<core::AtomicOutputFile> file;
+  if (!to_stdout) file.emplace(options.output);
+  std::ostream& out = to_stdout ? std::cout : file->stream();
   const bool table = options.format == "table";
   RowWriter writer(out, table);
   writer.write(header);
@@ -262,12 +249,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     if (!std::cout) throw Error("writing predictions to stdout failed");
     return summary;
   }
-  file.close();
-  if (!file) throw Error(options.output + ": write failed (disk full?)");
-  if (std::rename(tmp.c_str(), options.output.c_str()) != 0) {
-    throw Error(options.output + ": cannot move the finished file into place (" + std::strerror(errno) + ")");
-  }
-  cleanup.done = true;
+  file->commit();
   if (sharded) {
     write_shard_manifest(options.output,
                          ShardManifest{"predictions", options.shard_index, options.num_shards, options.input,

@@ -13,6 +13,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "chem/features.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/progress.h"
 #include "data/graph_dataset.h"
@@ -242,9 +243,9 @@ PretrainSummary pretrain(const PretrainOptions& o) {
     for (size_t r = 0; r < rng_states.size(); ++r) archive.write(rng_name(static_cast<int>(r)), rng_states[r]);
     archive.write("world_size", torch::tensor({static_cast<int64_t>(world)}, torch::kLong));
     archive.write("position", torch::tensor({at.epoch, at.position, at.step}, torch::kLong));
-    const std::string tmp = resume_path + ".tmp";
-    archive.save_to(tmp);
-    fs::rename(tmp, resume_path);
+    core::AtomicFile resume(resume_path);
+    archive.save_to(resume.temp_path());
+    resume.commit();
     nlohmann::json objectives_json = nlohmann::json::object();
     for (const auto& [name, w] : o.objectives) objectives_json[name] = w;
     checkpoint.metadata_json = nlohmann::json{{"kind", "pretrained"},          {"step", at.step},
