@@ -1,11 +1,7 @@
 #include "checkpoint/domain.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-
 #include "chem/parse.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "data/h5_util.h"
 
@@ -70,10 +66,10 @@ double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) co
 
 void ApplicabilityDomain::save(const std::string& path) const {
   h5::silence_errors();
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  core::AtomicFile out(path);
   try {
     {
-      H5::H5File file(tmp, H5F_ACC_TRUNC);
+      H5::H5File file(out.temp_path(), H5F_ACC_TRUNC);
       H5::Group root = file.openGroup("/");
       h5::write_attr(root, "format", std::string(kMagic));
       h5::write_attr(root, "format_version", kVersion);
@@ -88,10 +84,9 @@ void ApplicabilityDomain::save(const std::string& path) const {
         rows.append(bytes.data(), 1);
       }
       rows.flush();
-    }
-    std::filesystem::rename(tmp, path);
+    }  // every handle closed: the file is complete
+    out.commit();
   } catch (const H5::Exception& e) {
-    std::remove(tmp.c_str());
     throw Error(path + ": cannot write applicability domain (" + e.getDetailMsg() + ")");
   }
 }

@@ -1,15 +1,11 @@
 #include "data/dataset_writer.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 
 #include "chem/features.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
@@ -25,8 +21,10 @@ constexpr int64_t kFlushEvery = 8192;  // molecules buffered before a write
 }  // namespace
 
 struct DatasetWriter::Impl {
-  std::string path;
-  std::string tmp_path;
+  explicit Impl(const std::string& path) : out(path) {}
+  // Declared before the HDF5 handles, so an unfinished writer closes them before the
+  // temporary file is removed.
+  core::AtomicFile out;
   DatasetWriterOptions options;
   // optional: HDF5's C++ handles are not safely copy-assignable, so construct in place.
   std::optional<H5::H5File> file;
@@ -63,7 +61,7 @@ struct DatasetWriter::Impl {
   }
 
   // HDF5 keeps a file open while any dataset in it is open, so release every handle
-  // before closing: only then is the file complete on disk and safe to rename.
+  // before closing: only then is the file complete on disk and safe to commit.
   void close_all() {
     smiles.reset();
     row.reset();
@@ -85,15 +83,14 @@ struct DatasetWriter::Impl {
   }
 };
 
-DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions options) : impl_(std::make_unique<Impl>()) {
+DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions options)
+    : impl_(std::make_unique<Impl>(path)) {
   h5::silence_errors();
   Impl& m = *impl_;
-  m.path = path;
-  m.tmp_path = path + ".tmp." + std::to_string(::getpid());
   m.options = std::move(options);
   const int level = m.options.compression_level;
   try {
-    m.file.emplace(m.tmp_path, H5F_ACC_TRUNC);
+    m.file.emplace(m.out.temp_path(), H5F_ACC_TRUNC);
   } catch (const H5::Exception&) {
     throw Error(path + ": cannot create output file (does the folder exist and is it writable?)");
   }
@@ -125,8 +122,7 @@ DatasetWriter::~DatasetWriter() {
       impl_->close_all();
     } catch (...) {
     }
-    std::remove(impl_->tmp_path.c_str());
-  }
+  }  // ~Impl removes the temporary file
 }
 
 void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol, const float* targets) {
@@ -191,11 +187,7 @@ void DatasetWriter::finish(int64_t num_rows) {
   h5::write_attr(*m.root, fmt::kAttrStandardized, int64_t{m.options.standardized ? 1 : 0});
   h5::write_attr(*m.root, fmt::kAttrCreator, std::string("molprop"));
   m.close_all();
-  if (std::rename(m.tmp_path.c_str(), m.path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(m.tmp_path.c_str());
-    throw Error(m.path + ": cannot move the finished dataset into place (" + reason + ")");
-  }
+  m.out.commit();
   m.finished = true;
 }
 

@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "checkpoint/domain.h"
 #include "checkpoint/feature_vocabulary.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/options.h"
 #include "data/graph_dataset.h"
@@ -33,13 +35,7 @@ json metrics_json(const std::vector<RegressionMetrics>& m, const std::vector<std
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error(path + ": cannot write");
-  }
-  fs::rename(tmp, path);
+  core::write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
 // The molecules any fold trains on define where the saved models are on safe ground.
@@ -115,11 +111,15 @@ class TrainRun {
   }
 
   TrainRunSummary run() {
-    std::ofstream log(writer_ ? o_.output_dir + "/log.csv.tmp" : std::string("/dev/null"));
+    // log.csv appears when the run completes; the other ranks' log goes nowhere (a stream
+    // without a buffer discards what it is given).
+    std::optional<core::AtomicOutputFile> log_file;
+    if (writer_) log_file.emplace(o_.output_dir + "/log.csv");
+    std::ostream discard(nullptr);
+    std::ostream& log = log_file ? log_file->stream() : discard;
     log << "fold,member,epoch,train_loss,val_rmse,lr,seconds,molecules_per_second\n";
     for (size_t f = 0; f < splits_.size(); ++f) run_fold(f, log);
-    log.close();
-    if (writer_) fs::rename(o_.output_dir + "/log.csv.tmp", o_.output_dir + "/log.csv");
+    if (log_file) log_file->commit();
     write_metrics();
     // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
     if (parallel_) parallel_->barrier();
@@ -158,7 +158,7 @@ class TrainRun {
   }
 
   // Fold f's members (the regressor, or the MLP ensemble), then the ensemble's metrics.
-  void run_fold(size_t f, std::ofstream& log) {
+  void run_fold(size_t f, std::ostream& log) {
     const data::Split& split = splits_[f];
     const auto& ds = in_.ds;
     const auto& val_ds = in_.val_ds;
@@ -237,7 +237,7 @@ class TrainRun {
   // MLP member m of fold f: trained, logged, evaluated on every part (added to the
   // ensemble's sums) and saved. Returns its member record.
   json train_member(size_t f, int m, const std::map<std::string, const Subset*>& parts,
-                    std::map<std::string, std::vector<float>>& ensemble_sum, std::ofstream& log) {
+                    std::map<std::string, std::vector<float>>& ensemble_sum, std::ostream& log) {
     const TrainRunOptions& o = o_;
     TrainOptions to = o.train;
     to.seed = o.train.seed + static_cast<uint64_t>(m);

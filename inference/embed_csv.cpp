@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "data/collate.h"
 #include "data/featurize_stream.h"
@@ -56,17 +58,17 @@ class Int8Appender {
 };
 
 // Streams the embeddings file (docs/embeddings-format.md) to `<path>.tmp.<pid>` and
-// renames it into place in finish(). HDF5's C++ handles are not safely
+// commits it into place in finish() (core::AtomicFile). HDF5's C++ handles are not safely
 // copy-assignable, so each lives in a std::optional and is constructed in place; every
 // handle is released before the file is closed, because HDF5 keeps a file open while
 // any dataset in it is open.
 class EmbeddingsWriter {
  public:
   EmbeddingsWriter(const std::string& path, int64_t dim, const std::string& model, const std::string& source)
-      : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
+      : path_(path), out_(path) {
     h5::silence_errors();
     try {
-      file_.emplace(tmp_, H5F_ACC_TRUNC);
+      file_.emplace(out_.temp_path(), H5F_ACC_TRUNC);
     } catch (const H5::Exception&) {
       throw Error(path + ": cannot create output file (does the folder exist and is it writable?)");
     }
@@ -94,8 +96,7 @@ class EmbeddingsWriter {
       close_all();
     } catch (...) {
     }
-    std::remove(tmp_.c_str());
-  }
+  }  // ~AtomicFile removes the temporary file
 
   // `embedding`: dim values, or null for a failed row (written as NaN).
   void add(int64_t row, const std::string& smiles, const float* embedding, const std::string& error) {
@@ -133,9 +134,7 @@ class EmbeddingsWriter {
       }
       close_all();
     });
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      throw Error(path_ + ": cannot move the finished file into place (" + std::strerror(errno) + ")");
-    }
+    out_.commit();
     finished_ = true;
   }
 
@@ -161,7 +160,8 @@ class EmbeddingsWriter {
     file_.reset();
   }
 
-  std::string path_, tmp_;
+  std::string path_;
+  core::AtomicFile out_;  // declared before the HDF5 handles: destroyed after they close
   std::vector<float> nan_row_;
   int64_t rows_ = 0, failed_ = 0;
   bool finished_ = false;

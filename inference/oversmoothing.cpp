@@ -1,13 +1,14 @@
 #include "inference/oversmoothing.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <functional>
+#include <limits>
 
+#include "chem/featurizer.h"
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/progress.h"
 #include "data/collate.h"
@@ -178,10 +179,7 @@ OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, c
 }
 
 void write_oversmoothing_csv(const OversmoothingReport& report, const std::string& path) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw Error(path + ": cannot create output file (" + std::strerror(errno) + ")");
+  core::write_file_atomically(path, [&](std::ostream& out) {
     out << "layer,mean_cosine,dirichlet_energy,molecules\n";
     char line[128];
     auto write = [&](const std::string& label, const LayerSmoothness& s) {
@@ -191,17 +189,7 @@ void write_oversmoothing_csv(const OversmoothingReport& report, const std::strin
     };
     for (const auto& s : report.layers) write(std::to_string(s.layer), s);
     write("output", report.output);
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(path + ": write failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot move the finished file into place (" + reason + ")");
-  }
+  });
 }
 
 }  // namespace molprop::inference

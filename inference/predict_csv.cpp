@@ -1,15 +1,13 @@
 #include "inference/predict_csv.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <functional>
 #include <iostream>
+#include <optional>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 #include "data/featurize_stream.h"
 #include "inference/predict_molecules.h"
@@ -236,20 +234,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   OutputLayout layout;
   const std::vector<std::string> header = output_header(stream, predictor, layout);
-  const std::string tmp = options.output + ".tmp." + std::to_string(::getpid());
-  std::ofstream file;
-  if (!to_stdout) {
-    file.open(tmp, std::ios::binary);
-    if (!file) throw Error(options.output + ": cannot create output file (" + std::strerror(errno) + ")");
-  }
-  std::ostream& out = to_stdout ? std::cout : file;
-  struct Cleanup {
-    std::string path;
-    bool done = false;
-    ~Cleanup() {
-      if (!done && !path.empty()) std::remove(path.c_str());
-    }
-  } cleanup{to_stdout ? std::string() : tmp};
+  // A file output goes to a temporary file, committed below; stdout is written directly.
+  std::optional<core::AtomicOutputFile> file;
+  if (!to_stdout) file.emplace(options.output);
+  std::ostream& out = to_stdout ? std::cout : file->stream();
   const bool table = options.format == "table";
   layout.table = table;
   RowWriter writer(out, table);
@@ -266,12 +254,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     if (!std::cout) throw Error("writing predictions to stdout failed");
     return summary;
   }
-  file.close();
-  if (!file) throw Error(options.output + ": write failed (disk full?)");
-  if (std::rename(tmp.c_str(), options.output.c_str()) != 0) {
-    throw Error(options.output + ": cannot move the finished file into place (" + std::strerror(errno) + ")");
-  }
-  cleanup.done = true;
+  file->commit();
   if (sharded) {
     const data::ByteRange& range = stream.range();
     write_shard_manifest(options.output,

@@ -1,14 +1,12 @@
 #include "inference/shards.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 
 namespace molprop::inference {
@@ -53,16 +51,7 @@ void write_shard_manifest(const std::string& output, const ShardManifest& m) {
                {"byte_end", m.byte_end},
                {"rows", m.rows},
                {"header", m.header}};
-  const std::string path = manifest_path(output);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw Error(path + ": cannot write shard manifest");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    throw Error(path + ": cannot move the manifest into place (" + std::strerror(errno) + ")");
-  }
+  core::write_file_atomically(manifest_path(output), [&](std::ostream& out) { out << j.dump(2) << "\n"; });
 }
 
 ShardManifest read_shard_manifest(const std::string& output) {
@@ -142,36 +131,25 @@ MergeSummary merge_prediction_shards(const std::vector<std::string>& files, cons
   };
   std::vector<Shard> shards;
   for (size_t i : check_shard_set(files, manifests)) shards.push_back({files[i], manifests[i]});
-  const std::string tmp = output + ".tmp." + std::to_string(::getpid());
-  std::ofstream out(tmp, std::ios::binary);
-  if (!out) throw Error(output + ": cannot create output file (" + std::strerror(errno) + ")");
+  core::AtomicOutputFile merged(output);
+  std::ostream& out = merged.stream();
   MergeSummary summary;
-  try {
-    for (const auto& s : shards) {
-      std::ifstream in(s.file, std::ios::binary);
-      if (!in) throw Error(s.file + ": cannot open (" + std::strerror(errno) + ")");
-      std::string header;
-      std::getline(in, header);  // the header line never holds a newline
-      if (summary.shards == 0) out << header << '\n';
-      bool in_quotes = false;
-      const int64_t rows = copy_counting_records(in, out, in_quotes);
-      if (rows != s.m.rows) {
-        throw Error(s.file + ": holds " + std::to_string(rows) + " rows, its manifest promises " +
-                    std::to_string(s.m.rows) + " (truncated or edited?)");
-      }
-      summary.rows += rows;
-      ++summary.shards;
+  for (const auto& s : shards) {
+    std::ifstream in(s.file, std::ios::binary);
+    if (!in) throw Error(s.file + ": cannot open (" + std::strerror(errno) + ")");
+    std::string header;
+    std::getline(in, header);  // the header line never holds a newline
+    if (summary.shards == 0) out << header << '\n';
+    bool in_quotes = false;
+    const int64_t rows = copy_counting_records(in, out, in_quotes);
+    if (rows != s.m.rows) {
+      throw Error(s.file + ": holds " + std::to_string(rows) + " rows, its manifest promises " +
+                  std::to_string(s.m.rows) + " (truncated or edited?)");
     }
-    out.close();
-    if (!out) throw Error(output + ": write failed (disk full?)");
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
+    summary.rows += rows;
+    ++summary.shards;
   }
-  if (std::rename(tmp.c_str(), output.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(output + ": cannot move the merged file into place (" + std::strerror(errno) + ")");
-  }
+  merged.commit();
   return summary;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "core/atomic_file.h"
 #include "core/check.h"
 
 namespace molprop::pretrain {
@@ -44,9 +45,9 @@ void write_resume_file(const std::string& path, const ResumableState& state,
   for (size_t r = 0; r < rng_states.size(); ++r) archive.write(rng_name(static_cast<int>(r)), rng_states[r]);
   archive.write("world_size", torch::tensor({static_cast<int64_t>(world)}, torch::kLong));
   archive.write("position", torch::tensor({at.epoch, at.position, at.step}, torch::kLong));
-  const std::string tmp = resume_path + ".tmp";
-  archive.save_to(tmp);
-  fs::rename(tmp, resume_path);
+  core::AtomicFile resume(resume_path);
+  archive.save_to(resume.temp_path());
+  resume.commit();
 }
 
 RunPosition read_resume_file(const std::string& path, const ResumableState& state, int rank, int world) {
