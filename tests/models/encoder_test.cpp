@@ -39,19 +39,19 @@ TEST(EncoderRegistry, UnknownNameFailsNamingTheKnownOnes) {
 TEST(EncoderOptionsCheck, EachInvalidFieldIsNamed) {
   auto o = tiny_encoder_options("dmpnn");
   o.hidden = 0;
-  EXPECT_THAT(error_of(o), HasSubstr("hidden size must be ≥ 1, got 0"));
+  EXPECT_THAT(error_of(o), HasSubstr("EncoderOptions::hidden must be in [1, 100000], got 0"));
   o = tiny_encoder_options("gine");
   o.depth = 0;
-  EXPECT_THAT(error_of(o), HasSubstr("depth must be ≥ 1, got 0"));
+  EXPECT_THAT(error_of(o), HasSubstr("EncoderOptions::depth must be in [1, 100], got 0"));
   o = tiny_encoder_options("dmpnn");
   o.dropout = 1.0;
-  EXPECT_THAT(error_of(o), HasSubstr("dropout must be in [0, 1)"));
+  EXPECT_THAT(error_of(o), HasSubstr("EncoderOptions::dropout must be in [0, 0.99], got 1"));
   o = tiny_encoder_options("dmpnn");
   o.norm = "group";
-  EXPECT_THAT(error_of(o), HasSubstr("norm must be none, batch or layer, got 'group'"));
+  EXPECT_THAT(error_of(o), HasSubstr("EncoderOptions::norm must be one of none, batch, layer; got 'group'"));
   o = tiny_encoder_options("gine");
   o.jk = "max";
-  EXPECT_THAT(error_of(o), HasSubstr("jumping knowledge must be last, sum or concat, got 'max'"));
+  EXPECT_THAT(error_of(o), HasSubstr("EncoderOptions::jk must be one of last, sum, concat; got 'max'"));
   o = tiny_encoder_options("dmpnn");
   o.bond_cardinalities.clear();
   EXPECT_THAT(error_of(o), HasSubstr("cardinalities"));
