@@ -99,6 +99,7 @@ void add_row(const FeaturizedRow& row, DatasetWriter& writer, FeaturizeSummary& 
 }  // namespace
 
 FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
+  options.validate();
   FeaturizeStreamOptions stream_options;
   stream_options.smiles_column = options.smiles_column;
   stream_options.featurize = options.featurize;

@@ -228,7 +228,7 @@ void embed_chunk(Predictor& predictor, int64_t dim, const data::FeaturizedChunk&
 }  // namespace
 
 EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
-  MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
+  options.validate();
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   const int64_t dim = predictor.embedding_dim();
   const std::vector<float> placeholder_descriptors(static_cast<size_t>(predictor.num_descriptors()),

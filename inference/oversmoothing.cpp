@@ -139,8 +139,7 @@ OversmoothingReport measure_oversmoothing(models::PropertyModel& model, const st
 }
 
 OversmoothingCsvResult measure_oversmoothing_csv(models::PropertyModel& model, const OversmoothingCsvOptions& options) {
-  MOLPROP_CHECK(options.batch_size >= 1, "batch size must be ≥ 1, got " << options.batch_size);
-  MOLPROP_CHECK(options.max_molecules >= 1, "max molecules must be ≥ 1, got " << options.max_molecules);
+  options.validate();
   data::FeaturizeStreamOptions stream_options;
   stream_options.smiles_column = options.smiles_column;
   stream_options.threads = options.threads;
