@@ -180,7 +180,7 @@ namespace {
 // The embedding is the readout, which comes before the descriptors are joined, so it
 // does not depend on them: skip computing ~200 RDKit descriptors per molecule and give
 // Predictor::embed NaN placeholders (scaled to 0) of the width its check expects.
-// finetune_embed_test checks this against Predictor::embed with real descriptors.
+// tests/inference/embed_csv_test.cpp checks this against Predictor::embed with real descriptors.
 data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const EmbedCsvOptions& options) {
   data::FeaturizeStreamOptions o;
   o.smiles_column = options.smiles_column;

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The 60 real molecules of tests/data/train_small.csv, collated into batches of 16.
+// The 60 real molecules of tests/fixtures/train_small.csv, collated into batches of 16.
 const std::vector<data::Batch>& real_batches() {
   static const std::vector<data::Batch> batches = [] {
     data::GraphDataset ds(testing_util::small_dataset("oversmoothing"));

@@ -14,7 +14,7 @@
 
 namespace molprop::testing_util {
 
-// tests/data/train_small.csv (60 ESOL molecules; logS and a second task with gaps)
+// tests/fixtures/train_small.csv (60 ESOL molecules; logS and a second task with gaps)
 // featurised into a fresh folder under TempDir; returns the .h5 path.
 inline std::string small_dataset(const std::string& name, bool descriptors = false) {
   // One folder per process: ctest runs the tests of one file in parallel processes, and
