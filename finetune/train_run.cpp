@@ -84,8 +84,6 @@ class TrainRun {
   explicit TrainRun(const TrainRunOptions& o) : o_(o), rank_(o.distributed.rank), writer_(rank_ == 0) {
     o.validate();
     if (o.distributed.distributed()) {
-      if (o.head != "mlp")
-        throw Error("TrainRunOptions::head " + o.head + " is a closed-form fit: run it in one process");
       parallel_ =
           std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
     }
@@ -99,7 +97,8 @@ class TrainRun {
     const int64_t num_descriptors =
         o.use_descriptors ? static_cast<int64_t>(in_.ds->info().descriptor_names.size()) : 0;
     if (o.use_descriptors && num_descriptors == 0) {
-      throw Error(o.data + ": TrainRunOptions::use_descriptors needs a dataset featurized with FeaturizeOptions::descriptors");
+      throw Error(o.data +
+                  ": TrainRunOptions::use_descriptors needs a dataset featurized with FeaturizeOptions::descriptors");
     }
     config_ = member_config(o, tasks_, num_descriptors);
     ensemble_size_ = o.ensemble_size;
@@ -131,18 +130,11 @@ class TrainRun {
 
   // A closed-form head: its representation (a frozen --from model's embeddings, or ECFP).
   void set_up_regressor_head() {
+    // TrainRunOptions::validate() has checked the head, representation, from and descriptors.
     const TrainRunOptions& o = o_;
-    if (o.head != "ridge" && o.head != "gp") throw Error("TrainRunOptions::head must be mlp, ridge or gp, got '" + o.head + "'");
-    if (o.use_descriptors) throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + o.head);
     if (o.representation == "embedding") {
-      if (o.from.empty())
-        throw Error("TrainRunOptions::head " + o.head +
-                    " needs TrainRunOptions::from (a model whose embeddings it regresses on) or "
-                    "TrainRunOptions::representation ecfp");
       frozen_ = checkpoint::load_checkpoint(o.from, &frozen_info_);
       frozen_->to(torch::Device(o.device));
-    } else if (o.representation != "ecfp") {
-      throw Error("TrainRunOptions::representation must be embedding or ecfp, got '" + o.representation + "'");
     }
     // A closed-form fit is deterministic: ensemble members would be identical.
     ensemble_size_ = 1;
@@ -166,7 +158,8 @@ class TrainRun {
     FoldParts fold_parts{Subset{ds.get(), split.train},
                          val_ds ? Subset{val_ds.get(), all_indices(*val_ds)} : Subset{ds.get(), split.val},
                          test_ds ? Subset{test_ds.get(), all_indices(*test_ds)} : Subset{ds.get(), split.test}};
-    if (fold_parts.train.indices.empty()) throw Error("the training split is empty; check TrainRunOptions::split_sizes");
+    if (fold_parts.train.indices.empty())
+      throw Error("the training split is empty; check TrainRunOptions::split_sizes");
     split_record_.push_back({{"fold", f},
                              {"train", split.train},
                              {"val", val_ds ? std::vector<int64_t>{} : split.val},
