@@ -1,5 +1,7 @@
 #include "checkpoint/domain.h"
 
+#include <algorithm>
+
 #include "chem/parse.h"
 #include "core/atomic_file.h"
 #include "core/check.h"
@@ -30,6 +32,7 @@ ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::stri
     const chem::ParsedMol parsed = chem::parse_smiles(s);
     if (parsed.ok()) d.add(chem::packed_morgan_fingerprint(*parsed.mol));
   }
+  d.build_index();
   return d;
 }
 
@@ -46,20 +49,60 @@ __attribute__((target_clones("popcnt", "default"))) int common_bits(const uint64
 
 }  // namespace
 
+void ApplicabilityDomain::build_index() {
+  const auto n = static_cast<int64_t>(fingerprints_.size());
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    return popcounts_[static_cast<size_t>(x)] < popcounts_[static_cast<size_t>(y)];
+  });
+  sorted_words_.assign(static_cast<size_t>(n) * kWords, 0);
+  start_.assign(kBits + 2, n);
+  for (int64_t r = n - 1; r >= 0; --r) {
+    const auto i = static_cast<size_t>(order[static_cast<size_t>(r)]);
+    std::copy(fingerprints_[i].begin(), fingerprints_[i].end(),
+              sorted_words_.begin() + static_cast<std::ptrdiff_t>(r) * kWords);
+    start_[static_cast<size_t>(popcounts_[i])] = r;
+  }
+  for (int p = kBits; p >= 0; --p)
+    start_[static_cast<size_t>(p)] = std::min(start_[static_cast<size_t>(p)], start_[static_cast<size_t>(p) + 1]);
+}
+
 double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const {
   if (fingerprints_.empty() || fp.empty()) return 0.0;
   MOLPROP_CHECK(fp.size() == kWords,
                 "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
+  MOLPROP_CHECK(start_.size() == kBits + 2, "applicability domain: search index not built");
   const int a = chem::popcount(fp);
+  if (a == 0) {
+    // Tanimoto of two empty fingerprints is 1; of an empty and a non-empty one, 0.
+    return start_[1] > 0 ? 1.0 : 0.0;
+  }
   double best = 0.0;
-  for (size_t i = 0; i < fingerprints_.size(); ++i) {
-    // |a ∩ b| ≤ min(a, b), so Tanimoto ≤ min/max: skip molecules that cannot beat the best.
-    const int b = popcounts_[i];
-    if (std::min(a, b) < best * std::max(a, b)) continue;
-    const int both = common_bits(fp.data(), fingerprints_[i].data());
-    const int either = a + b - both;
-    const double t = either == 0 ? 1.0 : static_cast<double>(both) / either;
-    if (t > best) best = t;
+  // Scans the rows with popcount b; returns false when the bound says no row can win.
+  auto scan = [&](int b) {
+    const int64_t first = start_[static_cast<size_t>(b)], last = start_[static_cast<size_t>(b) + 1];
+    for (int64_t r = first; r < last; ++r) {
+      const int both = common_bits(fp.data(), sorted_words_.data() + r * static_cast<int64_t>(kWords));
+      const double t = static_cast<double>(both) / (a + b - both);
+      if (t > best) best = t;
+    }
+  };
+  // Popcounts b visited by decreasing bound min(a,b)/max(a,b): b = a, then the better of
+  // the next one below (b/a) and above (a/b).
+  scan(a);
+  int lo = a - 1, hi = a + 1;
+  while (lo >= 0 || hi <= kBits) {
+    const double bound_lo = lo >= 1 ? static_cast<double>(lo) / a : (lo == 0 ? 0.0 : -1.0);
+    const double bound_hi = hi <= kBits ? static_cast<double>(a) / hi : -1.0;
+    const bool take_lo = bound_lo >= bound_hi;
+    const double bound = take_lo ? bound_lo : bound_hi;
+    if (bound <= best) break;
+    if (take_lo) {
+      scan(lo--);
+    } else {
+      scan(hi++);
+    }
   }
   return best;
 }
@@ -115,6 +158,7 @@ ApplicabilityDomain ApplicabilityDomain::load(const std::string& path) {
       for (size_t j = 0; j < kBytes; ++j) fp[j / 8] |= static_cast<uint64_t>(bytes[i * kBytes + j]) << (8 * (j % 8));
       d.add(std::move(fp));
     }
+    d.build_index();
   } catch (const H5::Exception& e) {
     throw Error(path + ": cannot read applicability domain (" + e.getDetailMsg() + ")");
   }

@@ -32,15 +32,24 @@ class ApplicabilityDomain {
   double threshold() const { return threshold_; }
   void set_threshold(double t) { threshold_ = t; }
 
-  // Highest Tanimoto similarity of `fp` to any training molecule (0 when empty).
+  // Highest Tanimoto similarity of `fp` to any training molecule (0 when empty). Exact;
+  // visits the training fingerprints in order of their popcount's distance from fp's and
+  // stops once Tanimoto ≤ min(|a|,|b|)/max(|a|,|b|) cannot beat the best so far, so a query
+  // with a close neighbour reads a small part of the set. Thread-safe (const).
   double max_similarity(const chem::PackedFingerprint& fp) const;
   bool in_domain(double max_similarity) const { return max_similarity >= threshold_; }
 
  private:
   void add(chem::PackedFingerprint fp);
+  // Builds the popcount-sorted search arrays from fingerprints_ (after the last add).
+  void build_index();
 
-  std::vector<chem::PackedFingerprint> fingerprints_;
+  std::vector<chem::PackedFingerprint> fingerprints_;  // in training order (saved so)
   std::vector<int> popcounts_;
+  // Search index: every fingerprint's words, contiguous, sorted by popcount; start_[p] is
+  // the first sorted row with popcount ≥ p (p = 0..2049).
+  std::vector<uint64_t> sorted_words_;
+  std::vector<int64_t> start_;
   double threshold_ = kDefaultDomainThreshold;
 };
 

@@ -30,6 +30,7 @@ struct PredictArgs {
   double domain_threshold = -1;
   std::string shard;  // "i/n"
   std::string device = "cpu";
+  std::string precision = "auto";
   inference::PredictCsvOptions options;
 };
 
@@ -47,6 +48,7 @@ void run(PredictArgs& a) {
   resolve_shard(a.shard, o.output, o.shard_index, o.num_shards);
   const std::string model = a.model.empty() ? checkpoint::default_model_dir(default_model_override()) : a.model;
   o.validate();
+  const std::string arithmetic = resolve_precision_flag(a.precision, false);
   inference::Predictor predictor(model, resolve_device_flag(a.device));
   if (a.domain_threshold >= 0) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
@@ -56,10 +58,10 @@ void run(PredictArgs& a) {
   const inference::PredictSummary s = inference::predict_csv(predictor, o);
   char line[256];
   std::snprintf(line, sizeof line,
-                "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads) → %s",
+                "%lld rows: %lld predicted, %lld failed, in %.2f s (%.0f mol/s, %zu model%s, %d threads, %s) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.predicted), static_cast<long long>(s.failed),
                 s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0, predictor.ensemble_size(),
-                predictor.ensemble_size() == 1 ? "" : "s", threads,
+                predictor.ensemble_size() == 1 ? "" : "s", threads, arithmetic.c_str(),
                 o.output.empty() || o.output == "-" ? "stdout" : o.output.c_str());
   log_info(a.common, "predict", line);
 }
@@ -87,6 +89,7 @@ void register_predict(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
+  add_precision_option(*sub, a->precision);
   add_common_options(*sub, a->common);
   sub->footer(
       "Examples:\n"

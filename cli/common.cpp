@@ -10,6 +10,7 @@
 
 #include "checkpoint/default_model.h"
 #include "core/check.h"
+#include "models/precision.h"
 #include "training/device.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
@@ -21,6 +22,19 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--quiet,-q", options.quiet, "No progress bar or informational messages on stderr");
+}
+
+void add_precision_option(CLI::App& app, std::string& precision) {
+  app.add_option("--precision", precision,
+                 "Dense-layer arithmetic: fp32 (LibTorch BLAS, as before), bf16 (oneDNN, fp32 accumulation; needs "
+                 "native bf16), or auto (bf16 for inference where the CPU has it, else oneDNN fp32)")
+      ->check(CLI::IsMember(models::precision_choices()))
+      ->capture_default_str();
+}
+
+std::string resolve_precision_flag(const std::string& precision, bool training) {
+  return models::apply_precision(
+      precision, training ? models::PrecisionUse::kTraining : models::PrecisionUse::kInference, "--precision");
 }
 
 int resolve_threads(const CommonOptions& options) {

@@ -20,6 +20,13 @@ struct CommonOptions {
 // Adds --threads and --quiet to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
+// Adds --precision (fp32 | bf16 | auto) to a subcommand that runs a model.
+void add_precision_option(CLI::App& app, std::string& precision);
+
+// Applies --precision (models::apply_precision, errors naming the flag) for inference or
+// training; returns the dense path's name for the summary line.
+std::string resolve_precision_flag(const std::string& precision, bool training);
+
 // Resolves threads = 0 to the core count and applies training::configure_threads.
 int resolve_threads(const CommonOptions& options);
 

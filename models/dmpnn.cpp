@@ -7,10 +7,10 @@ DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
   atom_in_ = register_module("atom_in", CategoricalEmbedding(options.atom_cardinalities, h));
   bond_in_ = register_module("bond_in", CategoricalEmbedding(options.bond_cardinalities, h));
   atom_out_ = register_module("atom_out", CategoricalEmbedding(options.atom_cardinalities, h));
-  w_h_ = register_module("w_h", torch::nn::Linear(torch::nn::LinearOptions(h, h).bias(false)));
+  w_h_ = register_module("w_h", Dense(torch::nn::LinearOptions(h, h).bias(false)));
   const int64_t layers = options.depth - 1;  // Chemprop's depth counts the input layer
   const int64_t jk_width = options.jk == "concat" ? h * (layers + 1) : h;
-  w_o_ = register_module("w_o", torch::nn::Linear(jk_width, h));
+  w_o_ = register_module("w_o", Dense(jk_width, h));
   for (int64_t t = 0; t < layers; ++t) {
     norms_.push_back(make_norm(options.norm, h));
     register_module("norm" + std::to_string(t), norms_.back().ptr());

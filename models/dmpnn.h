@@ -9,6 +9,7 @@
 //   h_v = act(A_out[x_v] + W_o·Σ_{k→v} h_{k→v} + b)           (= W_o·[x_v ‖ m_v] + b)
 // Embedding lookups replace Chemprop's one-hot products, which saves the largest matmul.
 // With jumping knowledge, the atom sums of every layer are combined before W_o.
+#include "models/dense.h"
 #include "models/encoder.h"
 
 namespace molprop::models {
@@ -27,7 +28,7 @@ class DmpnnEncoder : public Encoder {
 
   EncoderOptions options_;
   CategoricalEmbedding atom_in_{nullptr}, bond_in_{nullptr}, atom_out_{nullptr};
-  torch::nn::Linear w_h_{nullptr}, w_o_{nullptr};
+  Dense w_h_{nullptr}, w_o_{nullptr};
   std::vector<torch::nn::AnyModule> norms_;
   torch::nn::Dropout dropout_{nullptr};
 };

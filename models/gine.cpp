@@ -1,5 +1,7 @@
 #include "models/gine.h"
 
+#include "models/dense.h"
+
 namespace molprop::models {
 
 GineEncoder::GineEncoder(const EncoderOptions& options) : options_(options) {
@@ -8,8 +10,8 @@ GineEncoder::GineEncoder(const EncoderOptions& options) : options_(options) {
   for (int64_t l = 0; l < options.depth; ++l) {
     const std::string k = std::to_string(l);
     bond_in_.push_back(register_module("bond_in" + k, CategoricalEmbedding(options.bond_cardinalities, h)));
-    mlps_.push_back(register_module(
-        "mlp" + k, torch::nn::Sequential(torch::nn::Linear(h, 2 * h), torch::nn::ReLU(), torch::nn::Linear(2 * h, h))));
+    mlps_.push_back(
+        register_module("mlp" + k, torch::nn::Sequential(Dense(h, 2 * h), torch::nn::ReLU(), Dense(2 * h, h))));
     norms_.push_back(make_norm(options.norm, h));
     register_module("norm" + k, norms_.back().ptr());
   }

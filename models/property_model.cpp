@@ -1,6 +1,7 @@
 #include "models/property_model.h"
 
 #include "core/check.h"
+#include "models/dense.h"
 
 namespace molprop::models {
 
@@ -11,12 +12,12 @@ MlpHeadImpl::MlpHeadImpl(const HeadOptions& options, int64_t in_dim) : options_(
   torch::nn::Sequential seq;
   int64_t width = in_dim;
   for (int64_t l = 0; l + 1 < options.layers; ++l) {
-    seq->push_back(torch::nn::Linear(width, options.hidden));
+    seq->push_back(Dense(width, options.hidden));
     seq->push_back(torch::nn::ReLU());
     seq->push_back(torch::nn::Dropout(options.dropout));
     width = options.hidden;
   }
-  seq->push_back(torch::nn::Linear(width, options.num_tasks));
+  seq->push_back(Dense(width, options.num_tasks));
   layers_ = register_module("layers", seq);
 }
 

@@ -34,6 +34,7 @@ declare -A third_party=(
   ['<GraphMol/|<RDGeneral/|<DataStructs/']="chem cli"
   ['<H5Cpp.h>|<hdf5.h>|<H5[A-Za-z]*.h>']="data checkpoint inference pretrain cli"
   ['<Eigen/']="regression"
+  ['<oneapi/dnnl|<dnnl']="models"
   ['<CLI/']="cli"
 )
 

@@ -60,3 +60,38 @@ TEST(ApplicabilityDomain, SaveLoadRoundTripAndClearErrors) {
 }
 
 }  // namespace
+
+// The popcount-ordered, bound-pruned search gives exactly the brute-force maximum over a
+// set with many popcounts (chains, rings, branched molecules of growing size), including
+// queries far outside it and a query identical to a training molecule.
+TEST(ApplicabilityDomain, PrunedSearchEqualsBruteForceOnManyMolecules) {
+  std::vector<std::string> train;
+  for (int n = 1; n <= 30; ++n) {
+    train.push_back(std::string(static_cast<size_t>(n), 'C') + "O");
+    train.push_back("c1ccccc1" + std::string(static_cast<size_t>(n), 'C') + "N");
+    train.push_back("CC(C)" + std::string(static_cast<size_t>(n), 'C') + "C(=O)O");
+    train.push_back("O=C(N)c1ccc(" + std::string(static_cast<size_t>(n % 7 + 1), 'C') + ")cc1" +
+                    std::string(static_cast<size_t>(n / 3), 'C') + "F");
+  }
+  const ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, 0.35);
+  ASSERT_EQ(d.size(), train.size());
+  std::vector<molprop::chem::PackedFingerprint> fps;
+  for (const auto& s : train) fps.push_back(fp(s));
+  auto brute = [&](const molprop::chem::PackedFingerprint& q) {
+    double best = 0;
+    const int a = molprop::chem::popcount(q);
+    for (const auto& t : fps) {
+      int both = 0;
+      for (size_t w = 0; w < q.size(); ++w) both += __builtin_popcountll(q[w] & t[w]);
+      const int either = a + molprop::chem::popcount(t) - both;
+      best = std::max(best, either == 0 ? 1.0 : static_cast<double>(both) / either);
+    }
+    return best;
+  };
+  for (const std::string q :
+       {"CCCCCCO", "c1ccccc1CCCN", "CC(C)CCCCCCCCCCCCC(=O)O", "C", "[Na+]", "c1ccc2ccccc2c1", "O=C(N)c1ccc(CCC)cc1CCF",
+        "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCO", "ClC(Cl)(Cl)Cl", "CC(=O)Oc1ccccc1C(=O)O"}) {
+    const auto q_fp = fp(q);
+    EXPECT_DOUBLE_EQ(d.max_similarity(q_fp), brute(q_fp)) << q;
+  }
+}
