@@ -4,6 +4,7 @@
 #include "cli/common.h"
 #include "inference/embed_csv.h"
 #include "inference/predictor.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 namespace {
@@ -25,6 +26,7 @@ struct EmbedArgs {
   std::string model;
   std::string device = "cpu";
   std::string shard;  // "i/n"
+  std::string precision = "auto";
   inference::EmbedCsvOptions options;
 };
 
@@ -32,6 +34,8 @@ void run(EmbedArgs& a) {
   configure_allocator_for_streaming();
   resolve_shard(a.shard, a.options.output, a.options.shard_index, a.options.num_shards);
   const int threads = resolve_threads(a.common);
+  training::configure_worker_threads();
+  const std::string arithmetic = resolve_precision_flag(a.precision, false);
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;
@@ -45,10 +49,10 @@ void run(EmbedArgs& a) {
   const inference::EmbedSummary s = inference::embed_csv(predictor, o);
   char line[256];
   std::snprintf(line, sizeof line,
-                "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads) → %s",
+                "%lld rows: %lld embedded, %lld failed, in %.2f s (%.0f mol/s, dim %lld, %d threads, %s) → %s",
                 static_cast<long long>(s.rows), static_cast<long long>(s.embedded), static_cast<long long>(s.failed),
                 s.seconds, s.seconds > 0 ? static_cast<double>(s.rows) / s.seconds : 0.0,
-                static_cast<long long>(predictor.embedding_dim()), threads, o.output.c_str());
+                static_cast<long long>(predictor.embedding_dim()), threads, arithmetic.c_str(), o.output.c_str());
   log_info(a.common, "embed", line);
 }
 
@@ -71,6 +75,7 @@ void register_embed(CLI::App& app) {
                   "join the outputs with 'molprop merge'");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:K (CUDA needs a CUDA-enabled LibTorch build)")
       ->capture_default_str();
+  add_precision_option(*sub, a->precision);
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

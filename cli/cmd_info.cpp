@@ -7,6 +7,8 @@
 #include "chem/descriptors.h"
 #include "chem/features.h"
 #include "cli/common.h"
+#include "models/dense.h"
+#include "models/precision.h"
 #include "data/dataset_format.h"
 #include "training/runtime_info.h"
 
@@ -30,13 +32,20 @@ void run(InfoArgs& args) {
   std::printf("threads      %d (OpenBLAS %d; LibTorch intra-op %d, inter-op %d)\n", threads, threads,
               rt.intra_op_threads, rt.inter_op_threads);
   std::printf("BLAS         %s\n", rt.blas_library.c_str());
+  const models::CpuFeatures cpu = models::detect_cpu_features();
+  std::printf("CPU          %s\n", cpu.describe().c_str());
+  std::printf("precision    auto: inference %s; training %s\n",
+              models::dense_path_name(models::resolve_precision("auto", cpu, models::PrecisionUse::kInference)).c_str(),
+              models::dense_path_name(models::resolve_precision("auto", cpu, models::PrecisionUse::kTraining)).c_str());
   if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   std::printf("features     %s\n", chem::vocabulary_signature().c_str());
   std::printf("descriptors  %zu RDKit 2D descriptors\n", chem::descriptor_names().size());
   std::printf("dataset      format v%d\n", data::format::kFormatVersion);
   if (args.benchmark) {
-    const double gflops = training::measure_sgemm_gflops(4096, 300, 300, 1.0);
-    std::printf("sgemm        %.1f GFLOP/s (4096×300 · 300×300, %d threads)\n", gflops, threads);
+    const training::GemmPeaks p = training::measure_gemm_peaks(4096, 300, 300, 1.0);
+    std::printf("GEMM         4096×300 · 300×300, %d threads: OpenBLAS fp32 %.1f, oneDNN fp32 %.1f, oneDNN bf16 %s GFLOP/s\n",
+                threads, p.openblas_fp32, p.onednn_fp32,
+                p.onednn_bf16 > 0 ? std::to_string(static_cast<int>(p.onednn_bf16 + 0.5)).c_str() : "n/a (no native bf16)");
   }
   if (rt.reference_blas) {
     std::fprintf(stderr,

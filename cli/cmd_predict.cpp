@@ -6,6 +6,7 @@
 #include "core/check.h"
 #include "inference/predict_csv.h"
 #include "inference/predictor.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 namespace {
@@ -37,6 +38,7 @@ struct PredictArgs {
 void run(PredictArgs& a) {
   configure_allocator_for_streaming();
   const int threads = resolve_threads(a.common);
+  training::configure_worker_threads();
   auto& o = a.options;
   o.threads = threads;
   o.quiet = a.common.quiet;

@@ -43,10 +43,12 @@ struct PretrainArgs {
   std::string objectives = pretrain::format_objectives(options.objectives);
   int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
   double dist_timeout = static_cast<double>(options.distributed_timeout_ms) / 1000.0;  // seconds
+  std::string precision = "auto";
 };
 
 void run(PretrainArgs& a, const std::string& command_line) {
-  resolve_threads(a.common);
+  const int threads = resolve_threads(a.common);
+  const std::string arithmetic = resolve_precision_flag(a.precision, true);
   auto& o = a.options;
   o.quiet = a.common.quiet;
   o.command_line = command_line;
@@ -65,9 +67,10 @@ void run(PretrainArgs& a, const std::string& command_line) {
     losses += buf;
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%lld steps, %lld molecules in %.1f s (%.0f mol/s); last losses: %s → %s/encoder.h5",
+  std::snprintf(line, sizeof line,
+                "%lld steps, %lld molecules in %.1f s (%.0f mol/s, %d threads, %s); last losses: %s → %s/encoder.h5",
                 static_cast<long long>(s.steps), static_cast<long long>(s.molecules), s.seconds, s.molecules_per_second,
-                losses.c_str(), o.output_dir.c_str());
+                threads, arithmetic.c_str(), losses.c_str(), o.output_dir.c_str());
   log_info(a.common, "pretrain", line);
 }
 
@@ -119,6 +122,7 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs: seconds a rendezvous or gradient exchange may take before the run fails")
       ->capture_default_str();
+  add_precision_option(*sub, a->precision);
   add_common_options(*sub, a->common);
   sub->footer(
       "Data-parallel: launch one process per rank with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set\n"

@@ -57,11 +57,13 @@ struct TrainArgs {
   std::string split_sizes = data::format_split_sizes(run.split_sizes);
   int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
   double dist_timeout = static_cast<double>(run.distributed_timeout_ms) / 1000.0;  // seconds
+  std::string precision = "auto";
 };
 
 void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
   o.threads = resolve_threads(a.common);
+  const std::string arithmetic = resolve_precision_flag(a.precision, true);
   o.quiet = a.common.quiet;
   o.command_line = command_line;
   std::stringstream ss(a.targets);
@@ -83,8 +85,8 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.validate();
   const finetune::TrainRunSummary s = finetune::run_training(o);
   if (a.common.quiet || o.distributed.rank != 0) return;
-  std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s)\n", s.model_paths.size(),
-               o.output_dir.c_str(), s.train_molecules_per_second);
+  std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s, %d threads, %s)\n",
+               s.model_paths.size(), o.output_dir.c_str(), s.train_molecules_per_second, o.threads, arithmetic.c_str());
   for (const auto& t : s.tasks) {
     std::fprintf(stderr, "  %-5s %-20s RMSE %.4f ± %.4f   MAE %.4f   R² %.3f\n", t.split.c_str(), t.task.c_str(),
                  t.rmse.mean, t.rmse.std, t.mae.mean, t.r2.mean);
@@ -166,6 +168,7 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--dist-timeout", a->dist_timeout,
                   "Data-parallel runs (RANK/WORLD_SIZE set): seconds a gradient exchange may take before the run fails")
       ->capture_default_str();
+  add_precision_option(*sub, a->precision);
   add_common_options(*sub, a->common);
   sub->footer(
       "Example:\n"

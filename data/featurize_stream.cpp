@@ -64,6 +64,7 @@ int64_t FeaturizeStream::run(const std::function<void(FeaturizedChunk&)>& consum
   std::function<bool(FeaturizedChunk&)> produce = [&](FeaturizedChunk& chunk) { return read_chunk(chunk, budget); };
   std::function<FeaturizedChunk(FeaturizedChunk&)> work = [this, &steps](FeaturizedChunk& chunk) {
     for (FeaturizedRow& row : chunk.rows) featurize(row, steps);
+    if (steps.chunk) steps.chunk(chunk);
     return std::move(chunk);
   };
   std::function<void(FeaturizedChunk&)> deliver = [&](FeaturizedChunk& chunk) {

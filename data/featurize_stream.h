@@ -7,6 +7,7 @@
 // workers featurise (core::ordered_map), so featurising chunk k+1 overlaps the caller's
 // work on chunk k. Memory is bounded by the chunks in flight, not by the input size. A
 // row whose SMILES cannot be used is still handed over, with the reason in mol.error.
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -55,6 +56,7 @@ struct FeaturizedRow {
 struct FeaturizedChunk {
   std::vector<FeaturizedRow> rows;  // in input order, chunk_rows of them except at the end
   int64_t bytes_done = 0;           // bytes of the input (or shard) read when the chunk was cut
+  std::any result;                  // what RowSteps::chunk computed for the chunk, if anything
 };
 
 // Optional per-row work that runs on the worker threads with the featurisation.
@@ -64,6 +66,10 @@ struct RowSteps {
   std::function<std::string(FeaturizedRow&)> check;
   // After a successful featurisation (e.g. a nearest-neighbour search).
   std::function<void(FeaturizedRow&)> annotate;
+  // After all rows of a chunk, on the same worker thread: whole-chunk work such as running
+  // a model on the chunk as one batch, its result left in FeaturizedChunk::result. With
+  // several workers, chunks run concurrently: the step must be thread-safe.
+  std::function<void(FeaturizedChunk&)> chunk;
 };
 
 class FeaturizeStream {

@@ -196,20 +196,28 @@ data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const Em
   return o;
 }
 
-// Embeds one chunk's molecules in one batch and writes every row, in order; a failed row
-// gets a NaN embedding and its reason. Row numbers count from the shard's start in a
-// sharded run; merge renumbers.
-void embed_chunk(Predictor& predictor, int64_t dim, const data::FeaturizedChunk& chunk,
-                 const std::vector<float>& placeholder, EmbeddingsWriter& writer, EmbedSummary& summary) {
+// On the featurising worker (one intra-op thread each, as in predict_csv): embeds the
+// chunk's molecules in one batch into chunk.result.
+void embed_chunk(Predictor& predictor, int64_t dim, data::FeaturizedChunk& chunk,
+                 const std::vector<float>& placeholder) {
+  use_one_intra_op_thread();
   data::Batch batch;
   batch.num_descriptors = predictor.num_descriptors();
   for (const data::FeaturizedRow& r : chunk.rows) {
     if (r.mol.ok()) append_graph(r.mol.graph, placeholder.data(), batch);
   }
-  const std::vector<float> embedded = batch.num_molecules > 0 ? predictor.embed(batch) : std::vector<float>{};
+  std::vector<float> embedded = batch.num_molecules > 0 ? predictor.embed(batch) : std::vector<float>{};
   MOLPROP_CHECK(
       static_cast<int64_t>(embedded.size()) == batch.num_molecules * dim,
       "embed returned " << embedded.size() << " values for " << batch.num_molecules << " molecules of width " << dim);
+  chunk.result = std::move(embedded);
+}
+
+// On the reading thread: writes every row of an embedded chunk, in order; a failed row
+// gets a NaN embedding and its reason. Row numbers count from the shard's start in a
+// sharded run; merge renumbers.
+void write_chunk(int64_t dim, const data::FeaturizedChunk& chunk, EmbeddingsWriter& writer, EmbedSummary& summary) {
+  const auto& embedded = std::any_cast<const std::vector<float>&>(chunk.result);
   size_t k = 0;  // index among embedded molecules
   for (const data::FeaturizedRow& r : chunk.rows) {
     if (r.mol.ok()) {
@@ -237,9 +245,9 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   EmbeddingsWriter writer(options.output, dim, model, options.input);
 
   EmbedSummary summary;
-  stream.run([&](data::FeaturizedChunk& chunk) {
-    embed_chunk(predictor, dim, chunk, placeholder_descriptors, writer, summary);
-  });
+  data::RowSteps steps;
+  steps.chunk = [&](data::FeaturizedChunk& chunk) { embed_chunk(predictor, dim, chunk, placeholder_descriptors); };
+  stream.run([&](data::FeaturizedChunk& chunk) { write_chunk(dim, chunk, writer, summary); }, steps);
   stream.finish();
   const bool sharded = stream.sharded();
   const data::ByteRange range = stream.range();

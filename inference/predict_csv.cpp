@@ -189,27 +189,34 @@ data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const Pr
   return o;
 }
 
-// The nearest-neighbour search of the applicability domain, on the featurising threads
-// rather than the model's: row.values = {similarity}.
-data::RowSteps domain_search(const checkpoint::ApplicabilityDomain* domain) {
+// The work of each featurising worker (thread policy, docs/performance.md): after its
+// chunk's rows are featurised, the nearest-neighbour search of the applicability domain
+// (row.values = {similarity}) and the model itself, on the chunk as one batch, with one
+// intra-op thread: `threads` workers predict different chunks at once, so no BLAS or
+// OpenMP team waits (spins) between small matrix products.
+data::RowSteps worker_steps(Predictor& predictor, const OutputLayout& layout) {
   data::RowSteps steps;
-  if (domain) {
+  if (const checkpoint::ApplicabilityDomain* domain = layout.domain) {
     steps.annotate = [domain](data::FeaturizedRow& row) { row.values = {domain->max_similarity(row.mol.fingerprint)}; };
   }
+  const bool domain = layout.domain != nullptr;
+  steps.chunk = [&predictor, domain](data::FeaturizedChunk& chunk) {
+    use_one_intra_op_thread();
+    std::vector<const chem::FeaturizedMol*> mols;
+    std::vector<double> similarity;
+    for (const data::FeaturizedRow& r : chunk.rows) {
+      mols.push_back(&r.mol);
+      similarity.push_back(r.values.empty() ? 0.0 : r.values.front());
+    }
+    chunk.result = predict_molecules(predictor, mols, domain ? &similarity : nullptr);
+  };
   return steps;
 }
 
-// Predicts one chunk and writes its rows, in order.
-void predict_chunk(Predictor& predictor, const data::FeaturizedChunk& chunk, const OutputLayout& layout,
-                   RowWriter& writer, PredictSummary& summary) {
-  std::vector<const chem::FeaturizedMol*> mols;
-  std::vector<double> similarity;
-  for (const data::FeaturizedRow& r : chunk.rows) {
-    mols.push_back(&r.mol);
-    similarity.push_back(r.values.empty() ? 0.0 : r.values.front());
-  }
-  const std::vector<MoleculePrediction> predicted =
-      predict_molecules(predictor, mols, layout.domain ? &similarity : nullptr);
+// Writes one predicted chunk's rows, in order.
+void write_chunk(const data::FeaturizedChunk& chunk, const OutputLayout& layout, RowWriter& writer,
+                 PredictSummary& summary) {
+  const auto& predicted = std::any_cast<const std::vector<MoleculePrediction>&>(chunk.result);
   std::vector<std::string> cells;
   for (size_t i = 0; i < chunk.rows.size(); ++i) {
     input_cells(chunk.rows[i], layout, cells);
@@ -230,7 +237,8 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   options.validate();
   const bool to_stdout = options.output.empty() || options.output == "-";
   const bool sharded = options.num_shards > 1;
-  if (sharded && to_stdout) throw Error("sharded prediction needs PredictCsvOptions::output (each shard writes its own file)");
+  if (sharded && to_stdout)
+    throw Error("sharded prediction needs PredictCsvOptions::output (each shard writes its own file)");
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   OutputLayout layout;
   const std::vector<std::string> header = output_header(stream, predictor, layout);
@@ -244,8 +252,8 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   writer.write(header);
 
   PredictSummary summary;
-  stream.run([&](data::FeaturizedChunk& chunk) { predict_chunk(predictor, chunk, layout, writer, summary); },
-             domain_search(layout.domain));
+  stream.run([&](data::FeaturizedChunk& chunk) { write_chunk(chunk, layout, writer, summary); },
+             worker_steps(predictor, layout));
   writer.flush();
   stream.finish();
   summary.seconds = stream.seconds();

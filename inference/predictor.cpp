@@ -40,6 +40,13 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
   }
 }
 
+void use_one_intra_op_thread() {
+  thread_local bool done = false;
+  if (done) return;
+  at::set_num_threads(1);
+  done = true;
+}
+
 std::vector<std::string> Predictor::target_units() const {
   const auto& units = checkpoints_.front().target_units;
   return units.empty() ? std::vector<std::string>(target_names().size()) : units;
@@ -61,9 +68,11 @@ void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std:
   if (batch.num_molecules == 0) return;
   std::vector<std::vector<float>> members;
   std::vector<float> head_std;
+  // One collation for all members; only the descriptors are scaled per member.
+  models::GraphTensors g = models::to_tensors(batch, device_);
   for (size_t k = 0; k < models_.size(); ++k) {
-    const models::GraphTensors g =
-        models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoints_[k]));
+    g.descriptors = checkpoint::scaled_descriptors(batch, checkpoints_[k]);
+    if (g.descriptors.defined()) g.descriptors = g.descriptors.to(device_);
     std::vector<float> pred;
     if (regressors_[k]) {
       const torch::Tensor emb = models_[k]->embed(g).to(torch::kCPU).contiguous();

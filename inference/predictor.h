@@ -53,4 +53,9 @@ class Predictor {
   torch::Device device_;
 };
 
+// For workers that each run a model on their own batches: this thread's LibTorch and
+// oneDNN (OpenMP) work runs on the thread itself, without a team of helpers that would
+// wait for work between small products. Idempotent per thread.
+void use_one_intra_op_thread();
+
 }  // namespace molprop::inference

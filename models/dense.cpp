@@ -9,6 +9,7 @@ namespace molprop::models {
 namespace {
 
 std::atomic<DensePath> g_path{DensePath::kReference};
+std::atomic<int> g_threads{0};
 
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
@@ -32,6 +33,7 @@ void gemm(const torch::Tensor& a, bool trans_a, const torch::Tensor& b, bool tra
   op.bias = bias.defined() ? bias.data_ptr<float>() : nullptr;
   out = torch::empty({op.m, op.n}, a.options().dtype(torch::kFloat32));
   op.c = out.data_ptr<float>();
+  op.threads = dense_threads();
   onednn_gemm(op);
 }
 
@@ -71,6 +73,8 @@ class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
 }  // namespace
 
 void set_dense_path(DensePath path) { g_path.store(path); }
+void set_dense_threads(int n) { g_threads.store(n > 0 ? n : 0); }
+int dense_threads() { return g_threads.load(); }
 DensePath dense_path() { return g_path.load(); }
 
 std::string dense_path_name(DensePath path) {

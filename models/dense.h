@@ -26,6 +26,11 @@ DensePath dense_path();
 // "reference (LibTorch BLAS, fp32)", "oneDNN fp32", "oneDNN bf16 (fp32 accumulation)".
 std::string dense_path_name(DensePath path);
 
+// Threads of each oneDNN product (OpenMP, set around the call only, so LibTorch's own
+// element-wise ops keep their setting); 0: whatever OpenMP has. Process-wide.
+void set_dense_threads(int n);
+int dense_threads();
+
 // y = x · Wᵀ + b through dense_path(); x is rows × in, W out × in, b out (or undefined).
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 

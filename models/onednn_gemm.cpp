@@ -1,5 +1,7 @@
 #include "models/onednn_gemm.h"
 
+#include <omp.h>
+
 #include <map>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
@@ -47,6 +49,23 @@ dnnl::matmul& primitive(ThreadState& s, GemmType type, bool trans_a, bool trans_
   return s.primitives.emplace(key, dnnl::matmul(pd)).first->second;
 }
 
+// OpenMP's thread count for one product, restored on every exit.
+class ThreadsFor {
+ public:
+  explicit ThreadsFor(int n) : saved_(omp_get_max_threads()), change_(n > 0 && n != saved_) {
+    if (change_) omp_set_num_threads(n);
+  }
+  ~ThreadsFor() {
+    if (change_) omp_set_num_threads(saved_);
+  }
+  ThreadsFor(const ThreadsFor&) = delete;
+  ThreadsFor& operator=(const ThreadsFor&) = delete;
+
+ private:
+  int saved_;
+  bool change_;
+};
+
 }  // namespace
 
 void onednn_gemm(const GemmOperands& op) {
@@ -64,6 +83,7 @@ void onednn_gemm(const GemmOperands& op) {
       args.emplace(DNNL_ARG_BIAS,
                    memory({{1, op.n}, memory::data_type::f32, Tag::ab}, s.engine, const_cast<float*>(op.bias)));
     }
+    ThreadsFor threads(op.threads);
     mm.execute(s.stream, args);
     s.stream.wait();
   } catch (const dnnl::error& e) {

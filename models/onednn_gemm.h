@@ -23,6 +23,7 @@ struct GemmOperands {
   bool trans_b = false;
   const float* bias = nullptr;  // N floats added to every row, or nullptr
   float* c = nullptr;           // M × N float32 row-major, overwritten
+  int threads = 0;              // OpenMP threads for this product (restored after); 0: as set
 };
 
 // Runs the product; throws molprop::Error naming oneDNN's status when the primitive

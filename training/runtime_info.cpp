@@ -1,5 +1,8 @@
 #include "training/runtime_info.h"
 
+#include "models/dense.h"
+#include "models/precision.h"
+
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -42,6 +45,13 @@ void set_num_threads(int n) {
 void configure_threads(int n) {
   at::set_num_threads(1);
   set_blas_threads(n);
+  models::set_dense_threads(n);
+}
+
+void configure_worker_threads() {
+  at::set_num_threads(1);
+  set_blas_threads(1);
+  models::set_dense_threads(1);
 }
 
 bool set_blas_threads(int n) {
@@ -67,6 +77,41 @@ double measure_sgemm_gflops(int m, int k, int n, double seconds) {
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } while (elapsed < seconds);
   return 2.0 * m * k * n * static_cast<double>(reps) / elapsed / 1e9;
+}
+
+namespace {
+
+double dense_gflops(models::DensePath path, const torch::Tensor& x, const torch::Tensor& w, double seconds) {
+  models::set_dense_path(path);
+  torch::Tensor y = models::dense(x, w, {});  // warm-up (and primitive creation)
+  int64_t reps = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  do {
+    y = models::dense(x, w, {});
+    ++reps;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  return 2.0 * static_cast<double>(x.size(0)) * static_cast<double>(x.size(1)) * static_cast<double>(w.size(0)) *
+         static_cast<double>(reps) / elapsed / 1e9;
+}
+
+}  // namespace
+
+GemmPeaks measure_gemm_peaks(int m, int k, int n, double seconds) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::randn({m, k});
+  const torch::Tensor w = torch::randn({n, k});
+  const models::DensePath saved = models::dense_path();
+  GemmPeaks p;
+  p.openblas_fp32 = dense_gflops(models::DensePath::kReference, x, w, seconds);
+  p.onednn_fp32 = dense_gflops(models::DensePath::kOnednnFp32, x, w, seconds);
+  if (models::detect_cpu_features().native_bf16()) {
+    p.onednn_bf16 = dense_gflops(models::DensePath::kOnednnBf16, x, w, seconds);
+  }
+  models::set_dense_path(saved);
+  return p;
 }
 
 }  // namespace molprop::training

@@ -25,16 +25,33 @@ void set_num_threads(int n);
 // threads). No-op when the BLAS is not OpenBLAS. Returns false then.
 bool set_blas_threads(int n);
 
-// molprop's thread policy for a run with n threads: dense products run on n OpenBLAS
-// threads, LibTorch's element-wise and scatter ops on the calling thread. Graph batches
-// are small, so OpenMP's fork/join per op costs more than it saves, and OpenMP threads
-// spinning beside OpenBLAS's pool starve it (bench_train: torch 1 / OpenBLAS 2 trains at
-// ~3.4k mol/s, torch 2 / OpenBLAS 2 at ~0.9k mol/s on 2 cores). Deterministic across n,
-// since OpenBLAS sgemm does not split the reduction dimension across threads.
+// molprop's thread policy for a run with n threads (training): dense products run on n
+// OpenBLAS threads (reference path) or n OpenMP threads inside oneDNN (models/dense.h), LibTorch's element-wise and
+// scatter ops on the calling thread. Graph batches are small, so OpenMP's fork/join per op costs more than it saves,
+// and OpenMP threads spinning beside OpenBLAS's pool starve it (bench_train: torch 1 / OpenBLAS 2 trains at ~3.4k
+// mol/s, torch 2 / OpenBLAS 2 at ~0.9k mol/s on 2 cores). Deterministic across n, since OpenBLAS sgemm does not split
+// the reduction dimension across threads.
 void configure_threads(int n);
+
+// The policy for inference workers (predict, embed): every worker featurises and runs the
+// model on its own chunks with one thread, so no BLAS or OpenMP team exists to wait
+// (sched_yield) between the many small products of a graph batch: LibTorch 1, OpenBLAS
+// 1, oneDNN 1.
+void configure_worker_threads();
 
 // Measures single-precision matrix product throughput (GFLOP/s) with an m×k by k×n
 // torch::mm, repeated for about `seconds`.
 double measure_sgemm_gflops(int m, int k, int n, double seconds);
+
+// The same m×k by k×n product through each dense-layer path (models/dense.h), each
+// repeated for about `seconds` on the current thread settings: the machine's arithmetic
+// peak for this shape, measured in the same run as whatever it is compared with.
+// bf16 is 0 where the CPU has no native bf16 (it is not run). Restores the dense path.
+struct GemmPeaks {
+  double openblas_fp32 = 0;  // GFLOP/s, the reference path (LibTorch → OpenBLAS sgemm)
+  double onednn_fp32 = 0;
+  double onednn_bf16 = 0;
+};
+GemmPeaks measure_gemm_peaks(int m, int k, int n, double seconds);
 
 }  // namespace molprop::training
