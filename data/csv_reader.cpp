@@ -51,6 +51,7 @@ struct CsvReader::Impl {
   size_t end = 0;    // one past the last valid byte in buf
   int64_t base = 0;  // uncompressed offset of buf[0]
   bool exhausted = false;
+  bool is_stdin = false;  // reading standard input ("-"): no seeking
   // Strings dropped when a record has fewer fields than the previous one; handed back
   // when a later record is wider, so their capacity is never freed and reallocated.
   std::vector<std::string> spare;
@@ -240,6 +241,7 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
     : path_(path == kStdinPath ? std::string(kStdinName) : path), options_(options), impl_(std::make_unique<Impl>()) {
   errno = 0;
   if (path == kStdinPath) {
+    impl_->is_stdin = true;
     // A pipe has no size (file_size() 0: progress without a percentage) and cannot seek.
     const int fd = ::dup(STDIN_FILENO);
     impl_->gz = fd < 0 ? nullptr : gzdopen(fd, "rb");
@@ -369,7 +371,7 @@ bool CsvReader::compressed() const { return gzdirect(impl_->gz) == 0; }
 void CsvReader::seek_line(int64_t target) {
   Impl& in = *impl_;
   if (target <= offset()) return;
-  if (path_ == kStdinName) throw Error("stdin cannot be read from the middle (no sharding or seeking on a pipe)");
+  if (in.is_stdin) throw Error("stdin cannot be read from the middle (no sharding or seeking on a pipe)");
   if (gzseek(in.gz, static_cast<z_off_t>(target - 1), SEEK_SET) < 0) {
     throw Error(path_ + ": cannot seek to byte " + std::to_string(target));
   }
