@@ -20,6 +20,9 @@ struct FeaturizeOptions {
   bool descriptors = false;  // compute descriptor_names().size() RDKit 2D descriptors
   bool scaffold = false;     // compute the Murcko scaffold SMILES
   bool fingerprint = false;  // compute the packed ECFP4 fingerprint (applicability domain)
+  // Parse limits (chem/parse.h): longer SMILES, or SMILES with more atoms, fail their row.
+  int max_smiles_length = kDefaultMaxSmilesLength;
+  int max_atoms = kDefaultMaxAtoms;
 };
 
 struct FeaturizedMol {

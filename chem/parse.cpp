@@ -10,6 +10,9 @@
 
 #include <mutex>
 #include <streambuf>
+#include <string>
+
+#include "core/text.h"
 
 namespace molprop::chem {
 namespace {
@@ -73,7 +76,75 @@ std::string clean_reason(const std::string& raw) {
   return out;
 }
 
+// Why `smiles` (trimmed, non-empty) must not reach RDKit, or "". RDKit stops reading at
+// a NUL byte and at whitespace (the rest is the molecule's name), and at some other bytes
+// without saying so ("CC\xC3\xA9O" became ethane), so everything but printable ASCII is
+// refused here, where the position can still be named.
+std::string check_text(std::string_view smiles, const ParseOptions& options) {
+  if (static_cast<int64_t>(smiles.size()) > options.max_smiles_length) {
+    return "SMILES has " + std::to_string(smiles.size()) + " characters, more than the limit of " +
+           std::to_string(options.max_smiles_length);
+  }
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    const auto c = static_cast<unsigned char>(smiles[i]);
+    const std::string at = " at position " + std::to_string(i + 1);
+    if (c >= 0x80) return "non-ASCII byte " + core::hex_byte(c) + at + " (a SMILES is ASCII text)";
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      const std::string_view rest = smiles.substr(i + 1);
+      return "whitespace" + at + " (RDKit would read " +
+             core::quoted(rest.substr(rest.find_first_not_of(" \t\r\n")), 40) +
+             " as a name and ignore it; put names in a column of their own)";
+    }
+    if (c < 0x20 || c == 0x7F) return "control byte " + core::hex_byte(c) + at;
+  }
+  const int64_t atoms = count_smiles_atoms(smiles);
+  if (atoms > options.max_atoms) {
+    return "SMILES has " + std::to_string(atoms) + " atoms, more than the limit of " +
+           std::to_string(options.max_atoms);
+  }
+  return "";
+}
+
 }  // namespace
+
+int64_t count_smiles_atoms(std::string_view smiles) {
+  int64_t atoms = 0;
+  bool in_bracket = false;
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    const char c = smiles[i];
+    if (in_bracket) {
+      in_bracket = c != ']';
+      continue;
+    }
+    switch (c) {
+      case '[':
+        in_bracket = true;
+        ++atoms;
+        break;
+      case 'B':
+      case 'C':
+        // Br and Cl are one atom each; a following 'r' / 'l' is not an atom anyway.
+      case 'N':
+      case 'O':
+      case 'P':
+      case 'S':
+      case 'F':
+      case 'I':
+      case 'b':
+      case 'c':
+      case 'n':
+      case 'o':
+      case 'p':
+      case 's':
+      case '*':
+        ++atoms;
+        break;
+      default:
+        break;
+    }
+  }
+  return atoms;
+}
 
 ParsedMol::ParsedMol() = default;
 ParsedMol::ParsedMol(ParsedMol&&) noexcept = default;
@@ -93,10 +164,8 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     return result;
   }
   smiles = smiles.substr(first, smiles.find_last_not_of(" \t\r\n") - first + 1);
-  if (smiles.find_first_of(" \t\r\n") != std::string_view::npos) {
-    result.error = "SMILES contains whitespace";
-    return result;
-  }
+  result.error = check_text(smiles, options);
+  if (!result.error.empty()) return result;
   t_log_buffer.clear();
   std::unique_ptr<RDKit::RWMol> mol;
   try {
@@ -104,12 +173,12 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     mol.reset(RDKit::SmilesToMol(std::string(smiles)));
   } catch (const std::exception& e) {
     // Sanitisation problems (valence, kekulisation) arrive as exceptions.
-    result.error = e.what();
+    result.error = core::capped(e.what());
     t_log_buffer.clear();
     return result;
   }
   if (!mol) {
-    result.error = clean_reason(t_log_buffer);
+    result.error = core::capped(clean_reason(t_log_buffer));
     if (result.error.empty()) result.error = "RDKit could not parse the SMILES";
     t_log_buffer.clear();
     return result;
@@ -127,7 +196,7 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
       RDKit::MolOps::sanitizeMol(*mol);
       RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true);
     } catch (const std::exception& e) {
-      result.error = std::string("standardisation failed: ") + e.what();
+      result.error = core::capped(std::string("standardisation failed: ") + e.what());
       t_log_buffer.clear();
       return result;
     }

@@ -6,6 +6,7 @@
 // into ParsedMol::error carrying RDKit's own words, and keeps RDKit's log chatter off
 // stderr: while a parse runs, RDKit's error and warning logs on this thread are captured
 // into a per-thread buffer. Safe to call from many threads at once.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,10 +17,25 @@ class ROMol;
 
 namespace molprop::chem {
 
+// What parse_smiles accepts before RDKit sees the string (docs/reliability-input.md):
+// printable ASCII only; surrounding whitespace is trimmed, whitespace inside is refused
+// (RDKit would read "CCO ethanol" as ethanol named "ethanol", which hides a broken
+// column); at most kDefaultMaxSmilesLength characters and kDefaultMaxAtoms atoms, so
+// that one huge string cannot stall a batch inside RDKit (5,000 carbons take RDKit
+// minutes). The longest SMILES in the shared datasets has 913 characters and 352 heavy
+// atoms.
+constexpr int kDefaultMaxSmilesLength = 2000;
+constexpr int kDefaultMaxAtoms = 500;
+
 struct ParseOptions {
   // Keep the largest organic fragment and neutralise charges (RDKit MolStandardize),
   // so "CC(=O)[O-].[Na+]" is featurised as acetic acid.
   bool standardize = false;
+  // Longest SMILES (characters, after trimming surrounding whitespace) handed to RDKit.
+  int max_smiles_length = kDefaultMaxSmilesLength;
+  // Most atoms a SMILES may write (counted on the string before parsing: every bracket
+  // atom and every organic-subset atom, hydrogens in brackets included).
+  int max_atoms = kDefaultMaxAtoms;
 };
 
 struct ParsedMol {
@@ -33,7 +49,16 @@ struct ParsedMol {
   ~ParsedMol();
 };
 
+// Failures (ParsedMol::error, one line of at most ~300 bytes): "empty SMILES", "non-ASCII
+// byte 0xC3 at position 3" (1-based), "control byte 0x00 at position 2", "whitespace at
+// position 4 ...", "SMILES has N characters, more than the limit of M", "SMILES has N
+// atoms, more than the limit of M", or RDKit's reason.
 ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options = {});
+
+// The atoms a SMILES writes, counted on the string (no parsing): '[' ... ']' is one atom,
+// and outside brackets every organic-subset element (B C N O P S F Cl Br I, aromatic b c
+// n o p s) and '*'. Ring-closure digits, bonds, branches and '%nn' are not atoms.
+int64_t count_smiles_atoms(std::string_view smiles);
 
 // Canonical SMILES of a parsed molecule (RDKit's canonical form, isomeric).
 std::string canonical_smiles(const RDKit::ROMol& mol);

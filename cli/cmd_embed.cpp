@@ -66,7 +66,7 @@ void register_embed(CLI::App& app) {
       ->required();
   sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(existing_file_or_stdin());
   sub->add_option("--output,-o", a->options.output, "Output .h5 (written atomically)")->required();
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/common.h"
+#include "core/text.h"
 #include "data/featurize_csv.h"
 
 namespace molprop::cli {
@@ -64,7 +65,8 @@ void run(FeaturizeArgs& args) {
       log_info(args.common, "featurize", "  " + std::to_string(count) + " × " + kind);
     }
     for (const auto& f : s.first_failures) {
-      log_info(args.common, "featurize", "  row " + std::to_string(f.row) + " '" + f.smiles + "': " + f.reason);
+      log_info(args.common, "featurize",
+               "  row " + std::to_string(f.row) + " " + core::quoted(f.smiles) + ": " + f.reason);
     }
     log_info(args.common, "featurize",
              "all failed rows are stored in the output under /failures ('molprop inspect " + o.output +
@@ -78,7 +80,9 @@ void register_featurize(CLI::App& app) {
   auto args = std::make_shared<FeaturizeArgs>();
   CLI::App* sub = app.add_subcommand("featurize", "Turn a CSV or SMILES file into an HDF5 graph dataset");
   auto& o = args->options;
-  sub->add_option("--input,-i", o.input, "Input .csv, .csv.gz, .smi or .smi.gz")->required()->check(CLI::ExistingFile);
+  sub->add_option("--input,-i", o.input, "Input .csv, .csv.gz, .smi or .smi.gz")
+      ->required()
+      ->check(existing_file_or_stdin());
   sub->add_option("--output,-o", o.output, "Output .h5 (written atomically)")->required();
   sub->add_option("--smiles-column", o.smiles_column, "Column holding the SMILES")->capture_default_str();
   sub->add_option("--targets", args->targets,
@@ -89,6 +93,7 @@ void register_featurize(CLI::App& app) {
   sub->add_flag("--scaffolds", o.featurize.scaffold, "Also compute Bemis-Murcko scaffolds (for scaffold splits)");
   sub->add_flag("--standardize", o.featurize.standardize, "Keep the largest fragment and neutralise charges");
   sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")->capture_default_str();
+  add_parse_limit_options(*sub, o.featurize.max_smiles_length, o.featurize.max_atoms);
   add_common_options(*sub, args->common);
   sub->footer(
       "Example:\n"

@@ -21,6 +21,8 @@ FlagNames predict_flag_names() {
       {"PredictCsvOptions::batch_size", "--batch-size"},
       {"PredictCsvOptions::threads", "--threads"},
       {"PredictCsvOptions::shard_index", "--shard"},
+      {"PredictCsvOptions::max_smiles_length", "--max-smiles-length"},
+      {"PredictCsvOptions::max_atoms", "--max-atoms"},
   };
 }
 
@@ -73,8 +75,9 @@ void run(PredictArgs& a) {
 void register_predict(CLI::App& app) {
   auto a = std::make_shared<PredictArgs>();
   CLI::App* sub = app.add_subcommand("predict", "Predict properties for a CSV or SMILES file");
-  sub->add_option("input", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")->check(CLI::ExistingFile);
-  sub->add_option("--input,-i", a->input_flag, "Same as the positional input")->check(CLI::ExistingFile);
+  sub->add_option("input", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz; - reads CSV from stdin")
+      ->check(existing_file_or_stdin());
+  sub->add_option("--input,-i", a->input_flag, "Same as the positional input")->check(existing_file_or_stdin());
   sub->add_option("--model,-m", a->model,
                   "A model .h5, or a folder from 'molprop train' (ensemble); default: the model shipped with molprop");
   sub->add_option("--output,-o", a->options.output, "Output CSV, written atomically (default: stdout)");
@@ -92,6 +95,7 @@ void register_predict(CLI::App& app) {
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
   add_precision_option(*sub, a->precision);
+  add_parse_limit_options(*sub, a->options.max_smiles_length, a->options.max_atoms);
   add_common_options(*sub, a->common);
   sub->footer(
       "Examples:\n"
@@ -101,7 +105,9 @@ void register_predict(CLI::App& app) {
       "  molprop merge --output all.csv part0.csv part1.csv part2.csv part3.csv\n"
       "Every input row is kept, in order: its columns, one column per target (with its unit), <target>_std\n"
       "for ensembles, train_similarity and in_domain when the model has a domain.h5, and 'error'\n"
-      "(empty when the molecule was predicted).");
+      "(empty when the molecule was predicted). An output column named like an input column gets '_pred'\n"
+      "appended (an input with its own 'error' column gets 'error_pred'). '-' as input reads CSV from stdin;\n"
+      "no --output writes to stdout.");
   sub->callback([a] { report_with_flags(predict_flag_names(), [&] { run(*a); }); });
 }
 

@@ -25,6 +25,7 @@ FlagNames train_flag_names() {
            {"TrainRunOptions::smiles_column", "--smiles-column"},
            {"TrainRunOptions::output_dir", "--output-dir"},
            {"TrainRunOptions::split = column", "--split column"},
+           {"TrainRunOptions::split = random", "--split random"},
            {"TrainRunOptions::split", "--split"},
            {"TrainRunOptions::split_sizes", "--split-sizes"},
            {"SplitSizes", "--split-sizes"},

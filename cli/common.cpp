@@ -37,6 +37,20 @@ std::string resolve_precision_flag(const std::string& precision, bool training) 
       precision, training ? models::PrecisionUse::kTraining : models::PrecisionUse::kInference, "--precision");
 }
 
+CLI::Validator existing_file_or_stdin() {
+  return CLI::Validator([](std::string& path) { return path == "-" ? std::string() : CLI::ExistingFile(path); },
+                        "FILE or - (stdin)");
+}
+
+void add_parse_limit_options(CLI::App& app, int& max_smiles_length, int& max_atoms) {
+  app.add_option("--max-smiles-length", max_smiles_length,
+                 "Longest SMILES read (characters); a longer one fails its row, so one huge string cannot stall a "
+                 "batch inside RDKit")
+      ->capture_default_str();
+  app.add_option("--max-atoms", max_atoms, "Most atoms a SMILES may write; a larger molecule fails its row")
+      ->capture_default_str();
+}
+
 int resolve_threads(const CommonOptions& options) {
   int n = options.threads;
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -88,6 +102,8 @@ FlagNames shared_flag_names() {
   return {
       {"FeaturizeOptions::descriptors", "--descriptors"},
       {"FeaturizeCsvOptions::targets", "--targets"},
+      {"FeaturizeOptions::max_smiles_length", "--max-smiles-length"},
+      {"FeaturizeOptions::max_atoms", "--max-atoms"},
       {"; give a model path or a default-model folder", "; pass --model or set MOLPROP_DEFAULT_MODEL"},
   };
 }

@@ -17,6 +17,12 @@ struct CommonOptions {
   bool quiet = false;  // no progress bars or informational logs
 };
 
+// An existing file, or "-" (standard input) for the commands that stream their input.
+CLI::Validator existing_file_or_stdin();
+
+// Adds --max-smiles-length and --max-atoms (chem/parse.h: longer SMILES fail their row).
+void add_parse_limit_options(CLI::App& app, int& max_smiles_length, int& max_atoms);
+
 // Adds --threads and --quiet to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
 

@@ -1,6 +1,7 @@
 #include "data/csv_reader.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -8,8 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string_view>
 
 #include "core/check.h"
+#include "core/text.h"
 
 namespace molprop::data {
 
@@ -21,6 +24,8 @@ constexpr size_t kBufferSize = 64 * 1024;
 // zlib's internal input buffer (compressed side); larger than its 8 KiB default to cut
 // read() system calls on big .csv.gz files.
 constexpr unsigned kGzBufferSize = 128 * 1024;
+
+constexpr std::string_view kHdf5Signature("\x89HDF\r\n\x1a\n", 8);
 
 bool ends_with(const std::string& s, const char* suffix) {
   const size_t n = std::strlen(suffix);
@@ -46,6 +51,7 @@ struct CsvReader::Impl {
   size_t end = 0;    // one past the last valid byte in buf
   int64_t base = 0;  // uncompressed offset of buf[0]
   bool exhausted = false;
+  bool is_stdin = false;  // reading standard input ("-"): no seeking
   // Strings dropped when a record has fewer fields than the previous one; handed back
   // when a later record is wider, so their capacity is never freed and reallocated.
   std::vector<std::string> spare;
@@ -232,20 +238,27 @@ struct CsvReader::Impl {
 };
 
 CsvReader::CsvReader(const std::string& path, CsvOptions options)
-    : path_(path), options_(options), impl_(std::make_unique<Impl>()) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
-  }
-  // open() succeeds on a directory and only the first read fails; say what is wrong.
-  if (S_ISDIR(st.st_mode)) throw Error(path + ": cannot open (" + std::strerror(EISDIR) + ")");
-  file_size_ = static_cast<int64_t>(st.st_size);
-
+    : path_(path == kStdinPath ? std::string(kStdinName) : path), options_(options), impl_(std::make_unique<Impl>()) {
   errno = 0;
-  impl_->gz = gzopen(path.c_str(), "rb");
+  if (path == kStdinPath) {
+    impl_->is_stdin = true;
+    // A pipe has no size (file_size() 0: progress without a percentage) and cannot seek.
+    const int fd = ::dup(STDIN_FILENO);
+    impl_->gz = fd < 0 ? nullptr : gzdopen(fd, "rb");
+    if (impl_->gz == nullptr && fd >= 0) ::close(fd);
+  } else {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      throw Error(path + ": cannot open (" + std::strerror(errno) + ")");
+    }
+    // open() succeeds on a directory and only the first read fails; say what is wrong.
+    if (S_ISDIR(st.st_mode)) throw Error(path + ": cannot open (" + std::strerror(EISDIR) + ")");
+    file_size_ = static_cast<int64_t>(st.st_size);
+    impl_->gz = gzopen(path.c_str(), "rb");
+  }
   if (impl_->gz == nullptr) {
     const std::string reason = errno != 0 ? std::strerror(errno) : "out of memory";
-    throw Error(path + ": cannot open (" + reason + ")");
+    throw Error(path_ + ": cannot open (" + reason + ")");
   }
   gzbuffer(impl_->gz, kGzBufferSize);
 
@@ -254,12 +267,48 @@ CsvReader::CsvReader(const std::string& path, CsvOptions options)
   if (impl_->refill(path_) && impl_->end >= 3 && std::memcmp(impl_->buf.data(), "\xEF\xBB\xBF", 3) == 0) {
     impl_->pos = 3;
   }
+  refuse_binary();
 
   if (options_.has_header) {
     CsvRecord header;
     if (!next(header)) throw Error(path_ + ": empty file, expected a header line");
     header_ = std::move(header.fields);
     row_ = 0;  // data rows are numbered from the first record after the header
+    check_header();
+  }
+}
+
+// Binary input would otherwise print as a header ("columns are: \x89HDF...") or as rows
+// of garbage; say what the file is instead. Looks at the first buffer only.
+void CsvReader::refuse_binary() const {
+  const Impl& in = *impl_;
+  const std::string_view head(in.buf.data() + in.pos, in.end - in.pos);
+  if (head.substr(0, kHdf5Signature.size()) == kHdf5Signature) {
+    throw Error(path_ + " is an HDF5 file, not CSV or SMILES text");
+  }
+  // Text has no NUL bytes; look in the first line (the header, or the first .smi record).
+  const std::string_view first_line = head.substr(0, head.find('\n'));
+  if (const size_t nul = first_line.find('\0'); nul != std::string_view::npos) {
+    throw Error(path_ + " is not a text file (NUL byte at byte " + std::to_string(nul + 1) +
+                " of line 1); expected CSV or SMILES text");
+  }
+}
+
+// Column names are printed in messages and stored as HDF5 UTF-8 strings (target names):
+// each must be UTF-8, and no name may appear twice (which of two 'y' columns is the target?).
+void CsvReader::check_header() const {
+  for (size_t i = 0; i < header_.size(); ++i) {
+    if (const auto bad = core::invalid_utf8_at(header_[i])) {
+      throw Error(path_ + ": line 1: column " + std::to_string(i + 1) + " name " + core::quoted(header_[i]) +
+                  " is not UTF-8 text (byte " + core::hex_byte(static_cast<unsigned char>(header_[i][*bad])) +
+                  " at position " + std::to_string(*bad + 1) + "); save the file as UTF-8");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (header_[j] == header_[i]) {
+        throw Error(path_ + ": line 1: column " + core::quoted(header_[i]) + " appears twice (columns " +
+                    std::to_string(j + 1) + " and " + std::to_string(i + 1) + "); column names must be unique");
+      }
+    }
   }
 }
 
@@ -272,10 +321,14 @@ int CsvReader::column_index(const std::string& name) const {
   std::string columns;
   for (const auto& column : header_) {
     if (!columns.empty()) columns += ", ";
-    columns += column;
+    if (columns.size() > 400) {
+      columns += "… (" + std::to_string(header_.size()) + " columns)";
+      break;
+    }
+    columns += core::quoted(column);
   }
   if (header_.empty()) columns = "(none: the file is read without a header)";
-  throw Error(path_ + ": no column '" + name + "'; columns are: " + columns);
+  throw Error(path_ + ": no column " + core::quoted(name) + "; columns are: " + columns);
 }
 
 bool CsvReader::next(CsvRecord& record) {
@@ -318,6 +371,7 @@ bool CsvReader::compressed() const { return gzdirect(impl_->gz) == 0; }
 void CsvReader::seek_line(int64_t target) {
   Impl& in = *impl_;
   if (target <= offset()) return;
+  if (in.is_stdin) throw Error("stdin cannot be read from the middle (no sharding or seeking on a pipe)");
   if (gzseek(in.gz, static_cast<z_off_t>(target - 1), SEEK_SET) < 0) {
     throw Error(path_ + ": cannot seek to byte " + std::to_string(target));
   }
@@ -342,6 +396,36 @@ bool is_smiles_file(const std::string& path) {
          ends_with(path, ".smiles.gz");
 }
 
+namespace {
+
+// A decimal number as the docs promise: [+-] digits [. digits] [(e|E) [+-] digits], with
+// digits on at least one side of the point. strtof alone also reads hex ("0x10" → 16),
+// "inf", "infinity" and "nan(...)".
+bool is_decimal_number(const std::string& s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t mantissa = digits();
+  if (i < n && s[i] == '.') {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0) return false;
+  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == n;
+}
+
+}  // namespace
+
 float parse_target(const std::string& text, const std::string& file, int64_t row, const std::string& column) {
   const char* kSpace = " \t\r\n";
   const size_t first = text.find_first_not_of(kSpace);
@@ -350,14 +434,15 @@ float parse_target(const std::string& text, const std::string& file, int64_t row
   if (trimmed.empty() || trimmed == "NA" || trimmed == "NaN" || trimmed == "nan" || trimmed == "N/A") {
     return std::numeric_limits<float>::quiet_NaN();
   }
-  char* end = nullptr;
+  const std::string where = file + ": row " + std::to_string(row) + ", column " + core::quoted(column) + ": ";
+  if (!is_decimal_number(trimmed)) {
+    throw Error(where + "cannot parse " + core::quoted(text) + " as a decimal number");
+  }
   errno = 0;
-  const float value = std::strtof(trimmed.c_str(), &end);
-  // strtof also accepts "inf" and "nan(...)"; a target must be a finite number, and an
-  // overflow (ERANGE with HUGE_VALF) is caught by the same finiteness test.
-  if (end != trimmed.c_str() + trimmed.size() || !std::isfinite(value)) {
-    throw Error(file + ": row " + std::to_string(row) + ", column '" + column + "': cannot parse '" + text +
-                "' as a number");
+  const float value = std::strtof(trimmed.c_str(), nullptr);
+  // An overflow gives HUGE_VALF with ERANGE; a target must be finite.
+  if (!std::isfinite(value)) {
+    throw Error(where + core::quoted(text) + " is out of range for a 32-bit float target");
   }
   return value;
 }

@@ -24,9 +24,16 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 
+// The path that means "read standard input" (streamed; CSV with a header unless
+// CsvOptions say otherwise), and how messages name it.
+inline constexpr const char* kStdinPath = "-";
+inline constexpr const char* kStdinName = "stdin";
+
 class CsvReader {
  public:
-  // Throws molprop::Error naming the file when it cannot be opened.
+  // Throws molprop::Error naming the file when it cannot be opened, when it is not text
+  // (an HDF5 file, a NUL byte in its first line), or when its header names a column twice
+  // or has a name that is not UTF-8. `path` "-" reads standard input (not seekable).
   explicit CsvReader(const std::string& path, CsvOptions options = {});
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
@@ -34,7 +41,8 @@ class CsvReader {
 
   // Column names (empty when options.has_header is false).
   const std::vector<std::string>& header() const { return header_; }
-  // Index of a named column; throws molprop::Error listing the columns that exist.
+  // Index of a named column; throws molprop::Error listing the columns that exist (each
+  // quoted and escaped, core::quoted, so that 'x\r' shows its \r).
   int column_index(const std::string& name) const;
 
   // Next non-blank record; false at end of file. Handles quoted fields (with embedded
@@ -48,7 +56,7 @@ class CsvReader {
   bool compressed() const;
   // Moves to the first line that starts at or after byte `target` (no-op when already
   // there). Assumes records do not span lines (no quoted newlines). Row and line numbers
-  // of later records count from this point.
+  // of later records count from this point. Throws molprop::Error on standard input.
   void seek_line(int64_t target);
   // next() ends (returns false) at the first record that starts at or after byte `end`.
   void stop_at(int64_t end) { end_ = end; }
@@ -56,9 +64,13 @@ class CsvReader {
   // Compressed bytes consumed so far and the file's size, for progress and ETA.
   int64_t bytes_read() const;
   int64_t file_size() const { return file_size_; }
+  // The path as given, or "stdin" for "-".
   const std::string& path() const { return path_; }
 
  private:
+  void refuse_binary() const;
+  void check_header() const;
+
   std::string path_;
   CsvOptions options_;
   std::vector<std::string> header_;
@@ -84,9 +96,11 @@ int smiles_column(const CsvReader& reader, const std::string& name);
 // The record's field `col`, or an empty string when the row is shorter.
 const std::string& field_or_empty(const CsvRecord& record, int col);
 
-// Parses a target cell: "" (or NA, N/A, NaN, nan) → NaN; a finite number → its value;
-// anything else (text, inf, overflow)
-// → throws molprop::Error "<file>: row R, column 'C': cannot parse '<text>' as a number".
+// Parses a target cell (surrounding whitespace ignored): "", NA, N/A, NaN, nan → NaN (a
+// missing value); a decimal number ("1", "-0.5", ".5", "1e-3") → its value; anything else
+// (text, hex "0x10", "inf", a number past the float range) → throws molprop::Error
+// "<file>: row R, column 'C': cannot parse '<text>' as a decimal number" (text quoted
+// and escaped, core::quoted).
 float parse_target(const std::string& text, const std::string& file, int64_t row, const std::string& column);
 
 }  // namespace molprop::data

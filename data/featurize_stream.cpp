@@ -2,13 +2,24 @@
 
 #include <algorithm>
 
+#include "core/check.h"
 #include "core/ordered_pipeline.h"
 #include "core/progress.h"
+#include "core/text.h"
 
 namespace molprop::data {
+namespace {
+
+// A failed row's SMILES that is not UTF-8 is kept escaped up to this many characters.
+constexpr size_t kMaxEscapedSmiles = 8000;
+
+}  // namespace
 
 FeaturizeStream::FeaturizeStream(const std::string& path, FeaturizeStreamOptions options)
     : options_(std::move(options)), reader_(path, smiles_source_options(path)) {
+  if (path == kStdinPath && sharded()) {
+    throw Error("stdin cannot be sharded (a shard seeks to its byte range); give a file");
+  }
   smiles_col_ = data::smiles_column(reader_, options_.smiles_column);
   range_ = ByteRange{reader_.offset()};
   if (sharded()) range_ = seek_shard(reader_, options_.shard_index, options_.num_shards);
@@ -42,6 +53,22 @@ bool FeaturizeStream::read_chunk(FeaturizedChunk& chunk, int64_t& budget) {
 
 // Runs on a worker thread.
 void FeaturizeStream::featurize(FeaturizedRow& row, const RowSteps& steps) const {
+  featurize_checked(row, steps);
+  // The SMILES of a failed row is stored as an HDF5 UTF-8 string (featurize's failure
+  // records, embed's rows): bytes that are not UTF-8 are written as \xNN escapes there.
+  if (!row.mol.ok() && core::invalid_utf8_at(row.smiles)) row.smiles = core::escaped(row.smiles, kMaxEscapedSmiles);
+}
+
+void FeaturizeStream::featurize_checked(FeaturizedRow& row, const RowSteps& steps) const {
+  // More fields than the header has columns: the row is misquoted or has a stray
+  // delimiter, and its columns cannot be trusted to be the ones they look like.
+  const std::vector<std::string>& header = reader_.header();
+  if (!header.empty() && row.fields.size() > header.size()) {
+    row.mol.error = reader_.path() + ": row " + std::to_string(row.row) + " (line " + std::to_string(row.line) +
+                    ") has " + std::to_string(row.fields.size()) + " fields, but the header has " +
+                    std::to_string(header.size()) + " columns";
+    return;
+  }
   if (steps.check) {
     std::string reason = steps.check(row);
     if (!reason.empty()) {

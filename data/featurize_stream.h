@@ -6,7 +6,11 @@
 // The calling thread reads rows and consumes chunks strictly in input order; `threads`
 // workers featurise (core::ordered_map), so featurising chunk k+1 overlaps the caller's
 // work on chunk k. Memory is bounded by the chunks in flight, not by the input size. A
-// row whose SMILES cannot be used is still handed over, with the reason in mol.error.
+// row whose SMILES cannot be used is still handed over, with the reason in mol.error:
+// also a CSV row with more fields than the header has columns ("<file>: row R (line L)
+// has N fields, but the header has M columns"). A failed row's `smiles` that is not
+// UTF-8 is replaced by its \xNN-escaped form (core::escaped), so that what reaches an HDF5
+// UTF-8 string dataset is valid UTF-8. `path` "-" reads standard input (not shardable).
 #include <any>
 #include <cstdint>
 #include <functional>
@@ -47,6 +51,7 @@ struct FeaturizedRow {
   int64_t line = 0;                 // 1-based physical line where the record starts (for messages)
   std::vector<std::string> fields;  // the record's fields as read (a .smi line: SMILES, then name words)
   std::string smiles;               // the SMILES field; "" when the row is too short to have one
+                                    // (escaped when the row failed and the field is not UTF-8)
   chem::FeaturizedMol mol;          // the featurised molecule, or mol.error: why the row failed
   // Numbers the caller's worker steps computed for the row (RowSteps), e.g. parsed
   // targets or a similarity; empty otherwise.
@@ -112,6 +117,7 @@ class FeaturizeStream {
  private:
   bool read_chunk(FeaturizedChunk& chunk, int64_t& budget);
   void featurize(FeaturizedRow& row, const RowSteps& steps) const;
+  void featurize_checked(FeaturizedRow& row, const RowSteps& steps) const;
   int64_t bytes_done() const;
 
   FeaturizeStreamOptions options_;

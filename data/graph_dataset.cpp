@@ -3,6 +3,7 @@
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <unordered_map>
@@ -171,6 +172,9 @@ std::vector<int32_t> GraphDataset::scaffold_ids() {
   // --standardize; compute them the same way.
   chem::ParseOptions parse_options;
   parse_options.standardize = impl_->info.standardized;
+  // Stored SMILES passed the limits they were featurised with, which may exceed the defaults.
+  parse_options.max_smiles_length = std::numeric_limits<int>::max();
+  parse_options.max_atoms = std::numeric_limits<int>::max();
   for (int64_t first = 0; first < size(); first += 4096) {
     const int64_t count = std::min<int64_t>(4096, size() - first);
     h5::read_strings(impl_->smiles, impl_->shard_begin + first, count, smiles);

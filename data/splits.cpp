@@ -14,6 +14,7 @@
 
 #include "core/check.h"
 #include "core/rng.h"
+#include "core/text.h"
 
 namespace molprop::data {
 
@@ -197,8 +198,8 @@ Split column_split(const std::vector<std::string>& labels) {
     } else if (label == "test") {
       split.test.push_back(index);
     } else {
-      throw Error("split column: row " + std::to_string(i + 1) + ": expected train, val or test, got '" + labels[i] +
-                  "'");
+      throw Error("split column: row " + std::to_string(i + 1) + ": expected train, val or test, got " +
+                  core::quoted(labels[i]));
     }
   }
   return split;

@@ -1,5 +1,7 @@
 #include "finetune/representations.h"
 
+#include <limits>
+
 #include "chem/parse.h"
 
 namespace molprop::finetune {
@@ -13,6 +15,9 @@ std::vector<float> embed_subset(models::PropertyModel& model, const checkpoint::
 std::vector<float> ecfp_subset(const Subset& subset, const chem::FingerprintOptions& options) {
   chem::ParseOptions parse;
   parse.standardize = subset.dataset->info().standardized;
+  // Stored SMILES passed the limits they were featurised with, which may exceed the defaults.
+  parse.max_smiles_length = std::numeric_limits<int>::max();
+  parse.max_atoms = std::numeric_limits<int>::max();
   std::vector<float> out;
   out.reserve(subset.indices.size() * static_cast<size_t>(options.num_bits));
   for (int64_t i : subset.indices) {

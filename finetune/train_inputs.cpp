@@ -1,9 +1,13 @@
 #include "finetune/train_inputs.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <set>
 #include <unordered_map>
 
 #include "core/check.h"
+#include "core/text.h"
 #include "data/csv_reader.h"
 #include "data/featurize_csv.h"
 
@@ -57,6 +61,49 @@ data::Split column_split_from_csv(const TrainRunOptions& o, data::GraphDataset& 
   return data::column_split(labels);
 }
 
+// The smallest number of molecules (≥ n) for which random_split's rounding gives every part
+// with a non-zero fraction at least one molecule; 0 when none up to a limit does.
+int64_t molecules_needed(const data::SplitSizes& sizes, int64_t n) {
+  for (int64_t m = std::max<int64_t>(n, 1); m <= 10000000; ++m) {
+    const auto train = static_cast<int64_t>(sizes[0] * static_cast<double>(m));
+    const auto train_val = static_cast<int64_t>((sizes[0] + sizes[1]) * static_cast<double>(m));
+    const bool ok =
+        (sizes[0] <= 0 || train > 0) && (sizes[1] <= 0 || train_val > train) && (sizes[2] <= 0 || m > train_val);
+    if (ok) return m;
+  }
+  return 0;
+}
+
+std::string count_of(int64_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+
+// A random or scaffold split whose fractions ask for a part that came out empty: training
+// on it would report "val RMSE nan" (or test metrics of nothing) without saying why.
+void check_split_parts(const TrainRunOptions& o, const data::Split& split, const data::SplitSizes& sizes, int64_t n,
+                       const std::vector<int32_t>* scaffold_ids) {
+  const char* empty_part = nullptr;
+  if (split.train.empty()) {
+    empty_part = "training";
+  } else if (sizes[1] > 0 && split.val.empty()) {
+    empty_part = "validation";
+  } else if (sizes[2] > 0 && split.test.empty()) {
+    empty_part = "test";
+  }
+  if (empty_part == nullptr) return;
+  const std::string part = std::string("the ") + empty_part + " set";
+  if (scaffold_ids != nullptr) {
+    const auto scaffolds = static_cast<int64_t>(std::set<int32_t>(scaffold_ids->begin(), scaffold_ids->end()).size());
+    throw Error(o.data + ": the data has only " + count_of(scaffolds, "scaffold") + " (" + count_of(n, "molecule") +
+                "), so a scaffold split cannot make training, validation and test sets (" + part + " is empty" +
+                "); use a random split (TrainRunOptions::split = random)");
+  }
+  const int64_t needed = molecules_needed(sizes, n);
+  throw Error(o.data + ": a split " + data::format_split_sizes(sizes) + " of " + count_of(n, "molecule") + " leaves " +
+              part + " empty" +
+              (needed > n ? "; TrainRunOptions::split_sizes needs at least " + std::to_string(needed) +
+                                " molecules, or larger fractions for the empty part"
+                          : "; change TrainRunOptions::split_sizes"));
+}
+
 }  // namespace
 
 ScratchFiles::~ScratchFiles() {
@@ -76,8 +123,17 @@ std::vector<data::Split> make_splits(const TrainRunOptions& o, data::GraphDatase
   if (has_val && has_test) return {data::Split{all_indices(ds), {}, {}}};
   if (has_val) sizes = {sizes[0] / (sizes[0] + sizes[2]), 0, sizes[2] / (sizes[0] + sizes[2])};
   if (has_test) sizes = {sizes[0] / (sizes[0] + sizes[1]), sizes[1] / (sizes[0] + sizes[1]), 0};
-  if (o.split == "random") return {data::random_split(n, sizes, o.train.seed)};
-  if (o.split == "scaffold") return {data::scaffold_balanced_split(ds.scaffold_ids(), sizes, o.train.seed)};
+  if (o.split == "random") {
+    data::Split split = data::random_split(n, sizes, o.train.seed);
+    check_split_parts(o, split, sizes, n, nullptr);
+    return {split};
+  }
+  if (o.split == "scaffold") {
+    const std::vector<int32_t> ids = ds.scaffold_ids();
+    data::Split split = data::scaffold_balanced_split(ids, sizes, o.train.seed);
+    check_split_parts(o, split, sizes, n, &ids);
+    return {split};
+  }
   if (o.split == "kfold") return data::kfold_splits(n, o.num_folds, o.train.seed);
   if (o.split == "column") return {column_split_from_csv(o, ds)};
   throw Error("unknown TrainRunOptions::split '" + o.split + "'; use random, scaffold, kfold or column");
@@ -103,6 +159,20 @@ std::vector<std::string> checked_targets(const TrainRunOptions& o, const TrainIn
   std::vector<std::string> names = in.ds->info().target_names;
   const auto tasks = static_cast<int64_t>(names.size());
   if (tasks == 0) throw Error(o.data + ": the dataset has no targets to train on");
+  // A column without a single value would train nothing and be predicted anyway (a silent
+  // wrong answer), and all-empty targets give NaN metrics: refuse, naming the column.
+  const std::vector<float> y = in.ds->all_targets();
+  for (int64_t t = 0; t < tasks; ++t) {
+    bool any = false;
+    for (size_t i = static_cast<size_t>(t); i < y.size() && !any; i += static_cast<size_t>(tasks))
+      any = !std::isnan(y[i]);
+    if (!any) {
+      throw Error(o.data + ": target column " + core::quoted(names[static_cast<size_t>(t)]) + " has no values (all " +
+                  count_of(in.ds->size(), "molecule") +
+                  " are empty or NA); a model would predict it without having seen it: fill it or leave it out of "
+                  "TrainRunOptions::targets");
+    }
+  }
   if (!o.targets.empty() && is_hdf5_path(o.data) && o.targets != names) {
     throw Error(o.data +
                 ": TrainRunOptions::targets does not match the targets stored in the dataset; featurize again with "
@@ -114,8 +184,8 @@ std::vector<std::string> checked_targets(const TrainRunOptions& o, const TrainIn
     }
   }
   if (!o.target_units.empty() && static_cast<int64_t>(o.target_units.size()) != tasks) {
-    throw Error("TrainRunOptions::target_units has " + std::to_string(o.target_units.size()) + " entries for " + std::to_string(tasks) +
-                " targets (" + std::to_string(tasks) + " expected, in target order)");
+    throw Error("TrainRunOptions::target_units has " + std::to_string(o.target_units.size()) + " entries for " +
+                std::to_string(tasks) + " targets (" + std::to_string(tasks) + " expected, in target order)");
   }
   return names;
 }

@@ -24,6 +24,8 @@ void PredictCsvOptions::validate() const {
   core::check_range<int64_t>("PredictCsvOptions::batch_size", batch_size, 1, kMaxBatch);
   core::check_range("PredictCsvOptions::threads", threads, 1, 1 << 16);
   check_shard("PredictCsvOptions::shard_index", shard_index, num_shards);
+  core::check_range("PredictCsvOptions::max_smiles_length", max_smiles_length, 1, 1 << 24);
+  core::check_range("PredictCsvOptions::max_atoms", max_atoms, 1, 1 << 20);
 }
 
 void EmbedCsvOptions::validate() const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <set>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
@@ -124,6 +125,17 @@ struct OutputLayout {
   bool table = false;
 };
 
+// An output column named like an input column (an input that already has "logS" or
+// "error", e.g. an earlier prediction) gets "_pred" appended, as often as needed to be
+// unique: two columns of one name would be read as one by every CSV tool.
+void rename_clashing_columns(std::vector<std::string>& header, size_t input_cols) {
+  std::set<std::string> taken(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(input_cols));
+  for (size_t c = input_cols; c < header.size(); ++c) {
+    while (taken.count(header[c]) > 0) header[c] += "_pred";
+    taken.insert(header[c]);
+  }
+}
+
 // The output header: the input's columns, one per target (with its unit), the spreads,
 // the domain columns and "error".
 std::vector<std::string> output_header(const data::FeaturizeStream& stream, const Predictor& predictor,
@@ -145,6 +157,7 @@ std::vector<std::string> output_header(const data::FeaturizeStream& stream, cons
     header.push_back("in_domain");
   }
   header.push_back("error");
+  rename_clashing_columns(header, layout.input_cols);
   return header;
 }
 
@@ -180,6 +193,8 @@ data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const Pr
   data::FeaturizeStreamOptions o;
   o.smiles_column = options.smiles_column;
   o.featurize = predictor.featurize_options();
+  o.featurize.max_smiles_length = options.max_smiles_length;
+  o.featurize.max_atoms = options.max_atoms;
   o.threads = options.threads;
   o.chunk_rows = options.batch_size;
   o.shard_index = options.shard_index;

@@ -10,17 +10,22 @@
 // one (`train_similarity`: highest ECFP4 Tanimoto to a training molecule; `in_domain`:
 // yes/no against the domain's threshold), and an `error` column (empty when the row was
 // predicted). Target columns carry their units when the model knows them:
-// `logS (log10(mol/L))`. A file output is written to a temporary file and renamed into
+// `logS (log10(mol/L))`. An output column whose name an input column already has (an
+// input with its own `logS` or `error` column) gets `_pred` appended until it is unique:
+// `error_pred`. A CSV row with more fields than the header fails with that reason in
+// its error cell (its columns are cut to the header's). A file output is written to a temporary file and renamed into
 // place when complete; an empty output or "-" streams to stdout.
 #include <cstdint>
 #include <string>
+
+#include "chem/parse.h"
 
 namespace molprop::inference {
 
 class Predictor;
 
 struct PredictCsvOptions {
-  std::string input;                     // .csv, .csv.gz, .smi, .smi.gz
+  std::string input;                     // .csv, .csv.gz, .smi, .smi.gz; "-": stdin (CSV)
   std::string output;                    // .csv; "" or "-": stdout
   std::string format = "csv";            // csv | table (aligned columns for reading)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
@@ -31,6 +36,10 @@ struct PredictCsvOptions {
   // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
   int shard_index = 0, num_shards = 1;  // 0 ≤ shard_index < num_shards
   bool quiet = false;
+  // Parse limits (chem/parse.h) applied on top of the model's featurisation: a longer
+  // SMILES, or one with more atoms, fails its row with that reason.
+  int max_smiles_length = chem::kDefaultMaxSmilesLength;
+  int max_atoms = chem::kDefaultMaxAtoms;
 
   // Range-checks every setting; throws molprop::Error naming the field
   // (PredictCsvOptions::batch_size, ...). predict_csv calls it first.

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -240,8 +242,99 @@ TEST(CanonicalSmiles, SameMoleculeSameString) {
 // column, so whitespace inside a SMILES is an error while surrounding whitespace is not.
 TEST(ParseSmiles, WhitespaceInsideIsAnErrorAroundIsTrimmed) {
   using molprop::chem::parse_smiles;
-  EXPECT_EQ(parse_smiles("CCO ethanol").error, "SMILES contains whitespace");
-  EXPECT_EQ(parse_smiles("CC\nCC").error, "SMILES contains whitespace");
+  const std::string named = parse_smiles("CCO ethanol").error;
+  EXPECT_EQ(named.rfind("whitespace at position 4", 0), 0u) << named;
+  EXPECT_NE(named.find("'ethanol'"), std::string::npos) << named;
+  EXPECT_EQ(parse_smiles("CC\nCC").error.rfind("whitespace at position 3", 0), 0u);
+  EXPECT_EQ(parse_smiles("CC\nCC").error.find('\n'), std::string::npos);
   EXPECT_TRUE(parse_smiles("  CCO\t").ok());
+  EXPECT_TRUE(parse_smiles("CCO\r\n").ok());
   EXPECT_EQ(parse_smiles("   ").error, "empty SMILES");
+}
+
+// Issue 14 case 5: "CCéO" was featurised as ethane (RDKit stopped at the byte).
+TEST(ParseSmiles, NonAsciiByteIsRefusedWithItsPosition) {
+  using molprop::chem::parse_smiles;
+  const molprop::chem::ParsedMol p = parse_smiles("CC\xC3\xA9O");
+  EXPECT_FALSE(p.ok());
+  EXPECT_EQ(p.error.rfind("non-ASCII byte 0xC3 at position 3", 0), 0u) << p.error;
+  EXPECT_EQ(parse_smiles("CC\xE9O").error.rfind("non-ASCII byte 0xE9 at position 3", 0), 0u);
+}
+
+// Issue 14: a NUL byte inside a cell; RDKit would stop reading at it.
+TEST(ParseSmiles, ControlByteIsRefusedWithItsPosition) {
+  using molprop::chem::parse_smiles;
+  using namespace std::string_literals;
+  EXPECT_EQ(parse_smiles("CC\0O"s).error, "control byte 0x00 at position 3");
+  EXPECT_EQ(parse_smiles("C\x1b[31mC").error, "control byte 0x1B at position 2");
+  EXPECT_EQ(parse_smiles("CC\x7f").error, "control byte 0x7F at position 3");
+}
+
+// Issue 14 case 11: one SMILES of a million carbons stalled a whole batch inside RDKit.
+TEST(ParseSmiles, MillionCharacterSmilesIsRefusedAtOnce) {
+  using molprop::chem::parse_smiles;
+  const auto start = std::chrono::steady_clock::now();
+  const molprop::chem::ParsedMol p = parse_smiles(std::string(1000000, 'C'));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(p.ok());
+  EXPECT_EQ(p.error, "SMILES has 1000000 characters, more than the limit of 2000");
+  EXPECT_LT(seconds, 1.0);
+}
+
+// Issue 14 case 11: under the character limit, too many atoms (C x 1,999 took RDKit seconds).
+TEST(ParseSmiles, TooManyAtomsIsRefusedBeforeRdkit) {
+  using molprop::chem::parse_smiles;
+  const auto start = std::chrono::steady_clock::now();
+  const molprop::chem::ParsedMol p = parse_smiles(std::string(1999, 'C'));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(p.error, "SMILES has 1999 atoms, more than the limit of 500");
+  EXPECT_LT(seconds, 1.0);
+  EXPECT_TRUE(parse_smiles(std::string(500, 'C')).ok());
+}
+
+TEST(ParseSmiles, LimitsAreOptions) {
+  using molprop::chem::parse_smiles;
+  molprop::chem::ParseOptions small;
+  small.max_smiles_length = 3;
+  EXPECT_EQ(parse_smiles("CCCC", small).error, "SMILES has 4 characters, more than the limit of 3");
+  EXPECT_TRUE(parse_smiles("CCC", small).ok());
+  molprop::chem::ParseOptions few;
+  few.max_atoms = 2;
+  EXPECT_EQ(parse_smiles("CCO", few).error, "SMILES has 3 atoms, more than the limit of 2");
+  EXPECT_TRUE(parse_smiles("[Na+].[Cl-]", few).ok());
+}
+
+TEST(CountSmilesAtoms, CountsBracketAndOrganicAtomsOnly) {
+  using molprop::chem::count_smiles_atoms;
+  EXPECT_EQ(count_smiles_atoms("CCO"), 3);
+  EXPECT_EQ(count_smiles_atoms("c1ccccc1Cl"), 7);
+  EXPECT_EQ(count_smiles_atoms("BrC(Br)=O"), 4);
+  EXPECT_EQ(count_smiles_atoms("[Na+].[Cl-]"), 2);
+  EXPECT_EQ(count_smiles_atoms("C%12CC%12"), 3);
+  EXPECT_EQ(count_smiles_atoms("[C@@H](N)(O)S"), 4);
+}
+
+// Issue 14 case 11: the default limits accept every SMILES of the shared datasets. The
+// longest ones (npatlas.csv.gz: 913 characters, 352 heavy atoms) parse with the
+// defaults; a missing file fails the test.
+TEST(ParseSmiles, DefaultLimitsAcceptTheLongestSharedSmiles) {
+  const std::string path = std::string(MOLPROP_SHARED_DATA_DIR) + "/npatlas.csv.gz";
+  const std::string command = "gzip -dc '" + path + "'";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string longest, line;
+  char buf[1 << 16];
+  while (fgets(buf, sizeof buf, pipe) != nullptr) {
+    line += buf;
+    if (line.empty() || line.back() != '\n') continue;
+    line.pop_back();
+    const std::string smiles = line.substr(0, line.find(','));
+    if (smiles.size() > longest.size()) longest = smiles;
+    line.clear();
+  }
+  ASSERT_EQ(pclose(pipe), 0) << path << " could not be read";
+  ASSERT_EQ(longest.size(), 913u) << path;
+  const molprop::chem::ParsedMol p = molprop::chem::parse_smiles(longest);
+  EXPECT_TRUE(p.ok()) << p.error;
+  EXPECT_LE(molprop::chem::count_smiles_atoms(longest), molprop::chem::kDefaultMaxAtoms);
 }

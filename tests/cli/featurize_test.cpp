@@ -55,7 +55,7 @@ TEST(CliFeaturize, MissingColumnIsOneClearLine) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_THAT(r.err, HasSubstr("no column 'smiles'"));
-  EXPECT_THAT(r.err, HasSubstr("SMILES, y"));
+  EXPECT_THAT(r.err, HasSubstr("columns are: 'SMILES', 'y'"));
   EXPECT_FALSE(fs::exists(dir + "/out.h5"));
 }
 

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -123,7 +124,7 @@ TEST(CsvReader, MissingColumnListsTheColumns) {
   const std::string message = error_of([&] { reader.column_index("foo"); });
   EXPECT_THAT(message, HasSubstr("csv_quoted.csv"));
   EXPECT_THAT(message, HasSubstr("no column 'foo'"));
-  EXPECT_THAT(message, HasSubstr("columns are: smiles, name, logS"));
+  EXPECT_THAT(message, HasSubstr("columns are: 'smiles', 'name', 'logS'"));
 }
 
 TEST(CsvReader, UnterminatedQuoteNamesTheLine) {
@@ -216,14 +217,38 @@ TEST(CsvReader, ParseTarget) {
   EXPECT_FLOAT_EQ(parse_target("1.5", "f.csv", 1, "logS"), 1.5f);
   EXPECT_FLOAT_EQ(parse_target("-2e3", "f.csv", 1, "logS"), -2000.0f);
   EXPECT_FLOAT_EQ(parse_target(" 3 ", "f.csv", 1, "logS"), 3.0f);
+  EXPECT_FLOAT_EQ(parse_target(".5", "f.csv", 1, "logS"), 0.5f);
+  EXPECT_FLOAT_EQ(parse_target("5.", "f.csv", 1, "logS"), 5.0f);
+  EXPECT_FLOAT_EQ(parse_target("+1E-2", "f.csv", 1, "logS"), 0.01f);
+  EXPECT_TRUE(std::isnan(parse_target("nan", "f.csv", 1, "logS")));
+}
+
+// Issue 14 case 6: "0x10" was read as 16 (strtof reads hex); targets are decimal numbers.
+TEST(CsvReader, ParseTargetRefusesHexAndOtherNonDecimalSpellings) {
+  for (const char* text :
+       {"0x10", "0X1p3", "inf", "-inf", "Infinity", "nan(1)", "1e", "e5", ".", "-", "1.2.3", "1,5", "1 2", "٣"}) {
+    const std::string message = error_of([&] { parse_target(text, "f.csv", 4, "y"); });
+    EXPECT_THAT(message, HasSubstr("f.csv: row 4, column 'y': cannot parse ")) << text;
+    EXPECT_THAT(message, HasSubstr("as a decimal number")) << text;
+  }
+}
+
+// Issue 14: a NUL byte or a newline in a cell cut or split the one-line error.
+TEST(CsvReader, ParseTargetErrorQuotesControlBytesOnOneLine) {
+  using namespace std::string_literals;
+  const std::string message = error_of([] { parse_target("1\0\n2"s, "f.csv", 1, "y"); });
+  EXPECT_EQ(message, "f.csv: row 1, column 'y': cannot parse '1\\x00\\n2' as a decimal number");
+  const std::string huge = error_of([] { parse_target(std::string(1000000, 'x'), "f.csv", 1, "y"); });
+  EXPECT_LT(huge.size(), 200u);
+  EXPECT_THAT(huge, HasSubstr("(1000000 bytes)"));
 }
 
 TEST(CsvReader, ParseTargetErrorNamesRowAndColumn) {
   EXPECT_EQ(error_of([] { parse_target("abc", "f.csv", 12, "logS"); }),
-            "f.csv: row 12, column 'logS': cannot parse 'abc' as a number");
+            "f.csv: row 12, column 'logS': cannot parse 'abc' as a decimal number");
   EXPECT_THAT(error_of([] { parse_target("1.5x", "f.csv", 1, "logS"); }), HasSubstr("'1.5x'"));
   EXPECT_THAT(error_of([] { parse_target("inf", "f.csv", 1, "logS"); }), HasSubstr("'inf'"));
-  EXPECT_THAT(error_of([] { parse_target("1e999", "f.csv", 1, "logS"); }), HasSubstr("'1e999'"));
+  EXPECT_THAT(error_of([] { parse_target("1e999", "f.csv", 1, "logS"); }), HasSubstr("'1e999' is out of range"));
 }
 
 TEST(CsvReader, HeaderOnlyFileHasNoRecords) {
@@ -262,6 +287,83 @@ TEST(CsvReader, RecordReuseKeepsFieldCountsExact) {
   ASSERT_TRUE(reader.next(record));
   EXPECT_THAT(record.fields, ElementsAre("9", "10"));
   EXPECT_FALSE(reader.next(record));
+}
+
+// Issue 14: "y,y" and "smiles,smiles" were accepted (which one is the target?).
+TEST(CsvReader, DuplicateColumnNameIsRefusedWithBothPositions) {
+  const auto path = write_temp("csv_dup_y.csv", "smiles,y,y\nCCO,1,2\n");
+  EXPECT_EQ(error_of([&] { CsvReader reader(path); }),
+            path + ": line 1: column 'y' appears twice (columns 2 and 3); column names must be unique");
+  const auto smiles = write_temp("csv_dup_smiles.csv", "smiles,x,smiles\nCCO,1,CC\n");
+  EXPECT_THAT(error_of([&] { CsvReader reader(smiles); }),
+              HasSubstr("column 'smiles' appears twice (columns 1 and 3)"));
+}
+
+// Issue 14: an HDF5 file given as CSV printed binary in "columns are: ...".
+TEST(CsvReader, Hdf5FileGivenAsCsvIsNamedAsSuch) {
+  const auto path = write_temp("csv_really.csv", std::string("\x89HDF\r\n\x1a\n\0\0\0\0binary", 18));
+  EXPECT_EQ(error_of([&] { CsvReader reader(path); }), path + " is an HDF5 file, not CSV or SMILES text");
+  // A .smi reader (no header) checks too.
+  CsvOptions smi;
+  smi.whitespace_delimited = true;
+  smi.has_header = false;
+  EXPECT_EQ(error_of([&] { CsvReader reader(path, smi); }), path + " is an HDF5 file, not CSV or SMILES text");
+}
+
+// Issue 14: binary input generally gets a clear refusal rather than garbage column names.
+TEST(CsvReader, NulByteInFirstLineIsNotText) {
+  const auto path = write_temp("csv_binary.csv", std::string("PK\x03\x04\0\0smiles\nx\n", 16));
+  EXPECT_EQ(error_of([&] { CsvReader reader(path); }),
+            path + " is not a text file (NUL byte at byte 5 of line 1); expected CSV or SMILES text");
+}
+
+// A header name that is not UTF-8 (Latin-1 "Löslichkeit") would be stored in the HDF5 target
+// names, which h5py reads as UTF-8.
+TEST(CsvReader, NonUtf8ColumnNameIsRefused) {
+  const auto path = write_temp("csv_latin1.csv", "smiles,L\xF6s\nCCO,1\n");
+  EXPECT_EQ(
+      error_of([&] { CsvReader reader(path); }),
+      path + ": line 1: column 2 name 'L\\xF6s' is not UTF-8 text (byte 0xF6 at position 2); save the file as UTF-8");
+  // UTF-8 names are fine.
+  const auto utf8 = write_temp("csv_utf8.csv", "smiles,L\xC3\xB6s\nCCO,1\n");
+  CsvReader reader(utf8);
+  EXPECT_EQ(reader.column_index("L\xC3\xB6s"), 1);
+}
+
+// Issue 14: a name with an invisible trailing \r printed as "no column 'x'; columns are: x".
+TEST(CsvReader, MissingColumnMessageShowsInvisibleCharacters) {
+  // A lone \r (no \n after it) is data, so the last name is "x\r".
+  const auto path = write_temp("csv_cr_name.csv", "smiles,x\r,\nCCO,1,\n");
+  CsvReader reader(path);
+  const std::string message = error_of([&] { reader.column_index("x"); });
+  EXPECT_THAT(message, HasSubstr("no column 'x'; columns are: 'smiles', 'x\\r', ''"));
+  EXPECT_EQ(message.find('\r'), std::string::npos);
+  const std::string nul = error_of([&] { reader.column_index(std::string("a\0b", 3)); });
+  EXPECT_THAT(nul, HasSubstr("no column 'a\\x00b'"));
+}
+
+// Issue 14: CRLF files just work: no \r at the end of the last column name or cell.
+TEST(CsvReader, CrlfFileNamesAndCellsHaveNoCarriageReturn) {
+  const auto path = write_temp("csv_crlf_names.csv", "smiles,logS\r\nCCO,1\r\n\"CC\",2\r\n");
+  CsvReader reader(path);
+  EXPECT_EQ(reader.column_index("logS"), 1);
+  const auto records = read_all(reader);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[0].fields, ElementsAre("CCO", "1"));
+  EXPECT_THAT(records[1].fields, ElementsAre("CC", "2"));
+}
+
+// Issue 14: "predict -" said "File does not exist: -"; "-" reads standard input.
+TEST(CsvReader, DashReadsStandardInput) {
+  const auto path = write_temp("csv_stdin.csv", "smiles,y\nCCO,1\nCC,2\n");
+  ASSERT_NE(std::freopen(path.c_str(), "rb", stdin), nullptr);
+  CsvReader reader(kStdinPath);
+  EXPECT_EQ(reader.path(), "stdin");
+  EXPECT_THAT(reader.header(), ElementsAre("smiles", "y"));
+  const auto records = read_all(reader);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[1].fields, ElementsAre("CC", "2"));
+  EXPECT_THAT(error_of([&] { reader.seek_line(100); }), HasSubstr("stdin cannot be read from the middle"));
 }
 
 }  // namespace

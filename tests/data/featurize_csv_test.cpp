@@ -20,6 +20,7 @@
 #include "chem/descriptors.h"
 #include "chem/featurizer.h"
 #include "core/check.h"
+#include "core/text.h"
 #include "data/graph_dataset.h"
 
 namespace molprop::data {
@@ -172,6 +173,69 @@ TEST(FeaturizeCsv, EveryRowIsAMoleculeOrAFailure) {
   EXPECT_EQ(entries(dir), (std::vector<std::string>{"mixed.csv", "mixed.h5"}));
 }
 
+// Issue 14 case 5: "CCéO" was stored as ethane, and bytes that are not UTF-8 reached the
+// UTF-8 smiles strings, so h5py's .asstr() raised UnicodeDecodeError. The row is a failure
+// and every stored string is valid UTF-8 (a Latin-1 SMILES is stored \xNN-escaped).
+TEST(FeaturizeCsv, NonAsciiSmilesIsAFailureAndStoredStringsAreUtf8) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/in.csv", "smiles,y\nCC\xE9O,1\nCC\xC3\xA9O,2\nCCO,3\n");
+  const FeaturizeSummary summary = featurize_csv(options_for(input, dir + "/out.h5"));
+  EXPECT_EQ(summary.molecules, 1);
+  EXPECT_EQ(summary.failed, 2);
+  GraphDataset ds(dir + "/out.h5");
+  ASSERT_EQ(ds.size(), 1);
+  EXPECT_EQ(ds.smiles(0), "CCO");
+  const std::vector<FailureRecord> failures = ds.failures();
+  ASSERT_EQ(failures.size(), 2u);
+  EXPECT_EQ(failures[0].smiles, "CC\\xE9O");
+  EXPECT_THAT(failures[0].reason, HasSubstr("non-ASCII byte 0xE9 at position 3"));
+  EXPECT_EQ(failures[1].smiles, "CC\xC3\xA9O");
+  EXPECT_THAT(failures[1].reason, HasSubstr("non-ASCII byte 0xC3 at position 3"));
+  for (const auto& f : failures) {
+    EXPECT_FALSE(core::invalid_utf8_at(f.smiles).has_value()) << f.smiles;
+    EXPECT_FALSE(core::invalid_utf8_at(f.reason).has_value()) << f.reason;
+  }
+}
+
+// Issue 14 case 7: a row with more fields than the header was featurised as if it fit.
+TEST(FeaturizeCsv, RowWithMoreFieldsThanTheHeaderIsAFailure) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/in.csv", "smiles,y\nCCO,1\nCC,2,3\n");
+  const FeaturizeSummary summary = featurize_csv(options_for(input, dir + "/out.h5"));
+  EXPECT_EQ(summary.rows, 2);
+  EXPECT_EQ(summary.failed, 1);
+  GraphDataset ds(dir + "/out.h5");
+  ASSERT_EQ(ds.failures().size(), 1u);
+  EXPECT_EQ(ds.failures()[0].row, 2);
+  EXPECT_EQ(ds.failures()[0].reason, input + ": row 2 (line 3) has 3 fields, but the header has 2 columns");
+}
+
+// Issue 14 case 6: a target cell "0x10" was read as 16.
+TEST(FeaturizeCsv, HexTargetIsAFailure) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/in.csv", "smiles,y\nCCO,0x10\nCC,16\n");
+  const FeaturizeSummary summary = featurize_csv(options_for(input, dir + "/out.h5"));
+  EXPECT_EQ(summary.molecules, 1);
+  GraphDataset ds(dir + "/out.h5");
+  ASSERT_EQ(ds.failures().size(), 1u);
+  EXPECT_EQ(ds.failures()[0].reason, input + ": row 1, column 'y': cannot parse '0x10' as a decimal number");
+}
+
+// Issue 14: duplicate column names ("y,y") were accepted.
+TEST(FeaturizeCsv, DuplicateTargetColumnIsRefused) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/in.csv", "smiles,y,y\nCCO,1,2\n");
+  EXPECT_THAT(error_of([&] { featurize_csv(options_for(input, dir + "/out.h5")); }),
+              HasSubstr("column 'y' appears twice (columns 2 and 3)"));
+  EXPECT_FALSE(fs::exists(dir + "/out.h5"));
+}
+
+TEST(FeaturizeCsv, StdinIsRefusedPlainly) {
+  const std::string dir = temp_dir();
+  EXPECT_THAT(error_of([&] { featurize_csv(options_for("-", dir + "/out.h5")); }),
+              HasSubstr("featurize cannot read stdin"));
+}
+
 TEST(FeaturizeCsv, MissingSmilesColumnListsTheColumns) {
   const std::string dir = temp_dir();
   const std::string input = write_file(dir + "/mixed.csv", kMixedCsv);
@@ -181,7 +245,7 @@ TEST(FeaturizeCsv, MissingSmilesColumnListsTheColumns) {
   const std::string msg = error_of([&] { featurize_csv(options); });
   EXPECT_THAT(msg, HasSubstr(input));
   EXPECT_THAT(msg, HasSubstr("'SMILES'"));
-  EXPECT_THAT(msg, HasSubstr("smiles, logS, other"));
+  EXPECT_THAT(msg, HasSubstr("'smiles', 'logS', 'other'"));
   EXPECT_FALSE(fs::exists(dir + "/out.h5"));
 }
 

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -226,6 +227,61 @@ TEST(FeaturizeStream, SmiFileHasNoHeaderAndKeepsNameWords) {
   EXPECT_EQ(rows[2].row, 3);
   EXPECT_EQ(rows[2].line, 4);
   EXPECT_EQ(rows[2].smiles, "c1ccccc1");
+}
+
+// Issue 14 case 7: a row with more fields than the header was accepted (featurize) or had
+// its extra fields dropped (predict); it fails, naming file, row and both counts, and is kept.
+TEST(FeaturizeStream, RowWithMoreFieldsThanHeaderFails) {
+  const std::string dir = testing_util::fresh_dir("stream_extra_fields");
+  const std::string input = write_file(dir + "/in.csv", "smiles,y\nCCO,1\nCC,2,3\nCCC,4\n");
+  FeaturizeStream stream(input, quiet_options(2, 1));
+  const std::vector<FeaturizedRow> rows = read_all(stream);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_TRUE(rows[0].mol.ok());
+  EXPECT_EQ(rows[1].mol.error, input + ": row 2 (line 3) has 3 fields, but the header has 2 columns");
+  EXPECT_EQ(rows[1].fields, (std::vector<std::string>{"CC", "2", "3"}));
+  EXPECT_TRUE(rows[2].mol.ok());
+}
+
+// Issue 14 case 5: "CCéO" (here in Latin-1, not UTF-8) was featurised as ethane, and the
+// invalid UTF-8 reached the HDF5 smiles dataset. The row fails and its SMILES is escaped.
+TEST(FeaturizeStream, NonAsciiSmilesFailsAndNonUtf8IsEscaped) {
+  const std::string dir = testing_util::fresh_dir("stream_non_ascii");
+  const std::string input = write_file(dir + "/in.csv", "smiles\nCC\xE9O\nCC\xC3\xA9O\nCCO\n");
+  FeaturizeStream stream(input, quiet_options(1, 8));
+  const std::vector<FeaturizedRow> rows = read_all(stream);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].mol.error.rfind("non-ASCII byte 0xE9 at position 3", 0), 0u) << rows[0].mol.error;
+  EXPECT_EQ(rows[0].smiles, "CC\\xE9O");  // not UTF-8: escaped
+  EXPECT_EQ(rows[1].mol.error.rfind("non-ASCII byte 0xC3 at position 3", 0), 0u) << rows[1].mol.error;
+  EXPECT_EQ(rows[1].smiles, "CC\xC3\xA9O");  // valid UTF-8: kept as written
+  EXPECT_EQ(rows[1].fields[0], "CC\xC3\xA9O");
+  EXPECT_TRUE(rows[2].mol.ok());
+}
+
+// Issue 14: a 1 MB garbage SMILES became a 4 MB error cell; case 11: one huge SMILES
+// stalled the batch. The reason is short and the next row is read.
+TEST(FeaturizeStream, MegabyteSmilesFailsWithAShortReason) {
+  const std::string dir = testing_util::fresh_dir("stream_huge");
+  const std::string input = write_file(dir + "/in.csv", "smiles\n" + std::string(1000000, 'C') + "\nCCO\n");
+  FeaturizeStream stream(input, quiet_options(1, 8));
+  const std::vector<FeaturizedRow> rows = read_all(stream);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].mol.error, "SMILES has 1000000 characters, more than the limit of 2000");
+  EXPECT_TRUE(rows[1].mol.ok());
+}
+
+TEST(FeaturizeStream, StdinCannotBeSharded) {
+  const std::string dir = testing_util::fresh_dir("stream_stdin_shard");
+  ASSERT_NE(std::freopen(write_file(dir + "/in.csv", "smiles\nCCO\nCC\n").c_str(), "rb", stdin), nullptr);
+  FeaturizeStreamOptions o = quiet_options(1, 8);
+  o.num_shards = 2;
+  try {
+    FeaturizeStream stream(kStdinPath, o);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("stdin cannot be sharded"));
+  }
 }
 
 // bytes_done never decreases and ends at the input's (or the shard's) size.

@@ -197,5 +197,20 @@ TEST(ColumnSplit, UnknownLabelNamesRow) {
   }
 }
 
+// Issue 14: a cell quoted in a message is escaped and capped (a newline or a NUL byte
+// in a split label no longer splits or cuts the one-line error).
+TEST(ColumnSplit, UnknownLabelIsQuotedEscapedAndCapped) {
+  try {
+    column_split({"train", std::string("va\nl\0", 5) + std::string(10000, 'x')});
+    FAIL() << "expected molprop::Error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("got 'va\\nl\\x00xxx"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("…(10005 bytes)'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos);
+    EXPECT_LT(msg.size(), 200u);
+  }
+}
+
 }  // namespace
 }  // namespace molprop::data
