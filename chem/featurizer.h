@@ -21,9 +21,10 @@ struct FeaturizeOptions {
   bool descriptors = false;  // compute the molecule-level descriptors of descriptor_set
   // descriptor_set() name (chem/descriptors.h); rdkit2d-v1 is the 43-value set older files hold.
   std::string descriptor_set = kDefaultDescriptorSet;
-  bool atom_targets = false;  // compute the atom-level targets (atom_target_names())
-  bool scaffold = false;      // compute the Murcko scaffold SMILES
-  bool fingerprint = false;   // compute the packed ECFP4 fingerprint (applicability domain)
+  bool atom_targets = false;      // compute the atom-level targets (atom_target_names())
+  bool scaffold = false;          // compute the Murcko scaffold SMILES
+  bool fingerprint = false;       // compute the packed ECFP4 fingerprint (applicability domain)
+  bool canonical_smiles = false;  // compute the canonical SMILES (deduplication)
 };
 
 struct FeaturizedMol {
@@ -32,6 +33,7 @@ struct FeaturizedMol {
   std::vector<float> atom_targets;  // num_atoms × kNumAtomTargets, row-major; empty unless requested
   std::string scaffold;             // empty unless requested (or acyclic)
   PackedFingerprint fingerprint;    // empty unless requested
+  std::string canonical_smiles;     // RDKit canonical isomeric SMILES; empty unless requested
   std::string error;                // non-empty ⇔ the molecule failed
 
   bool ok() const { return error.empty(); }
