@@ -32,7 +32,12 @@ void run(InfoArgs& args) {
   std::printf("BLAS         %s\n", rt.blas_library.c_str());
   if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   std::printf("features     %s\n", chem::vocabulary_signature().c_str());
-  std::printf("descriptors  %zu RDKit 2D descriptors\n", chem::descriptor_names().size());
+  std::string sets;
+  for (const auto& name : chem::descriptor_set_names()) {
+    sets += (sets.empty() ? "" : ", ") + name + " (" + std::to_string(chem::descriptor_set(name).names.size()) + ")";
+  }
+  std::printf("descriptors  %s; atom targets v%d (%d)\n", sets.c_str(), chem::kAtomTargetsVersion,
+              chem::kNumAtomTargets);
   std::printf("dataset      format v%d\n", data::format::kFormatVersion);
   if (args.benchmark) {
     const double gflops = training::measure_sgemm_gflops(4096, 300, 300, 1.0);

@@ -73,6 +73,8 @@ std::string default_model_override() {
 FlagNames shared_flag_names() {
   return {
       {"FeaturizeOptions::descriptors", "--descriptors"},
+      {"FeaturizeOptions::atom_targets", "--atom-targets"},
+      {"FeaturizeOptions::descriptor_set", "--descriptor-set"},
       {"FeaturizeCsvOptions::targets", "--targets"},
       {"; give a model path or a default-model folder", "; pass --model or set MOLPROP_DEFAULT_MODEL"},
   };
