@@ -45,9 +45,11 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
   }
   try {
     out.graph = build_graph(*parsed.mol);
-    if (options.descriptors) out.descriptors = compute_descriptors(*parsed.mol);
+    if (options.descriptors) out.descriptors = descriptor_set(options.descriptor_set).compute(*parsed.mol);
+    if (options.atom_targets) out.atom_targets = compute_atom_targets(*parsed.mol);
     if (options.scaffold) out.scaffold = murcko_scaffold(*parsed.mol);
     if (options.fingerprint) out.fingerprint = packed_morgan_fingerprint(*parsed.mol);
+    if (options.canonical_smiles) out.canonical_smiles = chem::canonical_smiles(*parsed.mol);
   } catch (const std::exception& e) {
     out = FeaturizedMol{};
     out.error = std::string("featurisation failed: ") + e.what();

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "chem/descriptors.h"
 #include "chem/fingerprint.h"
 #include "chem/mol_graph.h"
 #include "chem/parse.h"
@@ -17,9 +18,13 @@ namespace molprop::chem {
 
 struct FeaturizeOptions {
   bool standardize = false;  // largest fragment + neutralise before featurising
-  bool descriptors = false;  // compute descriptor_names().size() RDKit 2D descriptors
-  bool scaffold = false;     // compute the Murcko scaffold SMILES
-  bool fingerprint = false;  // compute the packed ECFP4 fingerprint (applicability domain)
+  bool descriptors = false;  // compute the molecule-level descriptors of descriptor_set
+  // descriptor_set() name (chem/descriptors.h); rdkit2d-v1 is the 43-value set older files hold.
+  std::string descriptor_set = kDefaultDescriptorSet;
+  bool atom_targets = false;      // compute the atom-level targets (atom_target_names())
+  bool scaffold = false;          // compute the Murcko scaffold SMILES
+  bool fingerprint = false;       // compute the packed ECFP4 fingerprint (applicability domain)
+  bool canonical_smiles = false;  // compute the canonical SMILES (deduplication)
   // Parse limits (chem/parse.h): longer SMILES, or SMILES with more atoms, fail their row.
   int max_smiles_length = kDefaultMaxSmilesLength;
   int max_atoms = kDefaultMaxAtoms;
@@ -27,10 +32,12 @@ struct FeaturizeOptions {
 
 struct FeaturizedMol {
   MolGraph graph;
-  std::vector<float> descriptors;  // empty unless requested
-  std::string scaffold;            // empty unless requested (or acyclic)
-  PackedFingerprint fingerprint;   // empty unless requested
-  std::string error;               // non-empty ⇔ the molecule failed
+  std::vector<float> descriptors;   // empty unless requested
+  std::vector<float> atom_targets;  // num_atoms × kNumAtomTargets, row-major; empty unless requested
+  std::string scaffold;             // empty unless requested (or acyclic)
+  PackedFingerprint fingerprint;    // empty unless requested
+  std::string canonical_smiles;     // RDKit canonical isomeric SMILES; empty unless requested
+  std::string error;                // non-empty ⇔ the molecule failed
 
   bool ok() const { return error.empty(); }
 };

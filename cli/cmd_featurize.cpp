@@ -27,6 +27,7 @@ struct FeaturizeArgs {
   data::FeaturizeCsvOptions options;
   std::string targets;  // comma-separated
   bool no_targets = false;
+  bool descriptor_set_given = false;  // --descriptor-set implies --descriptors
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -46,6 +47,7 @@ void run(FeaturizeArgs& args) {
   o.quiet = args.common.quiet;
   o.targets = split_list(args.targets);
   o.all_other_columns_are_targets = !args.no_targets;
+  if (args.descriptor_set_given) o.featurize.descriptors = true;
   o.validate();
   const data::FeaturizeSummary s = data::featurize_csv(o);
 
@@ -89,7 +91,15 @@ void register_featurize(CLI::App& app) {
                   "Comma-separated target columns (default: every column but the SMILES column)");
   sub->add_flag("--no-targets", args->no_targets, "Store no targets (unlabeled pretraining corpus)")
       ->excludes("--targets");
-  sub->add_flag("--descriptors", o.featurize.descriptors, "Also compute RDKit 2D descriptors");
+  sub->add_flag("--descriptors", o.featurize.descriptors,
+                "Also compute molecule-level RDKit 2D descriptors (the set --descriptor-set names)");
+  sub->add_option("--descriptor-set", o.featurize.descriptor_set,
+                  "Descriptor set: rdkit2d-v1 (43 registry values, the default) or rdkit2d-v2 (a few hundred: "
+                  "+ MQNs, VSA bins, BCUT2D, AUTOCORR2D, summaries; docs/features.md); implies --descriptors")
+      ->capture_default_str();  // checked by FeaturizeCsvOptions::validate(): one line naming the known sets
+  sub->add_flag("--atom-targets", o.featurize.atom_targets,
+                "Also store per-atom targets (Crippen logP/MR, Gasteiger charge, TPSA, Labute ASA) for the "
+                "atom_descriptors pretraining objective");
   sub->add_flag("--scaffolds", o.featurize.scaffold, "Also compute Bemis-Murcko scaffolds (for scaffold splits)");
   sub->add_flag("--standardize", o.featurize.standardize, "Keep the largest fragment and neutralise charges");
   sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")->capture_default_str();
@@ -99,7 +109,10 @@ void register_featurize(CLI::App& app) {
       "Example:\n"
       "  molprop featurize --input ../shared/data/esol.csv --output esol.h5 --descriptors --scaffolds\n"
       "  molprop featurize --input ../shared/data/zinc250k.csv.gz --output zinc.h5 --no-targets --threads 2");
-  sub->callback([args] { report_with_flags(featurize_flag_names(), [&] { run(*args); }); });
+  sub->callback([args, sub] {
+    args->descriptor_set_given = sub->count("--descriptor-set") > 0;
+    report_with_flags(featurize_flag_names(), [&] { run(*args); });
+  });
 }
 
 }  // namespace molprop::cli

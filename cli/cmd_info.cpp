@@ -39,7 +39,12 @@ void run(InfoArgs& args) {
               models::dense_path_name(models::resolve_precision("auto", cpu, models::PrecisionUse::kTraining)).c_str());
   if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   std::printf("features     %s\n", chem::vocabulary_signature().c_str());
-  std::printf("descriptors  %zu RDKit 2D descriptors\n", chem::descriptor_names().size());
+  std::string sets;
+  for (const auto& name : chem::descriptor_set_names()) {
+    sets += (sets.empty() ? "" : ", ") + name + " (" + std::to_string(chem::descriptor_set(name).names.size()) + ")";
+  }
+  std::printf("descriptors  %s; atom targets v%d (%d)\n", sets.c_str(), chem::kAtomTargetsVersion,
+              chem::kNumAtomTargets);
   std::printf("dataset      format v%d\n", data::format::kFormatVersion);
   if (args.benchmark) {
     const training::GemmPeaks p = training::measure_gemm_peaks(4096, 300, 300, 1.0);

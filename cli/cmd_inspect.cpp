@@ -85,10 +85,17 @@ void run(InspectArgs& args) {
     std::printf("targets:     none (unlabeled)\n");
   }
   if (!info.descriptor_names.empty()) {
-    std::printf("descriptors: %zu (%s, %s, ...)\n", info.descriptor_names.size(), info.descriptor_names[0].c_str(),
+    std::printf("descriptors: %zu %s(%s, %s, ...)\n", info.descriptor_names.size(),
+                info.descriptor_set.empty() ? "" : (info.descriptor_set + " ").c_str(),
+                info.descriptor_names[0].c_str(),
                 info.descriptor_names.size() > 1 ? info.descriptor_names[1].c_str() : "");
   } else {
     std::printf("descriptors: none\n");
+  }
+  if (!info.atom_target_names.empty()) {
+    std::string names;
+    for (const auto& n : info.atom_target_names) names += (names.empty() ? "" : ", ") + n;
+    std::printf("atom targets: %zu per atom (%s)\n", info.atom_target_names.size(), names.c_str());
   }
   if (info.has_scaffolds) {
     std::vector<int32_t> ids = ds.scaffold_ids();

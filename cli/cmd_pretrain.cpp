@@ -30,6 +30,8 @@ FlagNames pretrain_flag_names() {
            {"PretrainOptions::resume", "--resume"},
            {"PretrainOptions::stop_after_steps", "--stop-after-steps"},
            {"PretrainOptions::device", "--device"},
+           {"PretrainOptions::descriptor_target_fraction", "--descriptor-fraction"},
+           {"PretrainOptions::target_clip", "--target-clip"},
            {"PretrainOptions::distributed_timeout_ms", "--dist-timeout"},
        }) {
     names.push_back(std::move(entry));
@@ -80,12 +82,15 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<PretrainArgs>();
   auto& o = a->options;
   CLI::App* sub = app.add_subcommand("pretrain", "Self-supervised pretraining of an encoder on unlabeled molecules");
-  sub->add_option("--data", o.data, "Corpus .h5 from 'molprop featurize' (--descriptors for that objective)")
+  sub->add_option("--data", o.data,
+                  "Corpus .h5 from 'molprop featurize' (--descriptors or --descriptor-set for the descriptors "
+                  "objective, --atom-targets for atom_descriptors)")
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("--output-dir,-o", o.output_dir, "Folder for encoder.h5, resume.pt, log.csv")->required();
   sub->add_option("--objectives", a->objectives,
-                  "Comma-separated objectives with optional weights: masking, descriptors, contrastive")
+                  "Comma-separated objectives with optional weights: masking, descriptors, contrastive, "
+                  "atom_descriptors (e.g. masking,descriptors:1,atom_descriptors:0.5)")
       ->capture_default_str();
   sub->add_option("--encoder", o.encoder.name, "Message-passing encoder")
       ->check(CLI::IsMember(models::encoder_registry().names()))
@@ -104,6 +109,13 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   sub->add_option("--readout", o.readout, "Atoms → molecule pooling")
       ->check(CLI::IsMember(models::readout_registry().names()))
+      ->capture_default_str();
+  sub->add_option("--descriptor-fraction", o.descriptor_target_fraction,
+                  "descriptors objective: fraction of each molecule's descriptor targets the loss covers, drawn "
+                  "anew every step (CheMeleon: 0.15; 1: all)")
+      ->capture_default_str();
+  sub->add_option("--target-clip", o.target_clip,
+                  "Clip standardised descriptor and atom targets at ±N σ (0: no clipping)")
       ->capture_default_str();
   sub->add_option("--epochs", o.epochs, "Passes over the corpus")->capture_default_str();
   sub->add_option("--batch-size", o.batch_size, "Molecules per step")->capture_default_str();

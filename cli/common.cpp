@@ -101,6 +101,8 @@ std::string default_model_override() {
 FlagNames shared_flag_names() {
   return {
       {"FeaturizeOptions::descriptors", "--descriptors"},
+      {"FeaturizeOptions::atom_targets", "--atom-targets"},
+      {"FeaturizeOptions::descriptor_set", "--descriptor-set"},
       {"FeaturizeCsvOptions::targets", "--targets"},
       {"FeaturizeOptions::max_smiles_length", "--max-smiles-length"},
       {"FeaturizeOptions::max_atoms", "--max-atoms"},

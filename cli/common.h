@@ -89,5 +89,6 @@ void register_embed(CLI::App& app);
 void register_analyze(CLI::App& app);
 void register_pretrain(CLI::App& app, const std::string& command_line);
 void register_merge(CLI::App& app);
+void register_canonicalize(CLI::App& app);
 
 }  // namespace molprop::cli

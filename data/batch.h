@@ -11,6 +11,7 @@ struct Batch {
   int64_t num_edges = 0;  // directed edges; edge e's reverse is e ^ 1, as in MolGraph
   int64_t num_targets = 0;
   int64_t num_descriptors = 0;
+  int64_t num_atom_targets = 0;  // K: atom-level targets per atom (0 when the dataset has none)
 
   // num_atoms × kNumAtomFeatures uint8: category indices (chem/features.h).
   std::vector<uint8_t> atom_features;
@@ -26,6 +27,8 @@ struct Batch {
   std::vector<float> targets;
   // num_molecules × num_descriptors float32 (empty when the dataset has none).
   std::vector<float> descriptors;
+  // num_atoms × num_atom_targets float32, NaN where RDKit gives none (empty when K = 0).
+  std::vector<float> atom_targets;
   // num_molecules int64: dataset index of each molecule, in batch order.
   std::vector<int64_t> indices;
 
@@ -39,6 +42,7 @@ struct Batch {
     atom_ptr.clear();
     targets.clear();
     descriptors.clear();
+    atom_targets.clear();
     indices.clear();
   }
 };

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chem/descriptors.h"
 #include "chem/features.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
@@ -76,6 +77,16 @@ void DatasetFile::read_attributes() {
   info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path, fmt::kAttrTargetNames);
   info.descriptor_names =
       json_list(h5::read_string_attr(root, fmt::kAttrDescriptorNames), path, fmt::kAttrDescriptorNames);
+  info.descriptor_set = h5::has_attr(root, fmt::kAttrDescriptorSet)
+                            ? h5::read_string_attr(root, fmt::kAttrDescriptorSet)
+                            : chem::descriptor_set_for(info.descriptor_names);
+  if (h5::has_attr(root, fmt::kAttrAtomTargetNames)) {
+    info.atom_target_names =
+        json_list(h5::read_string_attr(root, fmt::kAttrAtomTargetNames), path, fmt::kAttrAtomTargetNames);
+  }
+  if (h5::has_attr(root, fmt::kAttrFormatMinorVersion)) {
+    info.format_minor_version = h5::read_int_attr(root, fmt::kAttrFormatMinorVersion);
+  }
   info.source_file = h5::read_string_attr(root, fmt::kAttrSourceFile);
   info.source_sha256 = h5::read_string_attr(root, fmt::kAttrSourceSha256);
   info.num_molecules = h5::read_int_attr(root, fmt::kAttrNumMolecules);
@@ -110,6 +121,10 @@ void DatasetFile::open_datasets() {
     descriptors = require(fmt::kDescriptors);
     check_shape(descriptors, fmt::kDescriptors, n, info.descriptor_names.size());
   }
+  if (!info.atom_target_names.empty()) {
+    atom_targets = require(fmt::kAtomTargets);
+    check_shape(atom_targets, fmt::kAtomTargets, info.num_atoms, info.atom_target_names.size());
+  }
   info.has_scaffolds = file.nameExists(fmt::kScaffoldId);
   if (info.has_scaffolds) {
     scaffold_id = file.openDataSet(fmt::kScaffoldId);
@@ -139,6 +154,7 @@ std::shared_ptr<const Block> DatasetFile::load(int64_t first, int64_t count) con
   h5::read_rows(bond_features, e0, e1 - e0, b->bond_features);
   if (!info.target_names.empty()) h5::read_rows(targets, first, count, b->targets);
   if (!info.descriptor_names.empty()) h5::read_rows(descriptors, first, count, b->descriptors);
+  if (!info.atom_target_names.empty()) h5::read_rows(atom_targets, a0, a1 - a0, b->atom_targets);
   validate(*b);
   return b;
 }

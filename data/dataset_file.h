@@ -22,13 +22,14 @@ struct Block {
   std::vector<uint8_t> bond_features;       // directed edges × kNumBondFeatures
   std::vector<int32_t> bond_index;          // directed edges × 2, molecule-local atom indices
   std::vector<float> targets, descriptors;  // count × T, count × D
+  std::vector<float> atom_targets;          // atoms × K (empty when the file has none)
 };
 
 struct DatasetFile {
   DatasetInfo info;
   H5::H5File file;
   H5::DataSet smiles, row, atom_ptr, bond_ptr, atom_features, bond_index, bond_features;
-  H5::DataSet targets, descriptors, scaffold_id;  // open when the file has them
+  H5::DataSet targets, descriptors, atom_targets, scaffold_id;  // open when the file has them
 
   // Throws molprop::Error "<path>: <why>".
   [[noreturn]] void fail(const std::string& why) const { throw Error(info.path + ": " + why); }

@@ -34,7 +34,7 @@ struct DatasetWriter::Impl {
   std::optional<h5::Appender<int64_t>> row, atom_ptr, bond_ptr;
   std::optional<h5::Appender<uint8_t>> atom_features, bond_features;
   std::optional<h5::Appender<int32_t>> bond_index, scaffold_id;
-  std::optional<h5::Appender<float>> targets, descriptors;
+  std::optional<h5::Appender<float>> targets, descriptors, atom_targets;
   std::optional<h5::Appender<int64_t>> failure_row;
   std::optional<h5::StringAppender> failure_smiles, failure_reason;
   std::unordered_map<std::string, int32_t> scaffold_ids;
@@ -54,6 +54,7 @@ struct DatasetWriter::Impl {
     if (scaffold_id) scaffold_id->flush();
     if (targets) targets->flush();
     if (descriptors) descriptors->flush();
+    if (atom_targets) atom_targets->flush();
     failure_row->flush();
     failure_smiles->flush();
     failure_reason->flush();
@@ -73,6 +74,7 @@ struct DatasetWriter::Impl {
     scaffold_id.reset();
     targets.reset();
     descriptors.reset();
+    atom_targets.reset();
     failure_row.reset();
     failure_smiles.reset();
     failure_reason.reset();
@@ -107,6 +109,8 @@ DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions optio
   if (t > 0) m.targets.emplace(*m.root, fmt::kTargets, t, kMolChunk, level);
   const hsize_t d = m.options.descriptor_names.size();
   if (d > 0) m.descriptors.emplace(*m.root, fmt::kDescriptors, d, 1024, level);
+  const hsize_t k = m.options.atom_target_names.size();
+  if (k > 0) m.atom_targets.emplace(*m.root, fmt::kAtomTargets, k, kAtomChunk, level);
   if (m.options.scaffolds) m.scaffold_id.emplace(*m.root, fmt::kScaffoldId, 0, kMolChunk, level);
   m.failure_row.emplace(*m.failures, "row", 0, kMolChunk, level);
   m.failure_smiles.emplace(*m.failures, "smiles", kStringChunk, level);
@@ -144,6 +148,13 @@ void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::Feat
                                   << m.options.descriptor_names.size());
     m.descriptors->append(mol.descriptors.data(), 1);
   }
+  if (m.atom_targets) {
+    const size_t k = m.options.atom_target_names.size();
+    MOLPROP_CHECK(mol.atom_targets.size() == static_cast<size_t>(g.num_atoms) * k,
+                  "molecule has " << mol.atom_targets.size() << " atom target values, dataset expects " << g.num_atoms
+                                  << " atoms × " << k);
+    m.atom_targets->append(mol.atom_targets.data(), static_cast<size_t>(g.num_atoms));
+  }
   if (m.scaffold_id) {
     auto [it, inserted] = m.scaffold_ids.emplace(mol.scaffold, static_cast<int32_t>(m.scaffold_table.size()));
     if (inserted) m.scaffold_table.push_back(mol.scaffold);
@@ -173,10 +184,15 @@ void DatasetWriter::finish(int64_t num_rows) {
   }
   h5::write_attr(*m.root, fmt::kAttrFormat, std::string(fmt::kMagic));
   h5::write_attr(*m.root, fmt::kAttrFormatVersion, int64_t{fmt::kFormatVersion});
+  h5::write_attr(*m.root, fmt::kAttrFormatMinorVersion, int64_t{fmt::kFormatMinorVersion});
   h5::write_attr(*m.root, fmt::kAttrFeaturizerVersion, int64_t{chem::kFeaturizerVersion});
   h5::write_attr(*m.root, fmt::kAttrVocabulary, chem::vocabulary_signature());
   h5::write_attr(*m.root, fmt::kAttrTargetNames, nlohmann::json(m.options.target_names).dump());
   h5::write_attr(*m.root, fmt::kAttrDescriptorNames, nlohmann::json(m.options.descriptor_names).dump());
+  if (!m.options.descriptor_set.empty()) h5::write_attr(*m.root, fmt::kAttrDescriptorSet, m.options.descriptor_set);
+  if (m.atom_targets) {
+    h5::write_attr(*m.root, fmt::kAttrAtomTargetNames, nlohmann::json(m.options.atom_target_names).dump());
+  }
   h5::write_attr(*m.root, fmt::kAttrSourceFile, m.options.source_file);
   h5::write_attr(*m.root, fmt::kAttrSourceSha256, m.options.source_sha256);
   h5::write_attr(*m.root, fmt::kAttrNumMolecules, m.num_molecules);

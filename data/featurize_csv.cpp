@@ -50,7 +50,11 @@ TargetColumns target_columns(const FeaturizeStream& stream, const FeaturizeCsvOp
 DatasetWriterOptions writer_options_for(const FeaturizeCsvOptions& options, const std::vector<std::string>& targets) {
   DatasetWriterOptions w;
   w.target_names = targets;
-  if (options.featurize.descriptors) w.descriptor_names = chem::descriptor_names();
+  if (options.featurize.descriptors) {
+    w.descriptor_set = options.featurize.descriptor_set;
+    w.descriptor_names = chem::descriptor_set(w.descriptor_set).names;
+  }
+  if (options.featurize.atom_targets) w.atom_target_names = chem::atom_target_names();
   w.scaffolds = options.featurize.scaffold;
   w.standardized = options.featurize.standardize;
   w.source_file = options.input;

@@ -1,4 +1,5 @@
 // Validation of FeaturizeCsvOptions (featurize_csv.h), kept apart from the streaming loop.
+#include "chem/descriptors.h"
 #include "core/check.h"
 #include "core/options.h"
 #include "data/csv_reader.h"
@@ -18,6 +19,7 @@ void FeaturizeCsvOptions::validate() const {
         "FeaturizeCsvOptions::input: featurize cannot read stdin (the dataset records the input's SHA-256); give a "
         "file");
   }
+  core::check_choice("FeaturizeOptions::descriptor_set", featurize.descriptor_set, chem::descriptor_set_names());
 }
 
 }  // namespace molprop::data

@@ -227,6 +227,8 @@ void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {
   const int64_t d = static_cast<int64_t>(m.info.descriptor_names.size());
   out.num_targets = t;
   out.num_descriptors = d;
+  const int64_t na = static_cast<int64_t>(m.info.atom_target_names.size());  // atom targets per atom
+  out.num_atom_targets = na;
   out.atom_ptr.push_back(0);
   std::lock_guard<std::mutex> lock(m.mutex);
   for (int64_t i : indices) {
@@ -247,6 +249,9 @@ void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {
     if (d > 0)
       out.descriptors.insert(out.descriptors.end(), b->descriptors.begin() + k * d,
                              b->descriptors.begin() + (k + 1) * d);
+    if (na > 0)
+      out.atom_targets.insert(out.atom_targets.end(), b->atom_targets.begin() + a0 * na,
+                              b->atom_targets.begin() + a1 * na);
     out.num_atoms += a1 - a0;
     out.num_edges += e1 - e0;
     out.atom_ptr.push_back(out.num_atoms);

@@ -36,6 +36,9 @@ struct DatasetInfo {
   std::string vocabulary;
   std::vector<std::string> target_names;
   std::vector<std::string> descriptor_names;
+  std::string descriptor_set;                  // chem::descriptor_set() name of descriptor_names; empty if none matches
+  std::vector<std::string> atom_target_names;  // K; empty when the file has no atom targets
+  int64_t format_minor_version = 0;            // 0 for files written before it existed
   std::string source_file, source_sha256;
   int64_t num_molecules = 0;  // in the whole file, not the shard
   int64_t num_atoms = 0, num_edges = 0, num_rows = 0, num_failed = 0;

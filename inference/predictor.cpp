@@ -5,6 +5,7 @@
 
 #include "checkpoint/model_files.h"
 #include "checkpoint/model_inputs.h"
+#include "chem/descriptors.h"
 #include "core/check.h"
 #include "data/scaler.h"
 #include "models/graph_tensors.h"
@@ -55,6 +56,11 @@ std::vector<std::string> Predictor::target_units() const {
 chem::FeaturizeOptions Predictor::featurize_options() const {
   chem::FeaturizeOptions o;
   o.descriptors = num_descriptors() > 0;
+  if (o.descriptors) {
+    // The set the model was trained with, recognised by its stored names (rdkit2d-v1 otherwise).
+    const std::string set = chem::descriptor_set_for(checkpoints_.front().descriptors.names);
+    if (!set.empty()) o.descriptor_set = set;
+  }
   o.fingerprint = domain_ != nullptr;
   return o;
 }

@@ -16,6 +16,7 @@ struct GraphTensors {
   torch::Tensor atom_to_mol;    // A int64: molecule of each atom
   torch::Tensor descriptors;    // M × D float32, standardised; undefined when D = 0
   torch::Tensor targets;        // M × T float32 (NaN = missing); undefined when T = 0
+  torch::Tensor atom_targets;   // A × K float32 standardised atom-level targets; set by the pretrainer only
   int64_t num_molecules = 0;
   int64_t num_atoms = 0;
   int64_t num_edges = 0;

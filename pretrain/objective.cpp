@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/check.h"
+#include "pretrain/atom_descriptor_objective.h"
 #include "pretrain/contrastive.h"
 #include "pretrain/descriptor_objective.h"
 #include "pretrain/masking.h"
@@ -17,6 +18,7 @@ const core::Registry<ObjectiveFactory>& objective_registry() {
           {"masking", [](const ObjectiveContext& c) { return std::make_shared<MaskingObjective>(c); }},
           {"descriptors", [](const ObjectiveContext& c) { return std::make_shared<DescriptorObjective>(c); }},
           {"contrastive", [](const ObjectiveContext& c) { return std::make_shared<ContrastiveObjective>(c); }},
+          {"atom_descriptors", [](const ObjectiveContext& c) { return std::make_shared<AtomDescriptorObjective>(c); }},
       }};
   return registry;
 }

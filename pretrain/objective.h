@@ -5,10 +5,14 @@
 //  masking      attribute masking (Hu et al. 2020): hide ~15% of atoms (and the bonds
 //               touching them) behind [MASK] categories; predict every masked atom's
 //               original categorical features from its context.
-//  descriptors  predict the standardised RDKit 2D descriptor vector of each molecule
-//               from the graph, through the model's own readout and head (CheMeleon).
+//  descriptors  predict the standardised (and ±6σ-clipped) RDKit 2D descriptor vector of each
+//               molecule from the graph, through the model's own readout and head; the loss
+//               covers a random descriptor_target_fraction of the entries per step (CheMeleon).
 //  contrastive  two augmented views of each molecule (atom masking, bond deletion),
 //               NT-Xent loss over the batch (MolCLR).
+//  atom_descriptors  regress the standardised atom-level targets (Crippen logP/MR
+//               contributions, Gasteiger charge, TPSA and Labute ASA contributions) of every
+//               atom from its encoder state, through a small head of its own.
 #include <torch/torch.h>
 
 #include <functional>
@@ -28,13 +32,18 @@ struct ObjectiveContext {
   models::ModelConfig config;  // the shared model's configuration
   int64_t atom_state_dim = 0;  // encoder output width
   int64_t embedding_dim = 0;   // readout output width
+  // The descriptors objective: the fraction of each molecule's descriptor targets, drawn anew
+  // every step, that the loss is computed on (CheMeleon: 0.15; 1: all of them).
+  double descriptor_target_fraction = 1.0;
+  int64_t num_atom_targets = 0;  // K, the atom_descriptors objective's output width
 };
 
 class Objective : public torch::nn::Module {
  public:
   virtual std::string name() const = 0;
   // Scalar loss for one batch. `g.targets` holds the standardised descriptors (M × D)
-  // when the descriptor objective is active. Randomness comes from torch's default
+  // when the descriptor objective is active, `g.atom_targets` the standardised atom-level
+  // targets (A × K) when the atom_descriptors objective is. Randomness comes from torch's default
   // generator, which the pretrainer seeds and checkpoints.
   virtual torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) = 0;
 };

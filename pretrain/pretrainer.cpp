@@ -29,25 +29,48 @@ namespace {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-// Descriptor scaling from an evenly spaced sample of the corpus (at most 50k molecules),
-// so fitting it never reads the whole corpus into memory.
-data::ColumnScaling descriptor_scaling(data::GraphDataset& ds) {
+// Per-column standardisation of the descriptor and atom-level targets, fitted on an evenly
+// spaced sample of the whole corpus file (at most 50k molecules, every shard alike), so
+// fitting never reads the whole corpus into memory and every rank scales the same way. The
+// sample is a function of the file alone: a resumed run refits exactly the same scaling.
+struct TargetScaling {
+  data::ColumnScaling descriptors;   // D columns (names empty when not fitted)
+  data::ColumnScaling atom_targets;  // K columns (names empty when not fitted)
+};
+
+TargetScaling fit_target_scaling(const std::string& path, bool descriptors, bool atom_targets) {
+  TargetScaling s;
+  if (!descriptors && !atom_targets) return s;
+  data::GraphDatasetOptions whole;
+  whole.mode = data::GraphDatasetOptions::Mode::kStreaming;
+  data::GraphDataset ds(path, whole);
   const int64_t n = ds.size();
   const int64_t sample = std::min<int64_t>(n, 50000);
-  std::vector<float> values;
+  std::vector<float> desc, atoms;
   data::Batch batch;
   std::vector<int64_t> idx;
   for (int64_t k = 0; k < sample; ++k) {
     idx.push_back(k * n / sample);
     if (idx.size() == 4096 || k + 1 == sample) {
       ds.collate(idx, batch);
-      values.insert(values.end(), batch.descriptors.begin(), batch.descriptors.end());
+      if (descriptors) desc.insert(desc.end(), batch.descriptors.begin(), batch.descriptors.end());
+      if (atom_targets) atoms.insert(atoms.end(), batch.atom_targets.begin(), batch.atom_targets.end());
       idx.clear();
     }
   }
-  data::ColumnScaling s = data::fit_scaling(values, static_cast<int64_t>(ds.info().descriptor_names.size()));
-  s.names = ds.info().descriptor_names;
+  if (descriptors) {
+    s.descriptors = data::fit_scaling(desc, static_cast<int64_t>(ds.info().descriptor_names.size()));
+    s.descriptors.names = ds.info().descriptor_names;
+  }
+  if (atom_targets) {
+    s.atom_targets = data::fit_scaling(atoms, static_cast<int64_t>(ds.info().atom_target_names.size()));
+    s.atom_targets.names = ds.info().atom_target_names;
+  }
   return s;
+}
+
+nlohmann::json scaling_json(const data::ColumnScaling& s) {
+  return nlohmann::json{{"names", s.names}, {"mean", s.mean}, {"std", s.std}};
 }
 
 // The output folder's files. Checks the options that need no data, creates the folder
@@ -84,10 +107,11 @@ data::GraphDatasetOptions shard_options(const PretrainOptions& o) {
   return dopts;
 }
 
-bool wants_descriptors(const PretrainOptions& o) {
-  bool want_descriptors = false;
-  for (const auto& [name, w] : o.objectives) want_descriptors = want_descriptors || name == "descriptors";
-  return want_descriptors;
+bool wants(const PretrainOptions& o, const std::string& objective) {
+  for (const auto& [name, w] : o.objectives) {
+    if (name == objective) return true;
+  }
+  return false;
 }
 
 // Encoder, readout and head as asked; the head predicts the descriptors when that
@@ -135,13 +159,15 @@ class PretrainRun {
   explicit PretrainRun(const PretrainOptions& o)
       : o_(o), files_(prepare_output(o)), rank_(o.distributed.rank), world_(o.distributed.world_size),
         parallel_(join_group(o)), quiet_(o.quiet || rank_ != 0), ds_(o.data, shard_options(o)),
-        n_(molecules_per_rank()), want_descriptors_(wants_descriptors(o)), d_(descriptor_count()),
+        n_(molecules_per_rank()), want_descriptors_(wants(o, "descriptors")), d_(descriptor_count()),
+        want_atom_targets_(wants(o, "atom_descriptors")), k_(atom_target_count()),
         config_(model_config(o, want_descriptors_, d_)), device_(checked_device(o, parallel_ != nullptr)),
         model_(seeded_model(config_, o.seed, device_)),
         schedule_(o.schedule, o.epochs, (n_ + o.batch_size - 1) / o.batch_size) {
     make_objectives();
     checkpoint_.config = config_;
-    if (want_descriptors_) checkpoint_.targets = descriptor_scaling(ds_);
+    scaling_ = fit_target_scaling(o.data, want_descriptors_, want_atom_targets_);
+    if (want_descriptors_) checkpoint_.targets = scaling_.descriptors;
     if (o.resume) {
       resume();
     } else if (rank_ == 0) {
@@ -189,10 +215,21 @@ class PretrainRun {
     return d;
   }
 
+  int64_t atom_target_count() const {
+    const auto k = static_cast<int64_t>(ds_.info().atom_target_names.size());
+    if (want_atom_targets_ && k == 0) {
+      throw Error(o_.data +
+                  ": the atom_descriptors objective needs a corpus featurized with FeaturizeOptions::atom_targets");
+    }
+    return k;
+  }
+
   // The objectives' layers (drawn after the model's, in option order) and the optimiser
   // over model and objectives together.
   void make_objectives() {
-    const ObjectiveContext context{config_, model_->encoder().out_dim(), model_->embedding_dim()};
+    ObjectiveContext context{config_, model_->encoder().out_dim(), model_->embedding_dim()};
+    context.descriptor_target_fraction = o_.descriptor_target_fraction;
+    context.num_atom_targets = k_;
     params_ = model_->parameters();
     for (const auto& [name, w] : o_.objectives) {
       objectives_.push_back(make_objective(name, context));
@@ -289,8 +326,13 @@ class PretrainRun {
     models::GraphTensors g = models::to_tensors(batch_, device_);
     if (want_descriptors_) {
       std::vector<float> y = batch_.descriptors;
-      data::apply_scaling(y, checkpoint_.targets);
+      data::apply_scaling(y, scaling_.descriptors, /*nan_to_zero=*/false, o_.target_clip);
       g.targets = torch::from_blob(y.data(), {batch_.num_molecules, d_}, torch::kFloat32).clone().to(device_);
+    }
+    if (want_atom_targets_) {
+      std::vector<float> y = batch_.atom_targets;
+      data::apply_scaling(y, scaling_.atom_targets, /*nan_to_zero=*/false, o_.target_clip);
+      g.atom_targets = torch::from_blob(y.data(), {batch_.num_atoms, k_}, torch::kFloat32).clone().to(device_);
     }
     optimizer_->zero_grad();
     torch::Tensor total = torch::zeros({});
@@ -348,10 +390,18 @@ class PretrainRun {
     write_resume_file(files_.resume, resumable(), rng_states, world_, at);
     nlohmann::json objectives_json = nlohmann::json::object();
     for (const auto& [name, w] : o_.objectives) objectives_json[name] = w;
-    checkpoint_.metadata_json = nlohmann::json{{"kind", "pretrained"},          {"step", at.step},
-                                               {"next_epoch", at.epoch},        {"data", o_.data},
-                                               {"objectives", objectives_json}, {"command", o_.command_line}}
-                                    .dump();
+    nlohmann::json meta{{"kind", "pretrained"},          {"step", at.step},
+                        {"next_epoch", at.epoch},        {"data", o_.data},
+                        {"objectives", objectives_json}, {"command", o_.command_line}};
+    // What the targets were, so the run can be reproduced and its losses read (the
+    // descriptor scaling itself is the checkpoint's target scaling).
+    if (want_descriptors_) {
+      meta["descriptor_set"] = ds_.info().descriptor_set;
+      meta["descriptor_target_fraction"] = o_.descriptor_target_fraction;
+    }
+    if (want_atom_targets_) meta["atom_target_scaling"] = scaling_json(scaling_.atom_targets);
+    if (want_descriptors_ || want_atom_targets_) meta["target_clip"] = o_.target_clip;
+    checkpoint_.metadata_json = meta.dump();
     checkpoint::save_checkpoint(files_.encoder, checkpoint_, model_);
   }
 
@@ -364,6 +414,9 @@ class PretrainRun {
   const int64_t n_;  // molecules per rank per epoch
   const bool want_descriptors_;
   const int64_t d_;  // descriptors per molecule in the corpus
+  const bool want_atom_targets_;
+  const int64_t k_;  // atom-level targets per atom in the corpus
+  TargetScaling scaling_;
   const models::ModelConfig config_;
   const torch::Device device_;
   models::PropertyModel model_;
@@ -401,6 +454,11 @@ void PretrainOptions::validate() const {
   core::check_range<int64_t>("PretrainOptions::batch_size", batch_size, 2, 1000000);
   schedule.validate();
   core::check_at_least("PretrainOptions::grad_clip", grad_clip, 0);
+  if (!(descriptor_target_fraction > 0 && descriptor_target_fraction <= 1)) {
+    throw Error("PretrainOptions::descriptor_target_fraction must be in (0, 1]; got " +
+                std::to_string(descriptor_target_fraction));
+  }
+  core::check_at_least("PretrainOptions::target_clip", target_clip, 0);
   core::check_range<int64_t>("PretrainOptions::checkpoint_every", checkpoint_every, 1, 100000000);
   core::check_range<int64_t>("PretrainOptions::log_every", log_every, 1, 100000000);
   core::check_range<int64_t>("PretrainOptions::stop_after_steps", stop_after_steps, 0, INT64_MAX);

@@ -31,7 +31,9 @@ namespace molprop::pretrain {
 models::EncoderOptions default_pretraining_encoder();
 
 struct PretrainOptions {
-  std::string data;  // corpus .h5 (from `molprop featurize`; featurized with descriptors for that objective)
+  // corpus .h5 (from `molprop featurize`; with descriptors for the descriptors objective, with
+  // atom targets for atom_descriptors)
+  std::string data;
   std::string output_dir;
   // Objective names (objective_registry()) with weights > 0, each at most once.
   std::vector<std::pair<std::string, double>> objectives{{"masking", 1.0}, {"descriptors", 1.0}};
@@ -42,6 +44,12 @@ struct PretrainOptions {
   int64_t batch_size = 128;                                        // 2..1000000 (contrastive pairs need 2)
   training::ScheduleOptions schedule{1e-4, 1e-3, 1e-4, 0.1};
   double grad_clip = 10.0;  // ≥ 0
+  // The descriptors objective's loss covers this fraction of each molecule's descriptor
+  // targets, drawn anew every step (CheMeleon: 0.15); 1 covers all of them. (0, 1].
+  double descriptor_target_fraction = 0.15;
+  // Standardised descriptor and atom-level targets are clipped to ±target_clip σ (winsorised;
+  // CheMeleon: 6); 0 clips nothing. ≥ 0.
+  double target_clip = 6.0;
   uint64_t seed = 0;
   int64_t checkpoint_every = 1000;  // steps, 1..1e8; a checkpoint is also written at the end
   int64_t log_every = 50;           // steps, 1..1e8

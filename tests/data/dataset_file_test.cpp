@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/h5_util.h"
 #include "tests/util/dataset_fixture.h"
 
 namespace molprop::data {
@@ -171,6 +172,42 @@ TEST(GraphDatasetOpen, AttributeOfWrongTypeNamesTheFile) {
   }
   EXPECT_THROW(GraphDataset ds(path), Error);
   EXPECT_THAT(logged_open_error(path), HasSubstr(path));
+}
+
+// ---------------------------------------------------------------- format 1.1 additions
+
+void remove_root_attr(const std::string& path, const char* name) {
+  H5::Exception::dontPrint();
+  H5::H5File file(path, H5F_ACC_RDWR);
+  H5::Group root = file.openGroup("/");
+  if (root.attrExists(name)) root.removeAttr(name);
+}
+
+// A file from before format_minor_version, descriptor_set and atom_targets existed loads:
+// its descriptor set is recognised from the stored names, and it has no atom targets.
+TEST(GraphDatasetOpen, FileWithoutMinorVersionAdditionsLoads) {
+  const std::string path = write_dataset(temp_dir() + "/old.h5");
+  remove_root_attr(path, format::kAttrFormatMinorVersion);
+  remove_root_attr(path, format::kAttrDescriptorSet);
+  GraphDataset ds(path);
+  EXPECT_EQ(ds.info().format_minor_version, 0);
+  EXPECT_EQ(ds.info().descriptor_set, "rdkit2d-v1");
+  EXPECT_TRUE(ds.info().atom_target_names.empty());
+  EXPECT_EQ(ds.size(), kN);
+}
+
+// atom_target_names promises an atom_targets dataset: a file that lacks it is refused.
+TEST(GraphDatasetOpen, AtomTargetNamesWithoutTheDatasetIsAnError) {
+  const std::string path = write_dataset(temp_dir() + "/no_atom_targets.h5");
+  {
+    H5::Exception::dontPrint();
+    H5::H5File file(path, H5F_ACC_RDWR);
+    H5::Group root = file.openGroup("/");
+    h5::write_attr(root, format::kAttrAtomTargetNames, std::string("[\"crippen_logp\"]"));
+  }
+  const std::string msg = logged_open_error(path);
+  EXPECT_THAT(msg, HasSubstr(path));
+  EXPECT_THAT(msg, HasSubstr("missing dataset 'atom_targets'"));
 }
 
 }  // namespace

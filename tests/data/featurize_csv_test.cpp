@@ -463,6 +463,90 @@ TEST(FeaturizeCsv, ThreadsDoNotChangeTheOutput) {
   }
 }
 
+// ---------------------------------------------------------------- descriptor sets, atom targets
+
+// featurize with rdkit2d-v2 and atom targets, read back: names, shapes and values equal
+// what chem/ computes for each stored SMILES, in memory and streaming; failed rows are kept.
+TEST(FeaturizeCsv, DescriptorSetV2AndAtomTargetsRoundTrip) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/mixed.csv", kMixedCsv);
+  FeaturizeCsvOptions options = options_for(input, dir + "/out.h5");
+  options.featurize.descriptors = true;
+  options.featurize.descriptor_set = chem::kDescriptorSetV2;
+  options.featurize.atom_targets = true;
+  options.chunk_rows = 2;
+  options.threads = 2;
+  const FeaturizeSummary summary = featurize_csv(options);
+  const chem::DescriptorSet& v2 = chem::descriptor_set("rdkit2d-v2");
+  for (auto mode : {GraphDatasetOptions::Mode::kInMemory, GraphDatasetOptions::Mode::kStreaming}) {
+    GraphDatasetOptions dopts;
+    dopts.mode = mode;
+    dopts.block_size = 2;
+    GraphDataset ds(options.output, dopts);
+    EXPECT_EQ(ds.info().descriptor_names, v2.names);
+    EXPECT_EQ(ds.info().descriptor_set, "rdkit2d-v2");
+    EXPECT_EQ(ds.info().atom_target_names, chem::atom_target_names());
+    EXPECT_EQ(ds.info().format_minor_version, 1);
+    expect_rows_accounted_for(ds, summary.rows);
+    ASSERT_EQ(ds.size(), 4);
+    std::vector<int64_t> all(static_cast<size_t>(ds.size()));
+    std::iota(all.begin(), all.end(), int64_t{0});
+    std::reverse(all.begin(), all.end());  // collated out of order: each row must follow its molecule
+    Batch batch;
+    ds.collate(all, batch);
+    ASSERT_EQ(batch.num_atom_targets, chem::kNumAtomTargets);
+    ASSERT_EQ(batch.atom_targets.size(), static_cast<size_t>(batch.num_atoms * chem::kNumAtomTargets));
+    ASSERT_EQ(batch.descriptors.size(), static_cast<size_t>(batch.num_molecules) * v2.names.size());
+    for (int64_t m = 0; m < batch.num_molecules; ++m) {
+      const std::string smiles = ds.smiles(all[m]);
+      chem::FeaturizeOptions fo;
+      fo.descriptors = true;
+      fo.descriptor_set = chem::kDescriptorSetV2;
+      fo.atom_targets = true;
+      const chem::FeaturizedMol want = chem::featurize_smiles(smiles, fo);
+      ASSERT_TRUE(want.ok()) << smiles;
+      const float* got_atoms = batch.atom_targets.data() + batch.atom_ptr[m] * chem::kNumAtomTargets;
+      ASSERT_EQ(want.atom_targets.size(),
+                static_cast<size_t>((batch.atom_ptr[m + 1] - batch.atom_ptr[m]) * chem::kNumAtomTargets));
+      for (size_t k = 0; k < want.atom_targets.size(); ++k) {
+        EXPECT_TRUE(std::memcmp(&got_atoms[k], &want.atom_targets[k], sizeof(float)) == 0) << smiles << " " << k;
+      }
+      const float* got_desc = batch.descriptors.data() + m * v2.names.size();
+      for (size_t k = 0; k < v2.names.size(); ++k) {
+        EXPECT_TRUE(std::memcmp(&got_desc[k], &want.descriptors[k], sizeof(float)) == 0)
+            << smiles << " " << v2.names[k];
+      }
+    }
+  }
+}
+
+// --descriptors alone keeps meaning the 43-value set older files and checkpoints hold.
+TEST(FeaturizeCsv, DescriptorsAloneKeepTheV1Set) {
+  const std::string dir = temp_dir();
+  const std::string input = write_file(dir + "/mixed.csv", kMixedCsv);
+  FeaturizeCsvOptions options = options_for(input, dir + "/out.h5");
+  options.featurize.descriptors = true;
+  featurize_csv(options);
+  GraphDataset ds(options.output);
+  EXPECT_EQ(ds.info().descriptor_names, chem::descriptor_names());
+  EXPECT_EQ(ds.info().descriptor_set, "rdkit2d-v1");
+  EXPECT_TRUE(ds.info().atom_target_names.empty());
+  Batch batch;
+  ds.collate({0, 1}, batch);
+  EXPECT_EQ(batch.num_atom_targets, 0);
+  EXPECT_TRUE(batch.atom_targets.empty());
+}
+
+TEST(FeaturizeCsv, UnknownDescriptorSetNamesTheField) {
+  const std::string dir = temp_dir();
+  FeaturizeCsvOptions options = options_for(write_file(dir + "/mixed.csv", kMixedCsv), dir + "/out.h5");
+  options.featurize.descriptors = true;
+  options.featurize.descriptor_set = "mordred";
+  const std::string what = error_of([&] { featurize_csv(options); });
+  EXPECT_THAT(what, HasSubstr("FeaturizeOptions::descriptor_set must be one of rdkit2d-v1, rdkit2d-v2; got 'mordred'"));
+  EXPECT_FALSE(fs::exists(options.output));
+}
+
 // ---------------------------------------------------------------- shared data
 
 TEST(FeaturizeCsvIntegration, Esol) {

@@ -22,9 +22,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A briefly trained model saved to `dir`/model.h5, trained on `h5` (with its descriptors
+// as inputs when asked).
+std::string trained_model_on(const std::string& h5, bool descriptors, uint64_t seed);
+
 // A briefly trained model saved to `dir`/model.h5 (with descriptors when asked).
 std::string trained_model(const std::string& name, bool descriptors = false, uint64_t seed = 0) {
-  const std::string h5 = testing_util::small_dataset(name, descriptors);
+  return trained_model_on(testing_util::small_dataset(name, descriptors), descriptors, seed);
+}
+
+std::string trained_model_on(const std::string& h5, bool descriptors, uint64_t seed) {
   data::GraphDataset ds(h5);
   finetune::Subset train{&ds, {}};
   for (int64_t i = 0; i < ds.size(); ++i) train.indices.push_back(i);
@@ -124,6 +131,23 @@ TEST(Predictor, EnsembleFolderGivesMeanAndSpread) {
     EXPECT_NEAR(mean[i], (a[i] + b[i]) / 2, 1e-5);
     EXPECT_NEAR(std[i], std::fabs(a[i] - b[i]) / 2, 1e-4);
   }
+}
+
+// A model trained on rdkit2d-v2 descriptors is given rdkit2d-v2 descriptors when it
+// predicts new SMILES (the set is recognised from the names the checkpoint stores); before,
+// predict computed rdkit2d-v1's 43 and refused the model's 332.
+TEST(Predictor, RecomputesTheDescriptorSetTheModelWasTrainedWith) {
+  chem::FeaturizeOptions f;
+  f.descriptors = true;
+  f.descriptor_set = chem::kDescriptorSetV2;
+  inference::Predictor p(trained_model_on(testing_util::small_dataset_with("v2_inputs", f), true, 0));
+  EXPECT_EQ(p.num_descriptors(), 332);
+  EXPECT_EQ(p.featurize_options().descriptor_set, "rdkit2d-v2");
+  const auto mean = predict_smiles(p, kMolecules);
+  ASSERT_EQ(mean.size(), kMolecules.size() * 2);
+  for (float v : mean) EXPECT_TRUE(std::isfinite(v));
+  inference::Predictor old(trained_model("v1_inputs", true));
+  EXPECT_EQ(old.featurize_options().descriptor_set, "rdkit2d-v1");
 }
 
 TEST(Predictor, MissingModelIsAClearError) {

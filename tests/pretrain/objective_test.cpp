@@ -5,6 +5,8 @@
 #include "chem/featurizer.h"
 #include "core/check.h"
 #include "data/collate.h"
+#include "data/scaler.h"
+#include "models/losses.h"
 #include "pretrain/contrastive.h"
 #include "tests/util/test_data.h"
 
@@ -116,4 +118,149 @@ TEST(Objectives, MaskingLearnsToRecoverAtoms) {
     if (step >= 140) last += loss.item<double>() / 10;
   }
   EXPECT_LT(last, 0.5 * first);
+}
+
+// ---- CheMeleon-style descriptor targets and the atom_descriptors objective ----
+
+namespace {
+
+// The batch of kSmiles with standardised rdkit2d-v2 descriptors as g.targets and
+// standardised atom-level targets as g.atom_targets (NaN kept), as the pretrainer builds them.
+models::GraphTensors batch_with_targets() {
+  chem::FeaturizeOptions fo;
+  fo.descriptors = true;
+  fo.descriptor_set = chem::kDescriptorSetV2;
+  fo.atom_targets = true;
+  data::Batch b;
+  std::vector<float> desc, atoms;
+  for (const auto& s : kSmiles) {
+    const chem::FeaturizedMol m = chem::featurize_smiles(s, fo);
+    data::append_graph(m.graph, nullptr, b);
+    desc.insert(desc.end(), m.descriptors.begin(), m.descriptors.end());
+    atoms.insert(atoms.end(), m.atom_targets.begin(), m.atom_targets.end());
+  }
+  const auto d = static_cast<int64_t>(chem::descriptor_set(chem::kDescriptorSetV2).names.size());
+  data::apply_scaling(desc, data::fit_scaling(desc, d), false, 6.0);
+  data::apply_scaling(atoms, data::fit_scaling(atoms, chem::kNumAtomTargets), false, 6.0);
+  models::GraphTensors g = models::to_tensors(b, torch::kCPU);
+  g.targets = torch::from_blob(desc.data(), {g.num_molecules, d}, torch::kFloat32).clone();
+  g.atom_targets = torch::from_blob(atoms.data(), {g.num_atoms, chem::kNumAtomTargets}, torch::kFloat32).clone();
+  return g;
+}
+
+struct Trained {
+  double first = 0, last = 0;  // mean loss of the first and of the last 10 steps
+};
+
+// `steps` Adam steps of the objective alone on one batch.
+Trained train_alone(const std::string& name, pretrain::ObjectiveContext ctx, models::PropertyModel& model,
+                    const models::GraphTensors& g, int steps) {
+  auto objective = pretrain::make_objective(name, ctx);
+  std::vector<torch::Tensor> params = model->parameters();
+  for (const auto& p : objective->parameters()) params.push_back(p);
+  torch::optim::Adam opt(params, 1e-2);
+  Trained t;
+  for (int step = 0; step < steps; ++step) {
+    opt.zero_grad();
+    auto loss = objective->loss(model, g);
+    loss.backward();
+    opt.step();
+    if (step < 10) t.first += loss.item<double>() / 10;
+    if (step >= steps - 10) t.last += loss.item<double>() / 10;
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST(Objectives, DescriptorsWithATargetFractionLearn) {
+  const auto g = batch_with_targets();
+  torch::manual_seed(0);
+  auto config = testing_util::small_config(g.targets.size(1), 32, "gine");
+  models::PropertyModel model(config);
+  pretrain::ObjectiveContext ctx{config, model->encoder().out_dim(), model->embedding_dim()};
+  ctx.descriptor_target_fraction = 0.15;
+  const Trained t = train_alone("descriptors", ctx, model, g, 150);
+  EXPECT_TRUE(std::isfinite(t.last));
+  EXPECT_LT(t.last, 0.5 * t.first);
+}
+
+// f = 1: the loss is the masked MSE over every entry and draws nothing from the generator;
+// f < 1: a fresh draw per call, reproducible from torch's (checkpointed) generator.
+TEST(Objectives, DescriptorTargetFractionDrawsFromTheGenerator) {
+  const auto g = batch_with_targets();
+  torch::manual_seed(0);
+  auto config = testing_util::small_config(g.targets.size(1), 32, "gine");
+  config.encoder.dropout = 0;
+  config.head.dropout = 0;
+  models::PropertyModel model(config);
+  model->eval();
+  pretrain::ObjectiveContext ctx{config, model->encoder().out_dim(), model->embedding_dim()};
+  torch::NoGradGuard no_grad;
+  auto all = pretrain::make_objective("descriptors", ctx);
+  const double full = models::masked_mse(model->forward(g), g.targets).item<double>();
+  torch::manual_seed(3);
+  EXPECT_DOUBLE_EQ(all->loss(model, g).item<double>(), full);
+  const torch::Tensor after = torch::rand({1});
+  torch::manual_seed(3);
+  EXPECT_TRUE(torch::equal(torch::rand({1}), after)) << "fraction 1 must not draw";
+
+  ctx.descriptor_target_fraction = 0.15;
+  auto some = pretrain::make_objective("descriptors", ctx);
+  torch::manual_seed(7);
+  const double a = some->loss(model, g).item<double>();
+  const double b = some->loss(model, g).item<double>();
+  torch::manual_seed(7);
+  const double a_again = some->loss(model, g).item<double>();
+  EXPECT_NE(a, b) << "each call draws a new mask";
+  EXPECT_DOUBLE_EQ(a, a_again) << "the mask comes from torch's generator";
+  ctx.descriptor_target_fraction = 0;
+  EXPECT_THROW(pretrain::make_objective("descriptors", ctx), Error);
+}
+
+TEST(Objectives, AtomDescriptorsLearnAndSkipNaN) {
+  auto g = batch_with_targets();
+  g.atom_targets[0][2] = std::nanf("");  // an atom without a Gasteiger charge
+  torch::manual_seed(0);
+  auto config = testing_util::small_config(1, 32, "gine");
+  models::PropertyModel model(config);
+  pretrain::ObjectiveContext ctx{config, model->encoder().out_dim(), model->embedding_dim()};
+  ctx.num_atom_targets = chem::kNumAtomTargets;
+  {
+    auto objective = pretrain::make_objective("atom_descriptors", ctx);
+    const torch::Tensor loss = objective->loss(model, g);
+    ASSERT_TRUE(std::isfinite(loss.item<double>()));
+    loss.backward();
+    double grad = 0;
+    for (const auto& p : model->encoder().parameters()) {
+      if (p.grad().defined()) grad += p.grad().abs().sum().item<double>();
+    }
+    EXPECT_GT(grad, 0) << "the atom head trains the encoder";
+    model->zero_grad();
+  }
+  const Trained t = train_alone("atom_descriptors", ctx, model, g, 150);
+  EXPECT_TRUE(std::isfinite(t.last));
+  EXPECT_LT(t.last, 0.5 * t.first);
+}
+
+TEST(Objectives, AtomDescriptorsRefuseMissingOrMisshapenTargets) {
+  auto g = batch_with_targets();
+  torch::manual_seed(0);
+  auto config = testing_util::small_config(1, 32, "gine");
+  models::PropertyModel model(config);
+  pretrain::ObjectiveContext ctx{config, model->encoder().out_dim(), model->embedding_dim()};
+  EXPECT_THROW(pretrain::make_objective("atom_descriptors", ctx), Error) << "K = 0";
+  ctx.num_atom_targets = chem::kNumAtomTargets;
+  auto objective = pretrain::make_objective("atom_descriptors", ctx);
+  g.atom_targets = g.atom_targets.slice(1, 0, 3);
+  EXPECT_THROW(objective->loss(model, g), Error);
+  g.atom_targets = torch::Tensor();
+  EXPECT_THROW(objective->loss(model, g), Error);
+}
+
+TEST(ParseObjectives, CombinesAtomDescriptorsWithTheOthers) {
+  const auto parsed = pretrain::parse_objectives("masking,descriptors:1,atom_descriptors:0.5");
+  ASSERT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed[2].first, "atom_descriptors");
+  EXPECT_DOUBLE_EQ(parsed[2].second, 0.5);
 }

@@ -31,6 +31,23 @@ inline std::string small_dataset(const std::string& name, bool descriptors = fal
   return o.output;
 }
 
+// train_small.csv featurised with `featurize` (descriptor set, atom targets, ...), unlabeled
+// when `targets` is false: the tiny pretraining corpus.
+inline std::string small_dataset_with(const std::string& name, const chem::FeaturizeOptions& featurize,
+                                      bool targets = true) {
+  const std::string dir = ::testing::TempDir() + "/finetune_" + name + "." + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  data::FeaturizeCsvOptions o;
+  o.input = std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv";
+  o.output = dir + "/small.h5";
+  o.quiet = true;
+  o.featurize = featurize;
+  o.all_other_columns_are_targets = targets;
+  data::featurize_csv(o);
+  return o.output;
+}
+
 inline models::ModelConfig small_config(int64_t tasks, int64_t hidden = 64, const std::string& encoder = "dmpnn") {
   models::ModelConfig c;
   c.encoder.name = encoder;
