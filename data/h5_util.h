@@ -14,10 +14,29 @@ void silence_errors();
 
 H5::StrType vlen_string_type();
 
+// Closes an HDF5 handle (file, group, dataset). When the close fails (a full disk: the
+// last write-back fails) it rethrows, after taking one more reference to the id so that
+// the handle's destructor does not try the failed close again (and print to stderr):
+// a failed file is never touched again; HDF5 releases the id at exit.
+template <typename Handle>
+void close(Handle& handle) {
+  try {
+    handle.close();
+  } catch (const H5::Exception&) {
+    const hid_t id = handle.getId();
+    if (H5Iis_valid(id) > 0) H5Iinc_ref(id);
+    throw;
+  }
+}
+
 void write_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
 void write_attr(H5::H5Object& obj, const std::string& name, int64_t value);
 void write_attr(H5::H5Object& obj, const std::string& name, double value);
 bool has_attr(const H5::H5Object& obj, const std::string& name);
+// Readers: a missing attribute, one of another type or a damaged one throws
+// molprop::Error "attribute '<name>' <is not an integer | does not exist | cannot be
+// read (HDF5 ...)> (in '<object>')", never an H5::Exception; callers put the file's path
+// in front.
 std::string read_string_attr(const H5::H5Object& obj, const std::string& name);
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name);
 double read_double_attr(const H5::H5Object& obj, const std::string& name);
@@ -49,6 +68,7 @@ class Appender {
   void append(const T* values, size_t rows);
   void flush();
   hsize_t rows() const { return written_ + buffer_.size() / cols_; }
+  void close() { h5::close(dataset_); }  // without flushing: flush() first
 
  private:
   H5::DataSet dataset_;
@@ -64,6 +84,7 @@ class StringAppender {
   void append(const std::string& value) { buffer_.push_back(value); }
   void flush();
   hsize_t rows() const { return written_ + buffer_.size(); }
+  void close() { h5::close(dataset_); }  // without flushing: flush() first
 
  private:
   H5::DataSet dataset_;
