@@ -60,14 +60,40 @@ struct DatasetWriter::Impl {
     }
   }
 
-  // Releases every handle once, ignoring failures (each HDF5 destructor would otherwise
-  // retry a failed close and print to stderr). Never throws.
+  // Lets go of every handle without closing it (h5::abandon): a failed file is never
+  // touched again (closing it would flush, fail again, print from every destructor, and
+  // leave HDF5 to crash on it at exit). ~AtomicFile removes the temporary. Never throws.
   void abandon() noexcept {
-    try {
-      close_all();
-    } catch (...) {
-      // The file is lost either way; ~AtomicFile removes the temporary.
-    }
+    for_each_handle([](auto& handle) {
+      if (!handle) return;
+      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
+        h5::abandon(*handle);
+      } else {
+        handle->abandon();  // an Appender: its dataset
+      }
+      handle.reset();
+    });
+  }
+
+  // f(handle) for every optional HDF5 handle, datasets first, the file last.
+  template <typename F>
+  void for_each_handle(F&& f) {
+    f(smiles);
+    f(row);
+    f(atom_ptr);
+    f(bond_ptr);
+    f(atom_features);
+    f(bond_features);
+    f(bond_index);
+    f(scaffold_id);
+    f(targets);
+    f(descriptors);
+    f(failure_row);
+    f(failure_smiles);
+    f(failure_reason);
+    f(failures);
+    f(root);
+    f(file);
   }
 
   void create_datasets();
@@ -93,34 +119,14 @@ struct DatasetWriter::Impl {
 
   // HDF5 keeps a file open while any dataset in it is open, so release every handle
   // before closing: only then is the file complete on disk and safe to commit.
+  // Closes every handle, datasets first: only then is the file complete on disk. Throws
+  // H5::Exception at the first that fails (the caller abandons the rest).
   void close_all() {
-    // h5::close: a failed close is not retried by the destructor; a second close_all
-    // (abandon() after a failure) releases the handles left.
-    auto close = [](auto& handle) {
+    for_each_handle([](auto& handle) {
       if (!handle) return;
-      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
-        h5::close(*handle);
-      } else {
-        handle->close();  // an Appender: its dataset
-      }
+      handle->close();
       handle.reset();
-    };
-    close(smiles);
-    close(row);
-    close(atom_ptr);
-    close(bond_ptr);
-    close(atom_features);
-    close(bond_features);
-    close(bond_index);
-    close(scaffold_id);
-    close(targets);
-    close(descriptors);
-    close(failure_row);
-    close(failure_smiles);
-    close(failure_reason);
-    close(failures);
-    close(root);
-    close(file);
+    });
   }
 };
 
@@ -163,9 +169,14 @@ void DatasetWriter::Impl::create_datasets() {
 }
 
 DatasetWriter::~DatasetWriter() {
-  // A broken writer has released its handles already: the file is not touched again.
-  if (impl_ && !impl_->finished && !impl_->broken) impl_->abandon();
-  // ~Impl removes the temporary file
+  // Unfinished (an exception elsewhere): close what is open; a broken writer has let go of
+  // its handles already. ~Impl removes the temporary file.
+  if (!impl_ || impl_->finished || impl_->broken) return;
+  try {
+    impl_->close_all();
+  } catch (...) {
+    impl_->abandon();
+  }
 }
 
 void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol, const float* targets) {
@@ -218,9 +229,14 @@ void DatasetWriter::Impl::write_tail(int64_t num_rows) {
   Impl& m = *this;
   if (m.scaffold_id) {
     h5::StringAppender table(*m.root, fmt::kScaffoldSmiles, kStringChunk, m.options.compression_level);
-    for (const auto& s : m.scaffold_table) table.append(s);
-    table.flush();
-    table.close();
+    try {
+      for (const auto& s : m.scaffold_table) table.append(s);
+      table.flush();
+      table.close();
+    } catch (const H5::Exception&) {
+      table.abandon();  // its destructor must not try the failed file again
+      throw;
+    }
   }
   h5::write_attr(*m.root, fmt::kAttrFormat, std::string(fmt::kMagic));
   h5::write_attr(*m.root, fmt::kAttrFormatVersion, int64_t{fmt::kFormatVersion});
@@ -237,6 +253,10 @@ void DatasetWriter::Impl::write_tail(int64_t num_rows) {
   h5::write_attr(*m.root, fmt::kAttrNumFailed, m.num_failures);
   h5::write_attr(*m.root, fmt::kAttrStandardized, int64_t{m.options.standardized ? 1 : 0});
   h5::write_attr(*m.root, fmt::kAttrCreator, std::string("molprop"));
+  // Everything reaches the disk here, while every handle is still open: a full disk fails
+  // this flush, and the handles are then abandoned rather than closed (a failed close
+  // leaves HDF5 1.10 with a half-closed object it crashes on at exit).
+  m.file->flush(H5F_SCOPE_GLOBAL);
   m.close_all();
 }
 

@@ -6,7 +6,7 @@ namespace molprop::data {
 
 void FeaturizeCsvOptions::validate() const {
   core::check_range("FeaturizeCsvOptions::chunk_rows", chunk_rows, 1, 1 << 20);
-  core::check_range("FeaturizeCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("FeaturizeCsvOptions::threads", threads);
 }
 
 }  // namespace molprop::data

@@ -14,19 +14,21 @@ void silence_errors();
 
 H5::StrType vlen_string_type();
 
-// Closes an HDF5 handle (file, group, dataset). When the close fails (a full disk: the
-// last write-back fails) it rethrows, after taking one more reference to the id so that
-// the handle's destructor does not try the failed close again (and print to stderr):
-// a failed file is never touched again; HDF5 releases the id at exit.
+// Closes an HDF5 handle (file, group, dataset); throws H5::Exception when it fails.
 template <typename Handle>
 void close(Handle& handle) {
-  try {
-    handle.close();
-  } catch (const H5::Exception&) {
-    const hid_t id = handle.getId();
-    if (H5Iis_valid(id) > 0) H5Iinc_ref(id);
-    throw;
-  }
+  handle.close();
+}
+
+// Lets go of a handle of a file that failed (a full disk) without closing it: closing
+// flushes, which fails again, and HDF5 1.10 leaves a file whose H5Fclose failed half torn
+// down (a second close, or the library's own clean-up at exit, crashed on it). One more
+// reference to the id keeps the handle's destructor from closing it; HDF5 releases the
+// id when the process ends. Never throws.
+template <typename Handle>
+void abandon(Handle& handle) noexcept {
+  const hid_t id = handle.getId();
+  if (H5Iis_valid(id) > 0) H5Iinc_ref(id);
 }
 
 void write_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
@@ -68,7 +70,8 @@ class Appender {
   void append(const T* values, size_t rows);
   void flush();
   hsize_t rows() const { return written_ + buffer_.size() / cols_; }
-  void close() { h5::close(dataset_); }  // without flushing: flush() first
+  void close() { h5::close(dataset_); }               // without flushing: flush() first
+  void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:
   H5::DataSet dataset_;
@@ -84,7 +87,8 @@ class StringAppender {
   void append(const std::string& value) { buffer_.push_back(value); }
   void flush();
   hsize_t rows() const { return written_ + buffer_.size(); }
-  void close() { h5::close(dataset_); }  // without flushing: flush() first
+  void close() { h5::close(dataset_); }               // without flushing: flush() first
+  void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:
   H5::DataSet dataset_;
