@@ -20,6 +20,8 @@ FlagNames predict_flag_names() {
       {"PredictCsvOptions::batch_size", "--batch-size"},
       {"PredictCsvOptions::threads", "--threads"},
       {"PredictCsvOptions::shard_index", "--shard"},
+      // "X is a pretrained encoder, ...; fine-tune it with TrainRunOptions::from X"
+      {"TrainRunOptions::from", "`molprop train --from`"},
   };
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "core/check.h"
 #include "data/collate.h"
@@ -13,12 +14,17 @@ namespace molprop::inference {
 MoleculePrediction::MoleculePrediction() : train_similarity(std::numeric_limits<double>::quiet_NaN()) {}
 
 void check_predicts_properties(const Predictor& predictor) {
-  if (!predictor.target_names().empty()) return;
+  // A pretrain output has no targets, or (descriptor objective) predicts its descriptors.
+  bool pretrained = predictor.target_names().empty();
+  try {
+    const nlohmann::json metadata = nlohmann::json::parse(predictor.metadata_json());
+    pretrained |= metadata.is_object() && metadata.value("kind", "") == "pretrained";
+  } catch (const nlohmann::json::exception&) {
+  }
+  if (!pretrained) return;
   const std::string& model = predictor.model_paths().front();
-  throw Error(
-      model +
-      " is a pretrained encoder, not a property model (it has no targets); fine-tune it with TrainRunOptions::from " +
-      model);
+  throw Error(model + " is a pretrained encoder, not a property model; fine-tune it with TrainRunOptions::from " +
+              model);
 }
 
 std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,

@@ -28,8 +28,8 @@ struct MoleculePrediction {
 };
 
 // Throws molprop::Error "<model> is a pretrained encoder, not a property model; ..." when
-// the predictor's models have no targets (a `pretrain` output): they embed, but have
-// no head to predict with.
+// the predictor's model is a `pretrain` output (its metadata says "kind": "pretrained", or
+// it has no targets): it embeds, but its head predicts no property.
 void check_predicts_properties(const Predictor& predictor);
 
 // Predicts `molecules` (featurised with predictor.featurize_options()) in one batch. A
