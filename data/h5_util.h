@@ -14,17 +14,12 @@ void silence_errors();
 
 H5::StrType vlen_string_type();
 
-// Closes an HDF5 handle (file, group, dataset); throws H5::Exception when it fails.
-template <typename Handle>
-void close(Handle& handle) {
-  handle.close();
-}
-
 // Lets go of a handle of a file that failed (a full disk) without closing it: closing
-// flushes, which fails again, and HDF5 1.10 leaves a file whose H5Fclose failed half torn
-// down (a second close, or the library's own clean-up at exit, crashed on it). One more
-// reference to the id keeps the handle's destructor from closing it; HDF5 releases the
-// id when the process ends. Never throws.
+// flushes, which fails again, prints from the handle's destructor, and HDF5 1.10 leaves a
+// file whose H5Fclose failed half torn down (a second close crashed on it). One more
+// reference to the id keeps the handle's destructor from closing it. HDF5's own clean-up
+// at exit still closes such a file and crashes, so the executable ends without it after
+// an error (cli/main.cpp). Never throws.
 template <typename Handle>
 void abandon(Handle& handle) noexcept {
   const hid_t id = handle.getId();
@@ -70,7 +65,7 @@ class Appender {
   void append(const T* values, size_t rows);
   void flush();
   hsize_t rows() const { return written_ + buffer_.size() / cols_; }
-  void close() { h5::close(dataset_); }               // without flushing: flush() first
+  void close() { dataset_.close(); }                  // without flushing: flush() first
   void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:
@@ -87,7 +82,7 @@ class StringAppender {
   void append(const std::string& value) { buffer_.push_back(value); }
   void flush();
   hsize_t rows() const { return written_ + buffer_.size(); }
-  void close() { h5::close(dataset_); }               // without flushing: flush() first
+  void close() { dataset_.close(); }                  // without flushing: flush() first
   void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:

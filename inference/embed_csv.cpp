@@ -52,7 +52,7 @@ class Int8Appender {
     written_ += buffer_.size();
     buffer_.clear();
   }
-  void close() { h5::close(dataset_); }
+  void close() { dataset_.close(); }
   void abandon() noexcept { h5::abandon(dataset_); }
 
  private:

@@ -181,6 +181,8 @@ TEST(CliReliability, OutputThatIsAnInputIsRefusedAndTheInputKept) {
   expect_one_line_error(run_molprop("predict --model " + run + " " + csv + " --output " + csv + " -q", dir), same);
   expect_one_line_error(run_molprop("predict --model " + run + " " + csv + " --output " + run + "/model.h5 -q", dir),
                         same);
+  expect_one_line_error(
+      run_molprop("analyze --model " + run + " --input " + csv + " --output " + dir + "/./a.csv -q", dir), same);
   EXPECT_EQ(read_file(csv), before);
   // merge: the output is one of the shards.
   for (int i = 0; i < 2; ++i) {
