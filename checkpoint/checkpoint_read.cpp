@@ -1,5 +1,6 @@
 // Reading a checkpoint (docs/checkpoint-format.md): open and check the format, the
 // description, the vocabulary, then the weights by name, shape and type.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "checkpoint/checkpoint_layout.h"
 #include "chem/features.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "data/h5_util.h"
 
 namespace molprop::checkpoint {
@@ -235,16 +237,87 @@ void check_match(const std::string& path, const StoredWeight& stored, const torc
   }
 }
 
-// Reads one checked dataset and copies it into `target` (any device).
-void read_into(const H5::Group& weights, const std::string& name, torch::Tensor& target) {
+// Reads one checked dataset and copies it into `target` (any device). Refuses values no
+// trained model holds: a NaN or infinite float (it would predict NaN with no error, or
+// train on a NaN loss), and categorical-embedding offsets other than the ones the
+// configuration builds (they index the embedding table: a wrong one reads past it).
+void read_into(const std::string& path, const H5::Group& weights, const std::string& name, torch::Tensor& target) {
   torch::Tensor buffer = torch::empty(target.sizes(), target.options().device(torch::kCPU));
+  const bool integer = target.scalar_type() == torch::kLong;
   if (buffer.numel() > 0) {
     H5::DataSet ds = weights.openDataSet(name);
-    ds.read(buffer.data_ptr(),
-            target.scalar_type() == torch::kLong ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_FLOAT);
+    ds.read(buffer.data_ptr(), integer ? H5::PredType::NATIVE_INT64 : H5::PredType::NATIVE_FLOAT);
+  }
+  if (!integer && buffer.numel() > 0 && !torch::isfinite(buffer).all().item<bool>()) {
+    const int64_t bad = (~torch::isfinite(buffer)).sum().item<int64_t>();
+    throw Error(path + ": weight '" + name + "' holds " + std::to_string(bad) +
+                " non-finite values (NaN or infinity); the checkpoint is damaged or its training diverged");
+  }
+  const std::string suffix = ".offsets";
+  if (integer && name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+      !torch::equal(buffer, target.to(torch::kCPU))) {
+    throw Error(path + ": weight '" + name +
+                "' does not hold the offsets its configuration's feature cardinalities give (damaged checkpoint?)");
   }
   torch::NoGradGuard no_grad;
   target.copy_(buffer);
+}
+
+// Upper bounds on a configuration read from a file, checked before the model is built
+// (the constructor allocates every weight): a tampered width must fail here naming the
+// file, not try to allocate hundreds of gigabytes. The widths must also be what the
+// stored weights were saved with: each appears as a dimension of a stored weight of its
+// part, and the model cannot hold more values than the file stores.
+constexpr int64_t kMaxCardinality = 100000;
+constexpr int64_t kMaxStoredValues = int64_t{1} << 31;  // 8 GiB of float32
+
+void check_config_against_file(const std::string& path, const models::ModelConfig& config,
+                               const std::map<std::string, StoredWeight>& stored) {
+  with_path(path, [&] {
+    config.encoder.validate();
+    config.readout.validate();
+    config.head.validate();
+    core::check_range<int64_t>("ModelConfig::num_descriptors", config.num_descriptors, 0, 100000);
+  });
+  for (const auto* cards : {&config.encoder.atom_cardinalities, &config.encoder.bond_cardinalities}) {
+    if (cards->empty() || cards->size() > 1000) {
+      throw Error(path + ": configuration has " + std::to_string(cards->size()) +
+                  " feature cardinalities (damaged checkpoint?)");
+    }
+    for (int64_t c : *cards) {
+      if (c < 1 || c > kMaxCardinality) {
+        throw Error(path + ": configuration has a feature cardinality of " + std::to_string(c) + ", expected 1.." +
+                    std::to_string(kMaxCardinality) + " (damaged checkpoint?)");
+      }
+    }
+  }
+  int64_t total = 0;
+  auto has_dim = [&](const std::string& prefix, int64_t width) {
+    for (const auto& [name, w] : stored) {
+      if (name.compare(0, prefix.size(), prefix) != 0) continue;
+      for (int64_t d : w.shape) {
+        if (d == width) return true;
+      }
+    }
+    return false;
+  };
+  for (const auto& [name, w] : stored) {
+    int64_t n = 1;
+    for (int64_t d : w.shape) n = d > 0 && n <= kMaxStoredValues / d ? n * d : kMaxStoredValues + 1;
+    total += std::min(n, kMaxStoredValues + 1);
+    if (total > kMaxStoredValues) {
+      throw Error(path + ": weights hold more than " + std::to_string(kMaxStoredValues) + " values (weight '" + name +
+                  "' has shape " + shape_string(w.shape) + "; damaged checkpoint?)");
+    }
+  }
+  if (!has_dim("encoder.", config.encoder.hidden)) {
+    throw Error(path + ": configuration says encoder width " + std::to_string(config.encoder.hidden) +
+                ", but no stored encoder weight has that dimension (damaged checkpoint?)");
+  }
+  if (config.head.layers > 1 && !has_dim("head.", config.head.hidden)) {
+    throw Error(path + ": configuration says head width " + std::to_string(config.head.hidden) +
+                ", but no stored head weight has that dimension (damaged checkpoint?)");
+  }
 }
 
 H5::Group open_weights(const H5::H5File& file, const std::string& path) {
@@ -261,7 +334,7 @@ Checkpoint read_checkpoint_info(const std::string& path) {
   open_file(path, file);
   return guard_h5(path, [&] {
     Checkpoint c = read_info(file->openGroup("/"), path);
-    read_regressor(*file, c);
+    with_path(path, [&] { read_regressor(*file, c); });
     return c;
   });
 }
@@ -272,12 +345,12 @@ models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* check
   return guard_h5(path, [&] {
     const H5::Group root = file->openGroup("/");
     Checkpoint info = read_info(root, path);
-    read_regressor(*file, info);
+    with_path(path, [&] { read_regressor(*file, info); });
     check_vocabulary(root, path, info);
-    models::PropertyModel model = with_path(path, [&] { return models::PropertyModel(info.config); });
-
     const H5::Group weights = open_weights(*file, path);
     const std::map<std::string, StoredWeight> stored = list_weights(weights, path);
+    check_config_against_file(path, info.config, stored);
+    models::PropertyModel model = with_path(path, [&] { return models::PropertyModel(info.config); });
     std::map<std::string, torch::Tensor> targets = named_tensors(model);
     // Check everything before reading anything: names both ways, then shapes and types.
     for (const auto& [name, tensor] : targets) {
@@ -294,7 +367,7 @@ models::PropertyModel load_checkpoint(const std::string& path, Checkpoint* check
       }
       check_match(path, w, it->second);
     }
-    for (auto& [name, tensor] : targets) read_into(weights, name, tensor);
+    for (auto& [name, tensor] : targets) read_into(path, weights, name, tensor);
     model->eval();
     if (checkpoint) *checkpoint = std::move(info);
     return model;
@@ -332,7 +405,7 @@ int load_weights_with_prefix(const std::string& path, const std::string& prefix,
       }
     }
     if (names.empty()) throw Error(path + ": no weights whose names start with '" + prefix + "'");
-    for (const auto& name : names) read_into(weights, name, targets.at(name));
+    for (const auto& name : names) read_into(path, weights, name, targets.at(name));
     return static_cast<int>(names.size());
   });
 }

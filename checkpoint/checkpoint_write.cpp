@@ -52,7 +52,12 @@ void write_tensor(H5::Group& group, const std::string& name, const torch::Tensor
     space.emplace(static_cast<int>(dims.size()), dims.data());
   }
   H5::DataSet ds = group.createDataSet(name, file_type, *space);
-  if (t.numel() > 0) ds.write(t.data_ptr(), mem_type);
+  try {
+    if (t.numel() > 0) ds.write(t.data_ptr(), mem_type);
+  } catch (const H5::Exception&) {
+    h5::abandon(ds);  // a failed file: its destructor must not close it (h5::abandon)
+    throw;
+  }
 }
 
 // The optional "regressor" group: attributes kind and params (JSON), one float64
@@ -66,7 +71,12 @@ void write_regressor(H5::H5File& file, const Checkpoint& c) {
     if (dims.empty()) dims.push_back(a.values.size());
     H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
     H5::DataSet ds = group.createDataSet(a.name, H5::PredType::IEEE_F64LE, space);
-    if (!a.values.empty()) ds.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+    try {
+      if (!a.values.empty()) ds.write(a.values.data(), H5::PredType::NATIVE_DOUBLE);
+    } catch (const H5::Exception&) {
+      h5::abandon(ds);
+      throw;
+    }
   }
 }
 
@@ -119,26 +129,33 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, mode
   h5::silence_errors();
   const std::string config_json = check_saveable(path, checkpoint, model);
 
-  // Declared before the HDF5 handles, so that on failure they are closed before the
-  // temporary file is removed.
+  // Declared before the HDF5 handles, so that the temporary file is removed after they
+  // are released.
   core::AtomicFile out(path);
   // optional: HDF5's C++ handles must not be copy-assigned; construct in place, and
   // release every handle before closing so the file is complete before the commit.
   std::optional<H5::H5File> file;
   std::optional<H5::Group> root, weights;
+  // Everything reaches the disk in the flush, while every handle is open; then the
+  // handles close. After an HDF5 failure (a full disk) they are abandoned instead, never
+  // closed (h5::abandon): closing a failed file fails again and prints from destructors.
   auto close_all = [&] {
+    file->flush(H5F_SCOPE_GLOBAL);
+    weights->close();
     weights.reset();
+    root->close();
     root.reset();
-    if (file) file->close();
+    file->close();
     file.reset();
   };
   auto abandon = [&](const std::string& reason) {
-    try {
-      close_all();
-    } catch (...) {
-      // Already failing: removing the temporary (~AtomicFile) is what matters.
-    }
-    throw Error(path + ": cannot write checkpoint (" + reason + ")");
+    if (weights) h5::abandon(*weights);
+    weights.reset();
+    if (root) h5::abandon(*root);
+    root.reset();
+    if (file) h5::abandon(*file);
+    file.reset();
+    throw Error(path + ": cannot write checkpoint (" + reason + ")");  // ~AtomicFile removes the temporary
   };
   try {
     file.emplace(out.temp_path(), H5F_ACC_TRUNC);

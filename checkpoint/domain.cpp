@@ -1,6 +1,7 @@
 #include "checkpoint/domain.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "chem/parse.h"
 #include "core/atomic_file.h"
@@ -109,29 +110,42 @@ double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) co
 
 void ApplicabilityDomain::save(const std::string& path) const {
   h5::silence_errors();
-  core::AtomicFile out(path);
+  core::AtomicFile out(path);  // declared first: the temporary is removed after the handles go
+  // optional: HDF5's C++ handles are constructed in place. After an HDF5 failure (a full
+  // disk) they are abandoned, never closed (h5::abandon): closing would fail again.
+  std::optional<H5::H5File> file;
+  std::optional<H5::Group> root;
+  std::optional<h5::Appender<uint8_t>> rows;
   try {
-    {
-      H5::H5File file(out.temp_path(), H5F_ACC_TRUNC);
-      H5::Group root = file.openGroup("/");
-      h5::write_attr(root, "format", std::string(kMagic));
-      h5::write_attr(root, "format_version", kVersion);
-      h5::write_attr(root, "fingerprint", std::string("morgan radius=2 bits=2048 (ECFP4), RDKit default invariants"));
-      h5::write_attr(root, "threshold", threshold_);
-      h5::write_attr(root, "num_molecules", static_cast<int64_t>(fingerprints_.size()));
-      // Row i: bytes of fingerprint i, byte j holding bits 8j..8j+7 (least significant first).
-      h5::Appender<uint8_t> rows(root, "fingerprints", kBytes, 1024, 6);
-      std::vector<uint8_t> bytes(kBytes);
-      for (const auto& fp : fingerprints_) {
-        for (size_t j = 0; j < kBytes; ++j) bytes[j] = static_cast<uint8_t>(fp[j / 8] >> (8 * (j % 8)));
-        rows.append(bytes.data(), 1);
-      }
-      rows.flush();
-    }  // every handle closed: the file is complete
-    out.commit();
+    file.emplace(out.temp_path(), H5F_ACC_TRUNC);
+    root.emplace(file->openGroup("/"));
+    h5::write_attr(*root, "format", std::string(kMagic));
+    h5::write_attr(*root, "format_version", kVersion);
+    h5::write_attr(*root, "fingerprint", std::string("morgan radius=2 bits=2048 (ECFP4), RDKit default invariants"));
+    h5::write_attr(*root, "threshold", threshold_);
+    h5::write_attr(*root, "num_molecules", static_cast<int64_t>(fingerprints_.size()));
+    // Row i: bytes of fingerprint i, byte j holding bits 8j..8j+7 (least significant first).
+    rows.emplace(*root, "fingerprints", kBytes, 1024, 6);
+    std::vector<uint8_t> bytes(kBytes);
+    for (const auto& fp : fingerprints_) {
+      for (size_t j = 0; j < kBytes; ++j) bytes[j] = static_cast<uint8_t>(fp[j / 8] >> (8 * (j % 8)));
+      rows->append(bytes.data(), 1);
+    }
+    rows->flush();
+    file->flush(H5F_SCOPE_GLOBAL);  // everything on disk while every handle is open
+    rows->close();
+    rows.reset();
+    root->close();
+    root.reset();
+    file->close();
+    file.reset();
   } catch (const H5::Exception& e) {
+    if (rows) rows->abandon();
+    if (root) h5::abandon(*root);
+    if (file) h5::abandon(*file);
     throw Error(path + ": cannot write applicability domain (" + e.getDetailMsg() + ")");
   }
+  out.commit();
 }
 
 ApplicabilityDomain ApplicabilityDomain::load(const std::string& path) {

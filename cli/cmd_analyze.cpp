@@ -5,6 +5,7 @@
 #include "checkpoint/model_files.h"
 #include "cli/common.h"
 #include "core/check.h"
+#include "core/output_paths.h"
 #include "inference/oversmoothing.h"
 
 namespace molprop::cli {
@@ -35,6 +36,7 @@ void run(AnalyzeArgs& a) {
   o.quiet = a.common.quiet;
   o.validate();
   const std::vector<std::string> files = checkpoint::model_files(a.model);
+  if (!a.output.empty()) core::check_output_is_not_input(a.output, {o.input, files.front()});
   if (files.size() > 1)
     log_info(a.common, "analyze",
              "analysing the first of " + std::to_string(files.size()) + " models: " + files.front());

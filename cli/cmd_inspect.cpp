@@ -20,6 +20,9 @@ void run(InspectArgs& args) {
   data::GraphDatasetOptions options;
   options.mode = data::GraphDatasetOptions::Mode::kStreaming;
   data::GraphDataset ds(args.path, options);
+  // Read every block once, with the checks training makes, before summarising: a damaged
+  // file (offsets, bond indices, out-of-vocabulary features) is an error, not a summary.
+  ds.validate_all();
   const data::DatasetInfo& info = ds.info();
   std::printf("file:        %s\n", info.path.c_str());
   std::printf("format:      molprop-dataset v%lld, features v%lld\n", static_cast<long long>(info.format_version),

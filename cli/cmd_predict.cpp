@@ -23,6 +23,8 @@ FlagNames predict_flag_names() {
       {"PredictCsvOptions::shard_index", "--shard"},
       {"PredictCsvOptions::max_smiles_length", "--max-smiles-length"},
       {"PredictCsvOptions::max_atoms", "--max-atoms"},
+      // "X is a pretrained encoder, ...; fine-tune it with TrainRunOptions::from X"
+      {"TrainRunOptions::from", "`molprop train --from`"},
   };
 }
 

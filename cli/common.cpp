@@ -11,6 +11,7 @@
 #include "checkpoint/default_model.h"
 #include "core/check.h"
 #include "models/precision.h"
+#include "core/options.h"
 #include "training/device.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
@@ -18,7 +19,7 @@
 namespace molprop::cli {
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
-  app.add_option("--threads", options.threads, "Worker threads (0 = all cores)")
+  app.add_option("--threads", options.threads, "Worker threads (0 = all cores; at most 1024)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_flag("--quiet,-q", options.quiet, "No progress bar or informational messages on stderr");
@@ -53,7 +54,11 @@ void add_parse_limit_options(CLI::App& app, int& max_smiles_length, int& max_ato
 
 int resolve_threads(const CommonOptions& options) {
   int n = options.threads;
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n <= 0)
+    n = static_cast<int>(std::min<unsigned>(core::kMaxThreads, std::max(1u, std::thread::hardware_concurrency())));
+  // Before configure_threads: LibTorch and OpenBLAS would try to start that many threads.
+  report_with_flags({{"CommonOptions::threads", "--threads"}},
+                    [&] { core::check_threads("CommonOptions::threads", n); });
   training::configure_threads(n);
   return n;
 }

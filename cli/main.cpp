@@ -4,9 +4,28 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "cli/common.h"
+
+namespace {
+
+// After an error, an HDF5 file can still be open only when a write to it failed (a full
+// disk): the writers let go of such a file without closing it, because closing would
+// fail again. HDF5 1.10's own clean-up at exit closes it anyway and crashes (SIGSEGV in
+// H5F__close_cb), so end the process without that clean-up; the error line is printed,
+// and the failed output's temporary is already removed.
+int exit_after_error(int code) {
+  if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) > 0) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"molprop: molecular property prediction with graph neural networks"};
@@ -34,14 +53,15 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "molprop: error: %s\n", e.what());
-    return 1;
+    return exit_after_error(1);
   } catch (const H5::Exception& e) {
+    // The last resort: the libraries turn their HDF5 errors into molprop::Error themselves.
     // HDF5's C++ exceptions do not derive from std::exception.
     std::fprintf(stderr, "molprop: error: HDF5: %s (%s)\n", e.getDetailMsg().c_str(), e.getFuncName().c_str());
-    return 1;
+    return exit_after_error(1);
   } catch (...) {
     std::fprintf(stderr, "molprop: error: unknown exception (not a std::exception)\n");
-    return 1;
+    return exit_after_error(1);
   }
   return 0;
 }

@@ -20,8 +20,14 @@
 
 namespace molprop::core {
 
+// Removes the temporaries `<path>.tmp.<pid>` that processes which no longer exist (a
+// `kill -9`, a crash) left beside `path`. Temporaries of live processes and every other
+// file are kept. Never throws. AtomicFile's constructor calls it for its own path.
+void remove_stale_temporaries(const std::string& path);
+
 class AtomicFile {
  public:
+  // Also reclaims the stale temporaries of `path` (remove_stale_temporaries).
   explicit AtomicFile(std::string path);
   // Without commit(): removes the temporary file (if it was created). Never throws.
   ~AtomicFile();

@@ -12,6 +12,11 @@
 
 namespace molprop::core {
 
+// The most worker threads any option accepts (every `threads` field of every job): far
+// above any machine's core count, low enough that creating the pool cannot exhaust the
+// process's thread or memory limits (100000 threads did: "terminate called ...").
+inline constexpr int kMaxThreads = 1024;
+
 // lo ≤ value ≤ hi (NaN fails).
 template <typename T>
 void check_range(const char* field, T value, T lo, T hi) {
@@ -36,6 +41,9 @@ inline void check_positive(const char* field, double value) {
   os << field << " must be > 0, got " << value;
   throw Error(os.str());
 }
+
+// A worker-thread count: 1 ≤ value ≤ kMaxThreads.
+inline void check_threads(const char* field, int value) { check_range(field, value, 1, kMaxThreads); }
 
 // value is one of `choices`.
 inline void check_choice(const char* field, const std::string& value, const std::vector<std::string>& choices) {

@@ -3,8 +3,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <queue>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "core/check.h"
 
 namespace molprop::core {
 
@@ -31,7 +35,21 @@ struct ThreadPool::Impl {
 };
 
 ThreadPool::ThreadPool(int threads) : impl_(std::make_unique<Impl>()) {
-  for (int i = 0; i < std::max(1, threads); ++i) impl_->workers.emplace_back([this] { impl_->run(); });
+  try {
+    for (int i = 0; i < std::max(1, threads); ++i) impl_->workers.emplace_back([this] { impl_->run(); });
+  } catch (const std::system_error& e) {
+    // The system refused a thread: stop the ones started (a joinable std::thread
+    // destroyed during unwinding would call std::terminate) and report it as an error.
+    const size_t started = impl_->workers.size();
+    {
+      std::lock_guard<std::mutex> lock(impl_->mutex);
+      impl_->stopping = true;
+    }
+    impl_->cv.notify_all();
+    for (auto& w : impl_->workers) w.join();
+    throw Error("cannot start " + std::to_string(threads) + " worker threads (the system refused thread " +
+                std::to_string(started + 1) + ": " + e.what() + "); use fewer threads");
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -16,6 +16,8 @@ namespace molprop::core {
 
 class ThreadPool {
  public:
+  // Throws molprop::Error "cannot start N worker threads (...)" when the system refuses a
+  // thread (after stopping the ones it started).
   explicit ThreadPool(int threads);
   ~ThreadPool();  // finishes queued tasks, then joins
   ThreadPool(const ThreadPool&) = delete;

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "chem/descriptors.h"
@@ -20,6 +21,14 @@ std::vector<std::string> json_list(const std::string& text, const std::string& p
   } catch (const std::exception&) {
     throw Error(path + ": attribute '" + attr + "' is not a JSON list of strings");
   }
+}
+
+// File-wide index of the molecule holding element `k` of a block's per-atom (or per-edge)
+// feature array of `width` columns, from the block's offsets `ptr`.
+int64_t molecule_of(const Block& b, const std::vector<int64_t>& ptr, size_t k, size_t width) {
+  const int64_t item = ptr.front() + static_cast<int64_t>(k / width);
+  const auto it = std::upper_bound(ptr.begin(), ptr.end(), item);
+  return b.first + static_cast<int64_t>(it - ptr.begin()) - 1;
 }
 
 }  // namespace
@@ -144,11 +153,10 @@ std::shared_ptr<const Block> DatasetFile::load(int64_t first, int64_t count) con
   b->count = count;
   h5::read_rows(atom_ptr, first, count + 1, b->atom_ptr);
   h5::read_rows(bond_ptr, first, count + 1, b->bond_ptr);
+  check_offsets(b->atom_ptr, info.num_atoms, fmt::kAtomPtr, first);
+  check_offsets(b->bond_ptr, info.num_edges, fmt::kBondPtr, first);
   const int64_t a0 = b->atom_ptr.front(), a1 = b->atom_ptr.back();
   const int64_t e0 = b->bond_ptr.front(), e1 = b->bond_ptr.back();
-  if (a1 < a0 || e1 < e0 || a1 > info.num_atoms || e1 > info.num_edges) {
-    fail("corrupted offsets in molecules " + std::to_string(first) + ".." + std::to_string(first + count - 1));
-  }
   h5::read_rows(atom_features, a0, a1 - a0, b->atom_features);
   h5::read_rows(bond_index, e0, e1 - e0, b->bond_index);
   h5::read_rows(bond_features, e0, e1 - e0, b->bond_features);
@@ -157,6 +165,20 @@ std::shared_ptr<const Block> DatasetFile::load(int64_t first, int64_t count) con
   if (!info.atom_target_names.empty()) h5::read_rows(atom_targets, a0, a1 - a0, b->atom_targets);
   validate(*b);
   return b;
+}
+
+void DatasetFile::check_offsets(const std::vector<int64_t>& ptr, int64_t total, const char* name, int64_t first) const {
+  for (size_t k = 0; k < ptr.size(); ++k) {
+    const bool in_range = ptr[k] >= 0 && ptr[k] <= total;
+    if (!in_range || (k > 0 && ptr[k] < ptr[k - 1])) {
+      // Offset k + first starts molecule k + first; a bad one breaks that molecule (or,
+      // past the last molecule, the one before it).
+      const int64_t mol = first + static_cast<int64_t>(k < ptr.size() - 1 || k == 0 ? k : k - 1);
+      fail(std::string("corrupted offsets at molecule ") + std::to_string(mol) + " ('" + name + "'[" +
+           std::to_string(first + static_cast<int64_t>(k)) + "] = " + std::to_string(ptr[k]) + ", expected " +
+           (in_range ? "no less than the offset before it" : "a value in [0, " + std::to_string(total) + "]") + ")");
+    }
+  }
 }
 
 // Validates what we will index with, so corruption is an error rather than a crash.
@@ -174,12 +196,14 @@ void DatasetFile::validate(const Block& b) const {
   const auto& aspecs = chem::atom_feature_specs();
   for (size_t k = 0; k < b.atom_features.size(); ++k) {
     if (b.atom_features[k] >= aspecs[k % chem::kNumAtomFeatures].cardinality)
-      fail("atom feature out of vocabulary (corrupted?)");
+      fail("atom feature out of vocabulary at molecule " +
+           std::to_string(molecule_of(b, b.atom_ptr, k, chem::kNumAtomFeatures)) + " (corrupted?)");
   }
   const auto& bspecs = chem::bond_feature_specs();
   for (size_t k = 0; k < b.bond_features.size(); ++k) {
     if (b.bond_features[k] >= bspecs[k % chem::kNumBondFeatures].cardinality)
-      fail("bond feature out of vocabulary (corrupted?)");
+      fail("bond feature out of vocabulary at molecule " +
+           std::to_string(molecule_of(b, b.bond_ptr, k, chem::kNumBondFeatures)) + " (corrupted?)");
   }
 }
 

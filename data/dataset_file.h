@@ -39,9 +39,14 @@ struct DatasetFile {
   // naming the file. HDF5 exceptions from the attribute helpers may escape.
   void open(const std::string& path);
 
-  // Reads molecules [first, first + count) and validates the offsets, bond indices and
-  // feature values it will index with.
+  // Reads molecules [first, first + count) and validates the offsets (non-decreasing, in
+  // range), bond indices and feature values it will index with; each problem fails
+  // naming the file and the molecule.
   std::shared_ptr<const Block> load(int64_t first, int64_t count) const;
+
+  // ptr (offsets first, first+1, ... of the file's `name`) must be non-decreasing and in
+  // [0, total]; otherwise fail() naming the molecule and the offset.
+  void check_offsets(const std::vector<int64_t>& ptr, int64_t total, const char* name, int64_t first) const;
 
  private:
   void open_file(const std::string& path);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 
 #include "chem/features.h"
@@ -42,6 +43,63 @@ struct DatasetWriter::Impl {
   int64_t num_molecules = 0, num_atoms = 0, num_edges = 0, num_failures = 0;
   int64_t pending = 0;
   bool finished = false;
+  bool broken = false;  // an HDF5 call failed: the file is abandoned, never closed again
+
+  // Runs f; an HDF5 failure (a full disk, a quota, an I/O error) becomes one Error naming
+  // the output, and marks the writer broken.
+  template <typename F>
+  void guard(const char* what, F&& f) {
+    MOLPROP_CHECK(!broken, out.path() << ": DatasetWriter used after a failed write");
+    try {
+      f();
+    } catch (const H5::Exception& e) {
+      broken = true;
+      abandon();
+      throw Error(out.path() + ": cannot write dataset: " + what + " failed (disk full?); HDF5 " + e.getFuncName() +
+                  ": " + e.getDetailMsg());
+    }
+  }
+
+  // Lets go of every handle without closing it (h5::abandon): a failed file is never
+  // touched again (closing it would flush, fail again, print from every destructor, and
+  // leave HDF5 to crash on it at exit). ~AtomicFile removes the temporary. Never throws.
+  void abandon() noexcept {
+    for_each_handle([](auto& handle) {
+      if (!handle) return;
+      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
+        h5::abandon(*handle);
+      } else {
+        handle->abandon();  // an Appender: its dataset
+      }
+      handle.reset();
+    });
+  }
+
+  // f(handle) for every optional HDF5 handle, datasets first, the file last.
+  template <typename F>
+  void for_each_handle(F&& f) {
+    f(smiles);
+    f(row);
+    f(atom_ptr);
+    f(bond_ptr);
+    f(atom_features);
+    f(bond_features);
+    f(bond_index);
+    f(scaffold_id);
+    f(targets);
+    f(descriptors);
+    f(atom_targets);
+    f(failure_row);
+    f(failure_smiles);
+    f(failure_reason);
+    f(failures);
+    f(root);
+    f(file);
+  }
+
+  void create_datasets();
+  // The scaffold table and the attributes, then every handle closed: the file complete.
+  void write_tail(int64_t num_rows);
 
   void flush_all() {
     smiles->flush();
@@ -63,25 +121,14 @@ struct DatasetWriter::Impl {
 
   // HDF5 keeps a file open while any dataset in it is open, so release every handle
   // before closing: only then is the file complete on disk and safe to commit.
+  // Closes every handle, datasets first: only then is the file complete on disk. Throws
+  // H5::Exception at the first that fails (the caller abandons the rest).
   void close_all() {
-    smiles.reset();
-    row.reset();
-    atom_ptr.reset();
-    bond_ptr.reset();
-    atom_features.reset();
-    bond_features.reset();
-    bond_index.reset();
-    scaffold_id.reset();
-    targets.reset();
-    descriptors.reset();
-    atom_targets.reset();
-    failure_row.reset();
-    failure_smiles.reset();
-    failure_reason.reset();
-    failures.reset();
-    root.reset();
-    if (file) file->close();
-    file.reset();
+    for_each_handle([](auto& handle) {
+      if (!handle) return;
+      handle->close();
+      handle.reset();
+    });
   }
 };
 
@@ -90,12 +137,17 @@ DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions optio
   h5::silence_errors();
   Impl& m = *impl_;
   m.options = std::move(options);
-  const int level = m.options.compression_level;
   try {
     m.file.emplace(m.out.temp_path(), H5F_ACC_TRUNC);
   } catch (const H5::Exception&) {
     throw Error(path + ": cannot create output file (does the folder exist and is it writable?)");
   }
+  m.guard("creating the datasets", [&] { m.create_datasets(); });
+}
+
+void DatasetWriter::Impl::create_datasets() {
+  Impl& m = *this;
+  const int level = m.options.compression_level;
   m.root.emplace(m.file->openGroup("/"));
   m.failures.emplace(m.file->createGroup("failures"));
   m.smiles.emplace(*m.root, fmt::kSmiles, kStringChunk, level);
@@ -121,12 +173,14 @@ DatasetWriter::DatasetWriter(const std::string& path, DatasetWriterOptions optio
 }
 
 DatasetWriter::~DatasetWriter() {
-  if (impl_ && !impl_->finished) {
-    try {
-      impl_->close_all();
-    } catch (...) {
-    }
-  }  // ~Impl removes the temporary file
+  // Unfinished (an exception elsewhere): close what is open; a broken writer has let go of
+  // its handles already. ~Impl removes the temporary file.
+  if (!impl_ || impl_->finished || impl_->broken) return;
+  try {
+    impl_->close_all();
+  } catch (...) {
+    impl_->abandon();
+  }
 }
 
 void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::FeaturizedMol& mol, const float* targets) {
@@ -161,7 +215,7 @@ void DatasetWriter::add(int64_t row, const std::string& smiles, const chem::Feat
     m.scaffold_id->append(&it->second, 1);
   }
   ++m.num_molecules;
-  if (++m.pending >= kFlushEvery) m.flush_all();
+  if (++m.pending >= kFlushEvery) m.guard("writing molecules", [&] { m.flush_all(); });
 }
 
 void DatasetWriter::add_failure(int64_t row, const std::string& smiles, const std::string& reason) {
@@ -170,17 +224,30 @@ void DatasetWriter::add_failure(int64_t row, const std::string& smiles, const st
   m.failure_smiles->append(smiles);
   m.failure_reason->append(reason);
   ++m.num_failures;
-  if (++m.pending >= kFlushEvery) m.flush_all();
+  if (++m.pending >= kFlushEvery) m.guard("writing molecules", [&] { m.flush_all(); });
 }
 
 void DatasetWriter::finish(int64_t num_rows) {
   Impl& m = *impl_;
   MOLPROP_CHECK(!m.finished, "DatasetWriter::finish called twice");
-  m.flush_all();
+  m.guard("writing molecules", [&] { m.flush_all(); });
+  m.guard("finishing the file", [&] { m.write_tail(num_rows); });
+  m.out.commit();
+  m.finished = true;
+}
+
+void DatasetWriter::Impl::write_tail(int64_t num_rows) {
+  Impl& m = *this;
   if (m.scaffold_id) {
     h5::StringAppender table(*m.root, fmt::kScaffoldSmiles, kStringChunk, m.options.compression_level);
-    for (const auto& s : m.scaffold_table) table.append(s);
-    table.flush();
+    try {
+      for (const auto& s : m.scaffold_table) table.append(s);
+      table.flush();
+      table.close();
+    } catch (const H5::Exception&) {
+      table.abandon();  // its destructor must not try the failed file again
+      throw;
+    }
   }
   h5::write_attr(*m.root, fmt::kAttrFormat, std::string(fmt::kMagic));
   h5::write_attr(*m.root, fmt::kAttrFormatVersion, int64_t{fmt::kFormatVersion});
@@ -202,9 +269,11 @@ void DatasetWriter::finish(int64_t num_rows) {
   h5::write_attr(*m.root, fmt::kAttrNumFailed, m.num_failures);
   h5::write_attr(*m.root, fmt::kAttrStandardized, int64_t{m.options.standardized ? 1 : 0});
   h5::write_attr(*m.root, fmt::kAttrCreator, std::string("molprop"));
+  // Everything reaches the disk here, while every handle is still open: a full disk fails
+  // this flush, and the handles are then abandoned rather than closed (a failed close
+  // leaves HDF5 1.10 with a half-closed object it crashes on at exit).
+  m.file->flush(H5F_SCOPE_GLOBAL);
   m.close_all();
-  m.out.commit();
-  m.finished = true;
 }
 
 int64_t DatasetWriter::num_molecules() const { return impl_->num_molecules; }

@@ -4,6 +4,7 @@
 
 #include "chem/descriptors.h"
 #include "core/check.h"
+#include "core/output_paths.h"
 #include "core/sha256.h"
 #include "data/csv_reader.h"
 #include "data/dataset_writer.h"
@@ -116,6 +117,7 @@ FeaturizeSummary featurize_csv(const FeaturizeCsvOptions& options) {
   const TargetColumns targets = target_columns(stream, options);
   FeaturizeSummary summary;
   summary.target_names = targets.names;
+  core::check_output_is_not_input(options.output, {options.input});
   DatasetWriter writer(options.output, writer_options_for(options, targets.names));
 
   std::vector<float> row_targets;

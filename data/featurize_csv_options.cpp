@@ -9,7 +9,7 @@ namespace molprop::data {
 
 void FeaturizeCsvOptions::validate() const {
   core::check_range("FeaturizeCsvOptions::chunk_rows", chunk_rows, 1, 1 << 20);
-  core::check_range("FeaturizeCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("FeaturizeCsvOptions::threads", threads);
   core::check_range("FeaturizeOptions::max_smiles_length", featurize.max_smiles_length, 1, 1 << 24);
   core::check_range("FeaturizeOptions::max_atoms", featurize.max_atoms, 1, 1 << 20);
   // The dataset records the input's size and SHA-256 (data/dataset_writer.h), which a

@@ -52,6 +52,18 @@ struct GraphDataset::Impl : DatasetFile {
     return b;
   }
 
+  // Runs f, turning HDF5's exceptions (a damaged file) into one Error naming the file and
+  // what was being read.
+  template <typename F>
+  auto guarded(const char* what, F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const H5::Exception& e) {
+      fail(std::string("cannot read ") + what + " (corrupted file?): HDF5 " + e.getFuncName() + ": " +
+           e.getDetailMsg());
+    }
+  }
+
   void check_index(int64_t i) const {
     MOLPROP_CHECK(i >= 0 && i < shard_end - shard_begin,
                   "molecule index " << i << " out of range [0, " << shard_end - shard_begin << ")");
@@ -121,7 +133,7 @@ std::string GraphDataset::smiles(int64_t i) {
   const int64_t g = global_index(i);
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<std::string> out;
-  h5::read_strings(impl_->smiles, g, 1, out);
+  impl_->guarded("smiles", [&] { h5::read_strings(impl_->smiles, g, 1, out); });
   return out[0];
 }
 
@@ -129,7 +141,7 @@ int64_t GraphDataset::row(int64_t i) {
   const int64_t g = global_index(i);
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<int64_t> out;
-  h5::read_rows(impl_->row, g, 1, out);
+  impl_->guarded("row", [&] { h5::read_rows(impl_->row, g, 1, out); });
   return out[0];
 }
 
@@ -146,14 +158,16 @@ std::vector<float> GraphDataset::targets(int64_t i) {
 std::vector<float> GraphDataset::all_targets() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<float> out;
-  if (!impl_->info.target_names.empty()) h5::read_rows(impl_->targets, impl_->shard_begin, size(), out);
+  if (!impl_->info.target_names.empty())
+    impl_->guarded("targets", [&] { h5::read_rows(impl_->targets, impl_->shard_begin, size(), out); });
   return out;
 }
 
 std::vector<float> GraphDataset::all_descriptors() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<float> out;
-  if (!impl_->info.descriptor_names.empty()) h5::read_rows(impl_->descriptors, impl_->shard_begin, size(), out);
+  if (!impl_->info.descriptor_names.empty())
+    impl_->guarded("descriptors", [&] { h5::read_rows(impl_->descriptors, impl_->shard_begin, size(), out); });
   return out;
 }
 
@@ -161,7 +175,7 @@ std::vector<int32_t> GraphDataset::scaffold_ids() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<int32_t> ids;
   if (impl_->info.has_scaffolds) {
-    h5::read_rows(impl_->scaffold_id, impl_->shard_begin, size(), ids);
+    impl_->guarded("scaffold_id", [&] { h5::read_rows(impl_->scaffold_id, impl_->shard_begin, size(), ids); });
     return ids;
   }
   // No stored scaffolds: compute them from the SMILES, streaming in blocks.
@@ -177,7 +191,7 @@ std::vector<int32_t> GraphDataset::scaffold_ids() {
   parse_options.max_atoms = std::numeric_limits<int>::max();
   for (int64_t first = 0; first < size(); first += 4096) {
     const int64_t count = std::min<int64_t>(4096, size() - first);
-    h5::read_strings(impl_->smiles, impl_->shard_begin + first, count, smiles);
+    impl_->guarded("smiles", [&] { h5::read_strings(impl_->smiles, impl_->shard_begin + first, count, smiles); });
     for (const auto& s : smiles) {
       chem::ParsedMol p = chem::parse_smiles(s, parse_options);
       // A stored SMILES parsed when the file was written; if it fails now, it is its
@@ -193,17 +207,22 @@ std::vector<int32_t> GraphDataset::scaffold_ids() {
 std::vector<FailureRecord> GraphDataset::failures() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
   std::vector<FailureRecord> out;
-  if (!impl_->file.nameExists("failures/row")) return out;
-  H5::DataSet rows = impl_->file.openDataSet(fmt::kFailureRow);
-  H5::DataSet smiles = impl_->file.openDataSet(fmt::kFailureSmiles);
-  H5::DataSet reasons = impl_->file.openDataSet(fmt::kFailureReason);
-  const hsize_t n = h5::shape(rows).first;
-  std::vector<int64_t> r;
-  std::vector<std::string> s, why;
-  h5::read_rows(rows, 0, n, r);
-  h5::read_strings(smiles, 0, n, s);
-  h5::read_strings(reasons, 0, n, why);
-  for (hsize_t k = 0; k < n; ++k) out.push_back({r[k], s[k], why[k]});
+  impl_->guarded("failures", [&] {
+    if (!impl_->file.nameExists("failures/row")) return;
+    H5::DataSet rows = impl_->file.openDataSet(fmt::kFailureRow);
+    H5::DataSet smiles = impl_->file.openDataSet(fmt::kFailureSmiles);
+    H5::DataSet reasons = impl_->file.openDataSet(fmt::kFailureReason);
+    const hsize_t n = h5::shape(rows).first;
+    if (h5::shape(smiles).first != n || h5::shape(reasons).first != n) {
+      impl_->fail("the failures/ datasets have different lengths (corrupted?)");
+    }
+    std::vector<int64_t> r;
+    std::vector<std::string> s, why;
+    h5::read_rows(rows, 0, n, r);
+    h5::read_strings(smiles, 0, n, s);
+    h5::read_strings(reasons, 0, n, why);
+    for (hsize_t k = 0; k < n; ++k) out.push_back({r[k], s[k], why[k]});
+  });
   return out;
 }
 
@@ -214,10 +233,18 @@ std::vector<int32_t> GraphDataset::atom_counts() {
   std::vector<int64_t> ptr;
   for (int64_t first = 0; first < size(); first += 65536) {
     const int64_t count = std::min<int64_t>(65536, size() - first);
-    h5::read_rows(impl_->atom_ptr, impl_->shard_begin + first, count + 1, ptr);
+    impl_->guarded("atom_ptr", [&] { h5::read_rows(impl_->atom_ptr, impl_->shard_begin + first, count + 1, ptr); });
+    // The counts index histograms: a corrupted offset must fail here, not overflow there.
+    impl_->check_offsets(ptr, impl_->info.num_atoms, fmt::kAtomPtr, impl_->shard_begin + first);
     for (int64_t k = 0; k < count; ++k) counts.push_back(static_cast<int32_t>(ptr[k + 1] - ptr[k]));
   }
   return counts;
+}
+
+void GraphDataset::validate_all() {
+  Impl& m = *impl_;
+  std::lock_guard<std::mutex> lock(m.mutex);
+  for (int64_t i = 0; i < size(); i += m.block_size) m.block_of(i);
 }
 
 void GraphDataset::collate(const std::vector<int64_t>& indices, Batch& out) {

@@ -81,6 +81,11 @@ class GraphDataset {
   // Atoms per shard molecule (read in blocks from the offsets, not from the features).
   std::vector<int32_t> atom_counts();
 
+  // Reads every block of the shard and runs the checks a training run makes on it
+  // (offsets, bond indices, feature vocabulary): a damaged file fails with the Error
+  // naming it and the molecule. For readers that do not touch every molecule (inspect).
+  void validate_all();
+
   // Collates the given shard-local molecules, in the given order, into `out` (reusing
   // its storage).
   void collate(const std::vector<int64_t>& indices, Batch& out);

@@ -33,29 +33,65 @@ void write_attr(H5::H5Object& obj, const std::string& name, double value) {
 
 bool has_attr(const H5::H5Object& obj, const std::string& name) { return obj.attrExists(name); }
 
+namespace {
+
+// The object's HDF5 name ("/", "/regressor"), for messages; "?" when it has none.
+std::string object_name(const H5::H5Object& obj) {
+  try {
+    return obj.getObjName();
+  } catch (const H5::Exception&) {
+    return "?";
+  }
+}
+
+// Opens and reads attribute `name` of `obj` with `read`; every failure (missing, wrong
+// type, damaged) becomes one molprop::Error naming the attribute and the object
+// ("attribute 'x' is not an integer (in '/')"). The caller adds the file's path.
+template <typename F>
+void read_attr(const H5::H5Object& obj, const std::string& name, const char* expected, F&& read) {
+  const auto refuse = [&](const std::string& why) -> Error {
+    return Error("attribute '" + name + "' " + why + " (in '" + object_name(obj) + "')");
+  };
+  try {
+    if (!obj.attrExists(name)) throw refuse("does not exist");
+    H5::Attribute a = obj.openAttribute(name);
+    if (!read(a)) throw refuse(std::string("is not ") + expected);
+    return;
+  } catch (const H5::Exception& e) {
+    throw refuse("cannot be read (HDF5 " + e.getFuncName() + ": " + e.getDetailMsg() + ")");
+  }
+}
+
+}  // namespace
+
 std::string read_string_attr(const H5::H5Object& obj, const std::string& name) {
-  H5::Attribute a = obj.openAttribute(name);
-  H5::DataType type = a.getDataType();
-  MOLPROP_CHECK(type.getClass() == H5T_STRING, "attribute '" << name << "' is not a string");
   std::string value;
-  a.read(a.getStrType(), value);
+  read_attr(obj, name, "a string", [&](H5::Attribute& a) {
+    if (a.getDataType().getClass() != H5T_STRING) return false;
+    a.read(a.getStrType(), value);
+    return true;
+  });
   return value;
 }
 
 double read_double_attr(const H5::H5Object& obj, const std::string& name) {
-  H5::Attribute a = obj.openAttribute(name);
-  MOLPROP_CHECK(a.getDataType().getClass() == H5T_FLOAT || a.getDataType().getClass() == H5T_INTEGER,
-                "attribute '" << name << "' is not a number");
   double value = 0;
-  a.read(H5::PredType::NATIVE_DOUBLE, &value);
+  read_attr(obj, name, "a number", [&](H5::Attribute& a) {
+    const H5T_class_t c = a.getDataType().getClass();
+    if (c != H5T_FLOAT && c != H5T_INTEGER) return false;
+    a.read(H5::PredType::NATIVE_DOUBLE, &value);
+    return true;
+  });
   return value;
 }
 
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name) {
-  H5::Attribute a = obj.openAttribute(name);
-  MOLPROP_CHECK(a.getDataType().getClass() == H5T_INTEGER, "attribute '" << name << "' is not an integer");
   int64_t value = 0;
-  a.read(H5::PredType::NATIVE_INT64, &value);
+  read_attr(obj, name, "an integer", [&](H5::Attribute& a) {
+    if (a.getDataType().getClass() != H5T_INTEGER) return false;
+    a.read(H5::PredType::NATIVE_INT64, &value);
+    return true;
+  });
   return value;
 }
 

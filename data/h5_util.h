@@ -14,10 +14,26 @@ void silence_errors();
 
 H5::StrType vlen_string_type();
 
+// Lets go of a handle of a file that failed (a full disk) without closing it: closing
+// flushes, which fails again, prints from the handle's destructor, and HDF5 1.10 leaves a
+// file whose H5Fclose failed half torn down (a second close crashed on it). One more
+// reference to the id keeps the handle's destructor from closing it. HDF5's own clean-up
+// at exit still closes such a file and crashes, so the executable ends without it after
+// an error (cli/main.cpp). Never throws.
+template <typename Handle>
+void abandon(Handle& handle) noexcept {
+  const hid_t id = handle.getId();
+  if (H5Iis_valid(id) > 0) H5Iinc_ref(id);
+}
+
 void write_attr(H5::H5Object& obj, const std::string& name, const std::string& value);
 void write_attr(H5::H5Object& obj, const std::string& name, int64_t value);
 void write_attr(H5::H5Object& obj, const std::string& name, double value);
 bool has_attr(const H5::H5Object& obj, const std::string& name);
+// Readers: a missing attribute, one of another type or a damaged one throws
+// molprop::Error "attribute '<name>' <is not an integer | does not exist | cannot be
+// read (HDF5 ...)> (in '<object>')", never an H5::Exception; callers put the file's path
+// in front.
 std::string read_string_attr(const H5::H5Object& obj, const std::string& name);
 int64_t read_int_attr(const H5::H5Object& obj, const std::string& name);
 double read_double_attr(const H5::H5Object& obj, const std::string& name);
@@ -49,6 +65,8 @@ class Appender {
   void append(const T* values, size_t rows);
   void flush();
   hsize_t rows() const { return written_ + buffer_.size() / cols_; }
+  void close() { dataset_.close(); }                  // without flushing: flush() first
+  void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:
   H5::DataSet dataset_;
@@ -64,6 +82,8 @@ class StringAppender {
   void append(const std::string& value) { buffer_.push_back(value); }
   void flush();
   hsize_t rows() const { return written_ + buffer_.size(); }
+  void close() { dataset_.close(); }                  // without flushing: flush() first
+  void abandon() noexcept { h5::abandon(dataset_); }  // see h5::abandon
 
  private:
   H5::DataSet dataset_;

@@ -12,9 +12,11 @@
 
 #include "checkpoint/domain.h"
 #include "checkpoint/feature_vocabulary.h"
+#include "checkpoint/model_files.h"
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/options.h"
+#include "core/output_paths.h"
 #include "data/graph_dataset.h"
 #include "finetune/representations.h"
 #include "finetune/train_inputs.h"
@@ -50,6 +52,67 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
   }
   checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
 }
+
+// Nothing the run writes may be one of its inputs (say `--from RUN/model.h5` into RUN, or
+// a file in RUN/models/): refused before anything is written.
+void check_outputs_are_not_inputs(const TrainRunOptions& o) {
+  const std::vector<std::string> inputs{o.data, o.val_data, o.test_data, o.from};
+  std::vector<std::string> outputs{"command.txt",
+                                   "log.csv",
+                                   "metrics.json",
+                                   "splits.json",
+                                   "model.h5",
+                                   checkpoint::kDomainFileName,
+                                   checkpoint::kRunMarkerFileName};
+  // A CSV input is featurised into a cache in the run folder (train_inputs.cpp).
+  const std::pair<const std::string*, const char*> caches[] = {
+      {&o.data, "data.h5"}, {&o.val_data, "val.h5"}, {&o.test_data, "test.h5"}};
+  for (const auto& [input, cache] : caches) {
+    const bool hdf5 = fs::path(*input).extension() == ".h5" || fs::path(*input).extension() == ".hdf5";
+    if (!input->empty() && !hdf5) outputs.push_back(cache);
+  }
+  for (const auto& name : outputs) core::check_output_is_not_input(o.output_dir + "/" + name, inputs);
+  std::error_code ec;
+  for (const auto& input : inputs) {
+    if (input.empty() || !fs::exists(input, ec)) continue;
+    if (core::same_file(fs::path(input).parent_path().empty() ? "." : fs::path(input).parent_path().string(),
+                        o.output_dir + "/models")) {
+      throw Error(input + ": is inside the run folder's models/ (TrainRunOptions::output_dir " + o.output_dir +
+                  "), which the run overwrites; choose another output folder");
+    }
+  }
+}
+
+// A failed run removes the folder it created (the topmost folder of output_dir that did
+// not exist before), so no half run is left to be mistaken for a model. A folder that
+// existed before is never removed.
+class RunFolderCleanup {
+ public:
+  RunFolderCleanup(const std::string& dir, bool writer) {
+    if (!writer || dir.empty()) return;
+    std::error_code ec;
+    fs::path p = fs::absolute(dir, ec).lexically_normal();
+    if (ec) return;
+    if (p.filename().empty()) p = p.parent_path();
+    while (!p.empty() && !fs::exists(p, ec)) {
+      created_ = p;
+      if (p == p.parent_path()) break;
+      p = p.parent_path();
+    }
+  }
+  ~RunFolderCleanup() {
+    if (keep_ || created_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(created_, ec);
+  }
+  RunFolderCleanup(const RunFolderCleanup&) = delete;
+  RunFolderCleanup& operator=(const RunFolderCleanup&) = delete;
+  void keep() { keep_ = true; }
+
+ private:
+  fs::path created_;  // empty: the folder existed before (or this rank does not write)
+  bool keep_ = false;
+};
 
 // The model every MLP member is built from: the options' (the --from encoder's shape
 // when there is one), this build's feature vocabulary, the dataset's tasks and descriptors.
@@ -87,6 +150,7 @@ class TrainRun {
       parallel_ =
           std::make_unique<training::DataParallel>(o.distributed, std::chrono::milliseconds(o.distributed_timeout_ms));
     }
+    check_outputs_are_not_inputs(o);
     std::error_code ec;
     fs::create_directories(o.output_dir, ec);
     if (ec) throw Error(o.output_dir + ": cannot create output folder (" + ec.message() + ")");
@@ -312,6 +376,11 @@ class TrainRun {
     if (writer_) {
       write_atomically(o_.output_dir + "/metrics.json", metrics.dump(2) + "\n");
       write_atomically(o_.output_dir + "/splits.json", split_record_.dump() + "\n");
+      // Last: the completion marker predict checks (checkpoint/model_files.h).
+      std::vector<std::string> models;
+      for (const auto& p : summary_.model_paths)
+        models.push_back(fs::path(p).lexically_relative(o_.output_dir).string());
+      if (!models.empty()) checkpoint::write_run_marker(o_.output_dir, models);
     }
   }
 
@@ -349,7 +418,7 @@ void TrainRunOptions::validate() const {
   core::check_range("TrainRunOptions::ensemble_size", ensemble_size, 1, 100);
   core::check_choice("TrainRunOptions::head", head, head_names());
   core::check_choice("TrainRunOptions::representation", representation, {"embedding", "ecfp"});
-  core::check_range("TrainRunOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("TrainRunOptions::threads", threads);
   training::check_distributed_timeout(distributed_timeout_ms, "TrainRunOptions::distributed_timeout_ms");
   model.encoder.validate();
   model.readout.validate();
@@ -370,6 +439,11 @@ void TrainRunOptions::validate() const {
   }
 }
 
-TrainRunSummary run_training(const TrainRunOptions& o) { return TrainRun(o).run(); }
+TrainRunSummary run_training(const TrainRunOptions& o) {
+  RunFolderCleanup cleanup(o.output_dir, o.distributed.rank == 0);
+  TrainRunSummary summary = TrainRun(o).run();
+  cleanup.keep();
+  return summary;
+}
 
 }  // namespace molprop::finetune

@@ -22,7 +22,7 @@ void check_shard(const char* field, int index, int count) {
 void PredictCsvOptions::validate() const {
   core::check_choice("PredictCsvOptions::format", format, {"csv", "table"});
   core::check_range<int64_t>("PredictCsvOptions::batch_size", batch_size, 1, kMaxBatch);
-  core::check_range("PredictCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("PredictCsvOptions::threads", threads);
   check_shard("PredictCsvOptions::shard_index", shard_index, num_shards);
   core::check_range("PredictCsvOptions::max_smiles_length", max_smiles_length, 1, 1 << 24);
   core::check_range("PredictCsvOptions::max_atoms", max_atoms, 1, 1 << 20);
@@ -30,14 +30,14 @@ void PredictCsvOptions::validate() const {
 
 void EmbedCsvOptions::validate() const {
   core::check_range<int64_t>("EmbedCsvOptions::batch_size", batch_size, 1, kMaxBatch);
-  core::check_range("EmbedCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("EmbedCsvOptions::threads", threads);
   check_shard("EmbedCsvOptions::shard_index", shard_index, num_shards);
 }
 
 void OversmoothingCsvOptions::validate() const {
   core::check_range<int64_t>("OversmoothingCsvOptions::max_molecules", max_molecules, 1, 10000000);
   core::check_range<int64_t>("OversmoothingCsvOptions::batch_size", batch_size, 1, kMaxBatch);
-  core::check_range("OversmoothingCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_threads("OversmoothingCsvOptions::threads", threads);
 }
 
 }  // namespace molprop::inference

@@ -9,9 +9,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
+#include "core/output_paths.h"
 #include "data/collate.h"
 #include "data/featurize_stream.h"
 #include "data/h5_util.h"
@@ -50,6 +52,8 @@ class Int8Appender {
     written_ += buffer_.size();
     buffer_.clear();
   }
+  void close() { dataset_.close(); }
+  void abandon() noexcept { h5::abandon(dataset_); }
 
  private:
   H5::DataSet dataset_;
@@ -90,13 +94,16 @@ class EmbeddingsWriter {
     nan_row_.assign(static_cast<size_t>(dim), std::numeric_limits<float>::quiet_NaN());
   }
 
+  // A writer whose file failed has released its handles already and does not touch the
+  // file again; ~AtomicFile removes the temporary file.
   ~EmbeddingsWriter() {
-    if (finished_) return;
+    if (finished_ || broken_) return;
     try {
       close_all();
     } catch (...) {
+      abandon();
     }
-  }  // ~AtomicFile removes the temporary file
+  }
 
   // `embedding`: dim values, or null for a failed row (written as NaN).
   void add(int64_t row, const std::string& smiles, const float* embedding, const std::string& error) {
@@ -140,24 +147,53 @@ class EmbeddingsWriter {
 
  private:
   // HDF5 failures while writing (disk full, quota) become one user-facing error.
+  // The writer is then broken: every handle is released once and the file abandoned.
   template <typename F>
   void guard(F&& f) {
+    MOLPROP_CHECK(!broken_, path_ << ": embeddings writer used after a failed write");
     try {
       f();
     } catch (const H5::Exception& e) {
-      throw Error(path_ + ": HDF5 write failed (disk full?): " + e.getDetailMsg());
+      broken_ = true;
+      abandon();
+      throw Error(path_ + ": HDF5 write failed (disk full?): " + e.getFuncName() + ": " + e.getDetailMsg());
     }
   }
 
+  // Lets go of every handle without closing it (h5::abandon): a file that failed is
+  // never touched again (closing would flush, fail again and print from every destructor).
+  void abandon() noexcept {
+    for_each_handle([](auto& handle) {
+      if (!handle) return;
+      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
+        h5::abandon(*handle);
+      } else {
+        handle->abandon();  // an appender: its dataset
+      }
+      handle.reset();
+    });
+  }
+
+  // Everything reaches the disk in the flush, while every handle is open (a full disk
+  // fails it, and guard() abandons the handles); then each handle is closed, datasets first.
   void close_all() {
-    embeddings_.reset();
-    smiles_.reset();
-    row_.reset();
-    status_.reset();
-    error_.reset();
-    root_.reset();
-    if (file_) file_->close();
-    file_.reset();
+    if (file_) file_->flush(H5F_SCOPE_GLOBAL);
+    for_each_handle([](auto& handle) {
+      if (!handle) return;
+      handle->close();
+      handle.reset();
+    });
+  }
+
+  template <typename F>
+  void for_each_handle(F&& f) {
+    f(embeddings_);
+    f(smiles_);
+    f(row_);
+    f(status_);
+    f(error_);
+    f(root_);
+    f(file_);
   }
 
   std::string path_;
@@ -165,6 +201,7 @@ class EmbeddingsWriter {
   std::vector<float> nan_row_;
   int64_t rows_ = 0, failed_ = 0;
   bool finished_ = false;
+  bool broken_ = false;  // an HDF5 call failed: the file is abandoned
   std::optional<H5::H5File> file_;
   std::optional<H5::Group> root_;
   std::optional<h5::Appender<float>> embeddings_;
@@ -237,6 +274,9 @@ void write_chunk(int64_t dim, const data::FeaturizedChunk& chunk, EmbeddingsWrit
 
 EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
   options.validate();
+  std::vector<std::string> inputs{options.input};
+  for (const auto& m : predictor.model_paths()) inputs.push_back(m);
+  core::check_output_is_not_input(options.output, inputs);
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   const int64_t dim = predictor.embedding_dim();
   const std::vector<float> placeholder_descriptors(static_cast<size_t>(predictor.num_descriptors()),
@@ -265,6 +305,7 @@ EmbedSummary embed_csv(Predictor& predictor, const EmbedCsvOptions& options) {
 
 MergeSummary merge_embedding_shards(const std::vector<std::string>& files, const std::string& output) {
   h5::silence_errors();
+  core::check_output_is_not_input(output, files);
   std::vector<ShardManifest> manifests;
   std::vector<int64_t> dims;
   std::vector<std::string> models;

@@ -10,6 +10,7 @@
 
 #include "core/atomic_file.h"
 #include "core/check.h"
+#include "core/output_paths.h"
 #include "data/featurize_stream.h"
 #include "inference/predict_molecules.h"
 #include "inference/predictor.h"
@@ -250,6 +251,10 @@ void write_chunk(const data::FeaturizedChunk& chunk, const OutputLayout& layout,
 
 PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& options) {
   options.validate();
+  check_predicts_properties(predictor);
+  std::vector<std::string> inputs{options.input};
+  for (const auto& m : predictor.model_paths()) inputs.push_back(m);
+  core::check_output_is_not_input(options.output, inputs);
   const bool to_stdout = options.output.empty() || options.output == "-";
   const bool sharded = options.num_shards > 1;
   if (sharded && to_stdout)

@@ -1,7 +1,9 @@
 #include "inference/predict_molecules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "core/check.h"
 #include "data/collate.h"
@@ -11,11 +13,26 @@ namespace molprop::inference {
 
 MoleculePrediction::MoleculePrediction() : train_similarity(std::numeric_limits<double>::quiet_NaN()) {}
 
+void check_predicts_properties(const Predictor& predictor) {
+  // A pretrain output has no targets, or (descriptor objective) predicts its descriptors.
+  bool pretrained = predictor.target_names().empty();
+  try {
+    const nlohmann::json metadata = nlohmann::json::parse(predictor.metadata_json());
+    pretrained |= metadata.is_object() && metadata.value("kind", "") == "pretrained";
+  } catch (const nlohmann::json::exception&) {
+  }
+  if (!pretrained) return;
+  const std::string& model = predictor.model_paths().front();
+  throw Error(model + " is a pretrained encoder, not a property model; fine-tune it with TrainRunOptions::from " +
+              model);
+}
+
 std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
                                                   const std::vector<const chem::FeaturizedMol*>& molecules,
                                                   const std::vector<double>* similarity) {
   MOLPROP_CHECK(similarity == nullptr || similarity->size() == molecules.size(),
                 "got " << similarity->size() << " similarities for " << molecules.size() << " molecules");
+  check_predicts_properties(predictor);
   data::Batch batch;
   batch.num_descriptors = predictor.num_descriptors();
   for (const chem::FeaturizedMol* m : molecules) {
@@ -39,11 +56,19 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
                   mean.begin() + static_cast<std::ptrdiff_t>((k + 1) * t));
     p.std.assign(std.begin() + static_cast<std::ptrdiff_t>(k * t),
                  std.begin() + static_cast<std::ptrdiff_t>((k + 1) * t));
+    ++k;
+    // A value that is not a number is no prediction: say so rather than write an empty
+    // cell with an empty error.
+    if (!std::all_of(p.mean.begin(), p.mean.end(), [](float v) { return std::isfinite(v); })) {
+      p.mean.clear();
+      p.std.clear();
+      p.error = "non-finite prediction";
+      continue;
+    }
     if (domain) {
       p.train_similarity = similarity ? (*similarity)[i] : domain->max_similarity(m.fingerprint);
       p.in_domain = domain->in_domain(p.train_similarity);
     }
-    ++k;
   }
   return out;
 }

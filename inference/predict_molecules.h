@@ -27,7 +27,14 @@ struct MoleculePrediction {
   bool ok() const { return error.empty(); }
 };
 
-// Predicts `molecules` (featurised with predictor.featurize_options()) in one batch.
+// Throws molprop::Error "<model> is a pretrained encoder, not a property model; ..." when
+// the predictor's model is a `pretrain` output (its metadata says "kind": "pretrained", or
+// it has no targets): it embeds, but its head predicts no property.
+void check_predicts_properties(const Predictor& predictor);
+
+// Predicts `molecules` (featurised with predictor.featurize_options()) in one batch. A
+// molecule whose prediction is not finite (NaN or infinity in any target) gets the
+// error "non-finite prediction" instead of its values.
 // `similarity`, when given, holds each molecule's similarity to the training set,
 // computed beforehand (e.g. on featurising threads); otherwise it is computed here from
 // the fingerprint when the model has a domain.

@@ -31,6 +31,8 @@ class Predictor {
   // True when predictions come with a spread: an ensemble, or a GP/ridge head.
   bool has_uncertainty() const { return models_.size() > 1 || regressors_.front() != nullptr; }
   const std::vector<std::string>& model_paths() const { return paths_; }
+  // The first model's training record (JSON; `"kind": "pretrained"` for a pretrain output).
+  const std::string& metadata_json() const { return checkpoints_.front().metadata_json; }
   // What featurisation the models need (descriptors when trained with them).
   chem::FeaturizeOptions featurize_options() const;
   int64_t num_descriptors() const { return checkpoints_.front().config.num_descriptors; }

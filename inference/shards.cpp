@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/check.h"
+#include "core/output_paths.h"
 
 namespace molprop::inference {
 using nlohmann::json;
@@ -123,6 +124,7 @@ std::vector<size_t> check_shard_set(const std::vector<std::string>& files,
 }
 
 MergeSummary merge_prediction_shards(const std::vector<std::string>& files, const std::string& output) {
+  core::check_output_is_not_input(output, files);
   std::vector<ShardManifest> manifests;
   for (const auto& f : files) manifests.push_back(read_shard_manifest(f));
   struct Shard {

@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "checkpoint/checkpoint_layout.h"
+#include "data/h5_util.h"
 #include "tests/util/checkpoint_fixture.h"
 
 namespace molprop::checkpoint {
@@ -176,6 +180,92 @@ TEST(Checkpoint, PrefixLoadingRefusesMismatches) {
   models::PropertyModel same(small_config("dmpnn"));
   EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "decoder.", same); }),
               HasSubstr(path + ": no weights whose names start with 'decoder.'"));
+}
+
+}  // namespace
+}  // namespace molprop::checkpoint
+
+namespace molprop::checkpoint {
+namespace {
+
+using namespace fixture;  // NOLINT: the shared models and file helpers
+using testing::HasSubstr;
+
+// Sets element 0 of weights/<name> (float32 or int64) to `value`, keeping the rest.
+void poke_weight(const std::string& path, const std::string& name, double value) {
+  H5::Exception::dontPrint();
+  H5::H5File file(path, H5F_ACC_RDWR);
+  H5::DataSet ds = file.openGroup("weights").openDataSet(name);
+  H5::DataSpace space = ds.getSpace();
+  std::vector<hsize_t> dims(static_cast<size_t>(space.getSimpleExtentNdims()));
+  space.getSimpleExtentDims(dims.data());
+  size_t n = 1;
+  for (hsize_t d : dims) n *= d;
+  if (ds.getTypeClass() == H5T_INTEGER) {
+    std::vector<int64_t> v(n);
+    ds.read(v.data(), H5::PredType::NATIVE_INT64);
+    v[0] = static_cast<int64_t>(value);
+    ds.write(v.data(), H5::PredType::NATIVE_INT64);
+  } else {
+    std::vector<float> v(n);
+    ds.read(v.data(), H5::PredType::NATIVE_FLOAT);
+    v[0] = static_cast<float>(value);
+    ds.write(v.data(), H5::PredType::NATIVE_FLOAT);
+  }
+}
+
+// Replaces the root's `config` attribute, after `edit` changes its JSON text.
+void edit_config(const std::string& path, const std::string& from, const std::string& to) {
+  H5::Exception::dontPrint();
+  H5::H5File file(path, H5F_ACC_RDWR);
+  H5::Group root = file.openGroup("/");
+  std::string text = data::h5::read_string_attr(root, layout::kAttrConfig);
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, from.size(), to);
+  data::h5::write_attr(root, layout::kAttrConfig, text);
+}
+
+// Issue 14 case 8: a NaN weight was loaded; predict wrote empty values with no error,
+// embed NaN embeddings, and `train --from` trained on a NaN loss.
+TEST(Reliability, NonFiniteWeightIsRefusedAtLoad) {
+  const ScratchDir scratch;
+  for (const double bad : {std::nan(""), HUGE_VAL}) {
+    const std::string path = saved_checkpoint(scratch.path);
+    poke_weight(path, "encoder.atom_in.table.weight", bad);
+    const std::string message = load_error(path);
+    EXPECT_THAT(message, HasSubstr(path + ": weight 'encoder.atom_in.table.weight' holds 1 non-finite values"));
+    EXPECT_EQ(message.find('\n'), std::string::npos);
+    // train --from copies the encoder with load_weights_with_prefix: refused the same way.
+    models::PropertyModel model(small_config("dmpnn"));
+    EXPECT_THAT(error_of([&] { load_weights_with_prefix(path, "encoder.", model); }),
+                HasSubstr("'encoder.atom_in.table.weight' holds 1 non-finite values"));
+  }
+}
+
+// Issue 14: a tampered width made the model constructor try to allocate 596 GB (a
+// 32-line LibTorch trace); it must fail before allocating, naming the file.
+TEST(Reliability, TamperedWidthIsRefusedBeforeAllocating) {
+  const ScratchDir scratch;
+  const std::string path = saved_checkpoint(scratch.path);
+  edit_config(path, "\"hidden\":16,", "\"hidden\":100000,");  // the encoder's: 100000² weights
+  std::string message = load_error(path);
+  EXPECT_THAT(message, HasSubstr(path + ": configuration says encoder width 100000"));
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  const std::string huge = saved_checkpoint(scratch.path);
+  edit_config(huge, "\"hidden\":16,", "\"hidden\":1000000000000,");
+  message = load_error(huge);
+  EXPECT_THAT(message, HasSubstr(huge + ": EncoderOptions::hidden must be in"));
+}
+
+// Issue 14: offsets out of the embedding table gave a 35-line trace at the first batch.
+TEST(Reliability, TamperedEmbeddingOffsetsAreRefusedAtLoad) {
+  const ScratchDir scratch;
+  const std::string path = saved_checkpoint(scratch.path);
+  poke_weight(path, "encoder.atom_in.offsets", 1000000);
+  const std::string message = load_error(path);
+  EXPECT_THAT(message, HasSubstr(path + ": weight 'encoder.atom_in.offsets' does not hold the offsets"));
+  EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
 }  // namespace

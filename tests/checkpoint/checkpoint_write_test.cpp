@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/util/checkpoint_fixture.h"
+#include "tests/util/file_size_limit.h"
 
 namespace molprop::checkpoint {
 namespace {
@@ -76,6 +77,34 @@ TEST(Checkpoint, SavingOverAnExistingCheckpointReplacesIt) {
   save_checkpoint(path, make_checkpoint(config), model);
   EXPECT_EQ(read_checkpoint_info(path).config.encoder.name, "gine");
   EXPECT_FALSE(has_tmp_file(dir));
+}
+
+}  // namespace
+}  // namespace molprop::checkpoint
+
+namespace molprop::checkpoint {
+namespace {
+
+using namespace fixture;  // NOLINT: the shared models and file helpers
+namespace fs = std::filesystem;
+using testing::HasSubstr;
+
+// Issue 14 case 2: `train` on a full disk crashed in save_checkpoint.
+TEST(Reliability, SaveCheckpointOnAFullDiskIsOneErrorAndLeavesNothing) {
+  const ScratchDir scratch;
+  const models::GraphTensors g = graph_inputs();
+  const models::ModelConfig config = small_config("dmpnn");
+  models::PropertyModel model = warmed_model(config, 1, g);
+  const Checkpoint checkpoint = make_checkpoint(config);
+  const std::string path = scratch.path + "/model.h5";
+  const testing_util::ChildOutcome r =
+      testing_util::run_with_file_size_limit(8 * 1024, [&] { save_checkpoint(path, checkpoint, model); });
+  ASSERT_TRUE(r.threw_error()) << r.describe();
+  EXPECT_THAT(r.message, HasSubstr(path + ": cannot write checkpoint"));
+  EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
+  EXPECT_TRUE(fs::is_empty(scratch.path)) << "the failed save left files";
+  save_checkpoint(path, checkpoint, model);  // without the limit it saves
+  EXPECT_NO_THROW(load_checkpoint(path));
 }
 
 }  // namespace

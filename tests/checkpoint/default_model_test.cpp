@@ -1,4 +1,5 @@
 #include "checkpoint/default_model.h"
+#include "checkpoint/model_files.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -33,6 +34,7 @@ TEST(DefaultModel, WithoutOverrideTheSourceTreeModelIsLastAndFound) {
 TEST(DefaultModel, AnOverrideFolderWithAModelIsUsed) {
   const std::string dir = testing_util::fresh_dir("default_model_override");
   std::ofstream(dir + "/model.h5") << "x";  // the lookup checks for model files, not their contents
+  checkpoint::write_run_marker(dir, {"model.h5"});
   EXPECT_EQ(checkpoint::default_model_dir(dir), dir);
 }
 

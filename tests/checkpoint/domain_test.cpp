@@ -1,12 +1,16 @@
 // Applicability domain: nearest-neighbour ECFP4 Tanimoto to the training molecules.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "checkpoint/domain.h"
 #include "chem/fingerprint.h"
 #include "chem/parse.h"
 #include "core/check.h"
+#include "tests/util/file_size_limit.h"
 #include "tests/util/scratch_dir.h"
 
 namespace {
@@ -95,3 +99,22 @@ TEST(ApplicabilityDomain, PrunedSearchEqualsBruteForceOnManyMolecules) {
     EXPECT_DOUBLE_EQ(d.max_similarity(q_fp), brute(q_fp)) << q;
   }
 }
+
+namespace {
+
+// Issue 14 case 2: a train on a full disk left a half domain.h5 behind.
+TEST(Reliability, DomainSaveOnAFullDiskIsOneErrorAndLeavesNothing) {
+  const std::string dir = molprop::testing_util::fresh_dir("domain_full_disk");
+  std::vector<std::string> smiles;
+  for (int n = 1; n <= 200; ++n) smiles.push_back(std::string(static_cast<size_t>(n % 40 + 1), 'C') + "O");
+  const ApplicabilityDomain domain = ApplicabilityDomain::from_smiles(smiles);
+  const std::string path = dir + "/domain.h5";
+  const molprop::testing_util::ChildOutcome r =
+      molprop::testing_util::run_with_file_size_limit(8 * 1024, [&] { domain.save(path); });
+  ASSERT_TRUE(r.threw_error()) << r.describe();
+  EXPECT_NE(r.message.find(path + ": cannot write applicability domain"), std::string::npos) << r.message;
+  EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
+  EXPECT_TRUE(std::filesystem::is_empty(dir));
+}
+
+}  // namespace

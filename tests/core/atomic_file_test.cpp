@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -206,6 +208,44 @@ TEST(AtomicOutputFile, DestroyedUncommittedRemovesTheTemporary) {
     out.stream() << "smiles,logS\n";
   }
   EXPECT_TRUE(entries(dir).empty());
+}
+
+}  // namespace
+}  // namespace molprop::core
+
+namespace molprop::core {
+namespace {
+
+// The pid of a process that has exited (and been reaped): no process has it now, unless
+// the system reuses it at once, which the check below makes visible.
+pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return pid;
+}
+
+// Issue 14: `.tmp.<pid>` files from killed runs were never reclaimed.
+TEST(Reliability, StaleTemporariesOfDeadProcessesAreRemoved) {
+  const std::string dir = testing_util::fresh_dir("atomic_stale");
+  const std::string path = dir + "/out.h5";
+  const pid_t dead = dead_pid();
+  ASSERT_NE(::kill(dead, 0), 0) << "pid " << dead << " was reused at once";
+  const std::string stale = path + ".tmp." + std::to_string(dead);
+  const std::string live = path + ".tmp.1";  // pid 1 always exists
+  const std::string other = dir + "/other.h5.tmp." + std::to_string(dead);
+  const std::string not_a_temporary = path + ".tmp.notes";
+  for (const auto& f : {stale, live, other, not_a_temporary}) std::ofstream(f) << "x";
+  write_file_atomically(path, [](std::ostream& os) { os << "new"; });
+  EXPECT_FALSE(std::filesystem::exists(stale)) << "a dead process's temporary of this output was kept";
+  EXPECT_TRUE(std::filesystem::exists(live)) << "a live process's temporary was removed";
+  EXPECT_TRUE(std::filesystem::exists(other)) << "another output's temporary was removed";
+  EXPECT_TRUE(std::filesystem::exists(not_a_temporary));
+  std::ifstream in(path);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(text, "new");
 }
 
 }  // namespace

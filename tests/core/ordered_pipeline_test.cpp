@@ -1,10 +1,14 @@
 #include "core/ordered_pipeline.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -12,6 +16,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "core/check.h"
+#include "core/options.h"
 
 namespace molprop::core {
 namespace {
@@ -180,6 +187,64 @@ TEST(ThreadPool, ZeroThreadsStillRunsTasks) {
     for (int i = 0; i < 10; ++i) pool.submit([&] { ++done; });
   }
   EXPECT_EQ(done.load(), 10);
+}
+
+}  // namespace
+}  // namespace molprop::core
+
+namespace molprop::core {
+namespace {
+
+// Issue 14 case 3: `--threads 100000` ended in "terminate called without an active
+// exception" (a joinable std::thread destroyed while the pool's constructor unwound).
+// A child process whose address space has room for a few thread stacks only asks for 64.
+TEST(Reliability, ThreadPoolTheSystemRefusesIsAnError) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const rlim_t room = static_cast<rlim_t>(pages) * static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) + (24u << 20);
+    const rlimit limit{room, room};
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) ::_exit(3);
+    std::string message;
+    int code = 1;  // no exception: the system started 64 threads in 24 MB
+    try {
+      ThreadPool pool(64);
+    } catch (const Error& e) {
+      message = e.what();
+      code = 0;
+    } catch (...) {
+      code = 2;
+    }
+    if (::write(fds[1], message.data(), message.size()) < 0) code = 4;
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  std::string message;
+  char buf[256];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "the child died of signal " << WTERMSIG(status) << " (std::terminate?)";
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "exit code " << WEXITSTATUS(status) << " (1: no error, 2: not a molprop::Error)";
+  EXPECT_NE(message.find("cannot start 64 worker threads"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(Reliability, ThreadCountsAboveTheMaximumAreRefused) {
+  EXPECT_NO_THROW(check_threads("Options::threads", kMaxThreads));
+  try {
+    check_threads("Options::threads", 100000);
+    ADD_FAILURE() << "100000 threads accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "Options::threads must be in [1, 1024], got 100000");
+  }
+  EXPECT_THROW(check_threads("Options::threads", 0), Error);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/util/dataset_fixture.h"
+#include "tests/util/file_size_limit.h"
 
 namespace molprop::data {
 namespace {
@@ -93,6 +94,55 @@ TEST(DatasetWriter, UnlabeledDatasetWithoutDescriptors) {
   EXPECT_TRUE(b.targets.empty());
   EXPECT_TRUE(b.descriptors.empty());
   EXPECT_TRUE(ds.failures().empty());
+}
+
+}  // namespace
+}  // namespace molprop::data
+
+namespace molprop::data {
+namespace {
+
+using namespace fixture;  // NOLINT: the shared dataset and its checks
+namespace fs = std::filesystem;
+using testing::HasSubstr;
+
+// Writes the 20 molecules `copies` times (and the failures once) and finishes.
+void write_many(const std::string& path, int copies) {
+  DatasetWriter writer(path, writer_options(/*scaffolds=*/true));
+  for (const auto& f : kFailures) writer.add_failure(f.row, f.smiles, f.reason);
+  int64_t row = 0;
+  for (int c = 0; c < copies; ++c) {
+    for (int64_t i = 0; i < kN; ++i) {
+      const std::vector<float> t = targets_of(i);
+      writer.add(++row, kSmiles[static_cast<size_t>(i)], mols()[static_cast<size_t>(i)], t.data());
+    }
+  }
+  writer.finish(row);
+}
+
+// Issue 14 case 2: on a full disk the writer's flush/finish threw H5::DataSetIException
+// past `featurize` (which aborted and left its .tmp), and its destructor could crash.
+// Both a failure while streaming (a flush every 8192 molecules) and one in finish() must
+// be one molprop::Error naming the output, with nothing left behind.
+TEST(Reliability, DatasetWriterOnAFullDiskIsOneErrorAndLeavesNothing) {
+  mols();  // featurise in the parent, once
+  const std::string root = temp_dir();
+  for (const int copies : {1, 2000}) {  // 20 molecules: fails in finish(); 40000: in a flush
+    const std::string dir = root + "/full" + std::to_string(copies);
+    fs::create_directories(dir);
+    const std::string path = dir + "/out.h5";
+    const testing_util::ChildOutcome r =
+        testing_util::run_with_file_size_limit(8 * 1024, [&] { write_many(path, copies); });
+    ASSERT_TRUE(r.threw_error()) << r.describe();
+    EXPECT_THAT(r.message, HasSubstr(path + ": cannot write dataset"));
+    EXPECT_THAT(r.message, HasSubstr("disk full"));
+    EXPECT_EQ(r.message.find('\n'), std::string::npos) << r.message;
+    EXPECT_TRUE(fs::is_empty(dir)) << "the failed write left files in " << dir;
+  }
+  // Without the limit the same writes succeed (the limit is what failed them).
+  const std::string ok = root + "/ok.h5";
+  write_many(ok, 1);
+  EXPECT_EQ(GraphDataset(ok).size(), kN);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <numeric>
 #include <string>
@@ -338,6 +339,80 @@ TEST(GraphDataset, ComputedScaffoldIdsOfStandardizedDatasetMatchStoredOnes) {
       EXPECT_EQ(stored[i] == stored[j], computed[i] == computed[j]) << smiles[i] << " and " << smiles[j];
     }
   }
+}
+
+}  // namespace
+}  // namespace molprop::data
+
+namespace molprop::data {
+namespace {
+
+using namespace fixture;  // NOLINT: the shared dataset and its checks
+
+// Overwrites element `index` of the 1-D int64 dataset `name` (what a damaged file or
+// `h5py` edit does), with the HDF5 C++ API.
+void poke_int64(const std::string& path, const char* name, hsize_t index, int64_t value) {
+  H5::Exception::dontPrint();
+  H5::H5File file(path, H5F_ACC_RDWR);
+  H5::DataSet ds = file.openDataSet(name);
+  H5::DataSpace space = ds.getSpace();
+  hsize_t start[1] = {index}, count[1] = {1};
+  space.selectHyperslab(H5S_SELECT_SET, count, start);
+  ds.write(&value, H5::PredType::NATIVE_INT64, H5::DataSpace(1, count), space);
+}
+
+void poke_uint8(const std::string& path, const char* name, hsize_t row, hsize_t col, uint8_t value) {
+  H5::Exception::dontPrint();
+  H5::H5File file(path, H5F_ACC_RDWR);
+  H5::DataSet ds = file.openDataSet(name);
+  H5::DataSpace space = ds.getSpace();
+  hsize_t start[2] = {row, col}, count[2] = {1, 1};
+  space.selectHyperslab(H5S_SELECT_SET, count, start);
+  ds.write(&value, H5::PredType::NATIVE_UINT8, H5::DataSpace(2, count), space);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Issue 14 case 1: `inspect` (streaming, atom counts from the offsets) crashed on an
+// atom_ptr entry set to 1e9, where train refused it.
+TEST(Reliability, InspectRefusesCorruptOffsets) {
+  const std::string path = write_dataset(temp_dir() + "/offsets.h5");
+  poke_int64(path, format::kAtomPtr, 5, 1000000000);
+  GraphDataset streaming(path, streaming_options());  // opening reads no offsets but the last
+  const std::string counts = error_of([&] { streaming.atom_counts(); });
+  EXPECT_THAT(counts, HasSubstr(path + ": corrupted offsets at molecule "));
+  EXPECT_THAT(counts, HasSubstr("1000000000"));
+  EXPECT_THAT(error_of([&] { streaming.validate_all(); }), HasSubstr(path + ": corrupted offsets at molecule "));
+  EXPECT_THAT(error_of([&] { GraphDataset in_memory(path, in_memory_options()); }),
+              HasSubstr(path + ": corrupted offsets at molecule "));
+}
+
+TEST(Reliability, DecreasingOffsetsInsideTheRangeAreRefused) {
+  const std::string path = write_dataset(temp_dir() + "/decreasing.h5");
+  poke_int64(path, format::kAtomPtr, 5, 0);  // in [0, num_atoms], but before molecule 4's start
+  GraphDataset ds(path, streaming_options());
+  EXPECT_THAT(error_of([&] { ds.atom_counts(); }), HasSubstr(path + ": corrupted offsets at molecule"));
+  EXPECT_THAT(error_of([&] { ds.validate_all(); }), HasSubstr(path + ": corrupted offsets at molecule"));
+}
+
+// Issue 14: inspect reported out-of-vocabulary feature values as a normal summary.
+TEST(Reliability, ValidateAllReportsOutOfVocabularyFeatures) {
+  const std::string dir = temp_dir();
+  const std::string path = write_dataset(dir + "/vocabulary.h5");
+  poke_uint8(path, format::kAtomFeatures, 0, 0, 255);  // atom 0 (molecule 0), feature 0
+  GraphDataset ds(path, streaming_options());
+  EXPECT_EQ(ds.atom_counts().size(), 20u);  // the offsets are fine
+  EXPECT_THAT(error_of([&] { ds.validate_all(); }), HasSubstr(path + ": atom feature out of vocabulary at molecule 0"));
+  const std::string good = write_dataset(dir + "/good.h5");
+  GraphDataset clean(good, streaming_options());
+  EXPECT_NO_THROW(clean.validate_all());
 }
 
 }  // namespace

@@ -118,3 +118,23 @@ TEST(H5StringAppender, Utf8AndEmptyStringsRoundTrip) {
 
 }  // namespace
 }  // namespace molprop
+
+namespace molprop {
+namespace {
+
+// Issue 14: "cannot read (H5Aopen failed)" did not name the attribute.
+TEST(Reliability, MissingAttributeErrorNamesTheAttributeAndObject) {
+  h5::silence_errors();
+  const std::string path = testing_util::fresh_dir("h5_attr_missing") + "/f.h5";
+  H5::H5File file(path, H5F_ACC_TRUNC);
+  H5::Group group = file.createGroup("regressor");
+  EXPECT_THAT([&] { h5::read_string_attr(group, "kind"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("attribute 'kind' does not exist (in '/regressor')")));
+  EXPECT_THAT([&] { h5::read_int_attr(group, "num_rows"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("attribute 'num_rows' does not exist (in '/regressor')")));
+  EXPECT_THAT([&] { h5::read_double_attr(group, "threshold"); },
+              ::testing::ThrowsMessage<Error>(HasSubstr("attribute 'threshold'")));
+}
+
+}  // namespace
+}  // namespace molprop

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 
+#include "checkpoint/model_files.h"
 #include "core/check.h"
 #include "data/collate.h"
 #include "data/csv_reader.h"
@@ -119,6 +120,7 @@ TEST(Predictor, EnsembleFolderGivesMeanAndSpread) {
   fs::create_directories(dir + "/models");
   fs::copy_file(m0, dir + "/models/a.h5", fs::copy_options::overwrite_existing);
   fs::copy_file(m1, dir + "/models/b.h5", fs::copy_options::overwrite_existing);
+  checkpoint::write_run_marker(dir, {"models/a.h5", "models/b.h5"});
   inference::Predictor ens(dir), p0(m0), p1(m1);
   EXPECT_EQ(ens.ensemble_size(), 2u);
   data::Batch batch;
