@@ -1,5 +1,5 @@
 // Training throughput of the default D-MPNN (300×3, batch 50) on ESOL, and the model's
-// arithmetic rate as a fraction of the sgemm rate measured in the same run, for several
+// arithmetic rate as a fraction of the GEMM peak of its dense path measured in the same run, for several
 // ways of sharing the cores between LibTorch's OpenMP threads and OpenBLAS's threads.
 // Usage: bench_train [esol.csv] [epochs=3]
 #include <unistd.h>
@@ -12,6 +12,8 @@
 #include "data/featurize_csv.h"
 #include "data/graph_dataset.h"
 #include "finetune/trainer.h"
+#include "models/dense.h"
+#include "models/precision.h"
 #include "training/runtime_info.h"
 
 using namespace molprop;
@@ -51,29 +53,35 @@ int main(int argc, char** argv) {
       static_cast<long long>(config.encoder.hidden), static_cast<long long>(config.encoder.depth),
       static_cast<long long>(epochs));
   std::printf("model arithmetic: %.2f MFLOP per molecule per training step\n\n", train_flops / 1e6);
-  std::printf("%-32s %10s %10s %12s %10s\n", "threads (torch / OpenBLAS)", "sgemm GF/s", "mol/s", "model GF/s",
-              "fraction");
-  const int configs[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}};
-  for (const auto& c : configs) {
-    training::set_num_threads(c[0]);
-    training::set_blas_threads(c[1]);
-    const double sgemm = training::measure_sgemm_gflops(4096, 300, 300, 0.5);
-    finetune::Subset train{&ds, {}};
-    for (int64_t i = 0; i < n; ++i) train.indices.push_back(i);
-    torch::manual_seed(0);
-    models::PropertyModel model(config);
-    checkpoint::Checkpoint ckpt;
-    ckpt.config = config;
-    finetune::TrainOptions o;
-    o.epochs = epochs;
-    o.quiet = true;
-    const finetune::TrainResult r = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
-    const double rate = r.train_molecules_per_second;
-    char label[64];
-    std::snprintf(label, sizeof label, "%d / %d", c[0], c[1]);
-    std::printf("%-32s %10.1f %10.0f %12.1f %10.3f\n", label, sgemm, rate, rate * train_flops / 1e9,
-                rate * train_flops / 1e9 / sgemm);
+  std::printf("%-36s %10s %10s %12s %10s\n", "threads, dense path", "peak GF/s", "mol/s", "model GF/s", "fraction");
+  const bool bf16 = models::detect_cpu_features().native_bf16();
+  for (const int threads : {1, 2}) {
+    training::configure_threads(threads);
+    const training::GemmPeaks peaks = training::measure_gemm_peaks(4096, 300, 300, 0.5);
+    for (const models::DensePath path :
+         {models::DensePath::kReference, models::DensePath::kOnednnFp32, models::DensePath::kOnednnBf16}) {
+      if (path == models::DensePath::kOnednnBf16 && !bf16) continue;
+      const double peak = path == models::DensePath::kReference    ? peaks.openblas_fp32
+                          : path == models::DensePath::kOnednnFp32 ? peaks.onednn_fp32
+                                                                   : peaks.onednn_bf16;
+      models::set_dense_path(path);
+      finetune::Subset train{&ds, {}};
+      for (int64_t i = 0; i < n; ++i) train.indices.push_back(i);
+      torch::manual_seed(0);
+      models::PropertyModel model(config);
+      checkpoint::Checkpoint ckpt;
+      ckpt.config = config;
+      finetune::TrainOptions o;
+      o.epochs = epochs;
+      o.quiet = true;
+      const finetune::TrainResult r = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+      const double rate = r.train_molecules_per_second;
+      const std::string label = std::to_string(threads) + ", " + models::dense_path_name(path);
+      std::printf("%-36s %10.1f %10.0f %12.1f %10.3f\n", label.c_str(), peak, rate, rate * train_flops / 1e9,
+                  rate * train_flops / 1e9 / peak);
+    }
   }
+  models::set_dense_path(models::DensePath::kReference);
   std::printf("\nChemprop v1 on this machine (brief): ~900 mol/s; target >= 1800 mol/s.\n");
   std::filesystem::remove_all(dir);
   return 0;

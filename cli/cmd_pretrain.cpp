@@ -49,6 +49,7 @@ struct PretrainArgs {
 };
 
 void run(PretrainArgs& a, const std::string& command_line) {
+  configure_allocator_for_training();
   const int threads = resolve_threads(a.common);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   auto& o = a.options;

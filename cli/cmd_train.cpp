@@ -63,6 +63,7 @@ struct TrainArgs {
 
 void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
+  configure_allocator_for_training();
   o.threads = resolve_threads(a.common);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   o.quiet = a.common.quiet;

@@ -10,8 +10,8 @@
 
 #include "checkpoint/default_model.h"
 #include "core/check.h"
-#include "models/precision.h"
 #include "core/options.h"
+#include "models/precision.h"
 #include "training/device.h"
 #include "training/distributed.h"
 #include "training/runtime_info.h"
@@ -162,6 +162,12 @@ c10::Device resolve_device_flag(const std::string& spec) {
 }
 
 void configure_allocator_for_streaming() { mallopt(M_ARENA_MAX, 2); }
+
+void configure_allocator_for_training() {
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+}
 
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line) {
   if (options.quiet) return;

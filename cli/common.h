@@ -42,6 +42,13 @@ int resolve_threads(const CommonOptions& options);
 // threshold (16 MB) was tried as well and cost 10–15% speed for no lower peak.
 void configure_allocator_for_streaming();
 
+// For training and pretraining, whose every step allocates and frees the same large
+// tensors: glibc would trim the heap top after each step and grow it again in the next
+// (thousands of brk calls per run) and mmap/munmap each large block. Keep freed memory
+// (trim threshold 1 GB, top pad 64 MB) and serve blocks up to 256 MB from the heap.
+// Peak RSS is what the step needs anyway.
+void configure_allocator_for_training();
+
 // --shard INDEX/COUNT (or RANK/WORLD_SIZE from a launcher when `spec` is empty) into
 // index/count; replaces "{shard}" in `output` by the index (required when the shard comes
 // from the environment, so that ranks write different files). One clear error otherwise.

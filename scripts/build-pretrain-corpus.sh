@@ -47,8 +47,8 @@ gdb_cap="${GDB_CAP:-10000}"
 seed="${CORPUS_SEED:-1}"
 
 case "$(realpath -m "$(dirname "$output")")/" in
-  "$root"/build/* | "$root"/build/) ;;
-  "$root"/*) echo "build-pretrain-corpus: write the corpus under build/ or outside the repository, not $output" >&2
+  "$root"/build/* | "$root"/build/ | "$root"/build-*/*) ;;
+  "$root"/*) echo "build-pretrain-corpus: write the corpus under build/ (or another build-*/ folder) or outside the repository, not $output" >&2
     exit 2 ;;
 esac
 [ -x "$molprop" ] || { echo "build-pretrain-corpus: no molprop executable at $molprop (build it, or set MOLPROP)" >&2; exit 2; }

@@ -1,4 +1,4 @@
-// End-to-end: hostile input rows and files (issue 14, docs/reliability-input.md), as a
+// End-to-end: hostile input rows and files (issue 14, docs/reliability.md), as a
 // user runs molprop on them. Predictions use the shipped default model (no training).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
