@@ -17,7 +17,7 @@ class ROMol;
 
 namespace molprop::chem {
 
-// What parse_smiles accepts before RDKit sees the string (docs/reliability-input.md):
+// What parse_smiles accepts before RDKit sees the string (docs/reliability.md):
 // printable ASCII only; surrounding whitespace is trimmed, whitespace inside is refused
 // (RDKit would read "CCO ethanol" as ethanol named "ethanol", which hides a broken
 // column); at most kDefaultMaxSmilesLength characters and kDefaultMaxAtoms atoms, so
