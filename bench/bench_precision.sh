@@ -13,7 +13,7 @@ T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 [ -x "$M" ] || { echo "bench_precision: no $M (build first)" >&2; exit 1; }
 
 echo "## predictions: default model, $N ZINC molecules, fp32 vs bf16"
-zcat "$D/zinc250k.csv.gz" | head -n $((N + 1)) | cut -d, -f1 > "$T/zinc.csv"
+{ zcat "$D/zinc250k.csv.gz" || true; } | head -n $((N + 1)) | cut -d, -f1 > "$T/zinc.csv"  # zcat ends on SIGPIPE
 "$M" predict "$T/zinc.csv" --precision fp32 --threads 2 --quiet -o "$T/fp32.csv"
 "$M" predict "$T/zinc.csv" --precision bf16 --threads 2 --quiet -o "$T/bf16.csv"
 # Numeric columns (the header's quoted units have no commas); CSV cells here have no quotes.

@@ -59,8 +59,11 @@ DensePath resolve_precision(const std::string& precision, const CpuFeatures& fea
     }
     return DensePath::kOnednnBf16;
   }
-  // auto
-  if (use == PrecisionUse::kInference && features.native_bf16()) return DensePath::kOnednnBf16;
+  // auto. Training stays on the reference path: on two shared cores oneDNN's OpenMP team
+  // trained slower than OpenBLAS's pool (docs/performance.md), so oneDNN for training is
+  // opt-in (--precision bf16) until measured faster on an idle machine.
+  if (use == PrecisionUse::kTraining) return DensePath::kReference;
+  if (features.native_bf16()) return DensePath::kOnednnBf16;
   if (features.avx512f || features.avx2) return DensePath::kOnednnFp32;
   return DensePath::kReference;
 }

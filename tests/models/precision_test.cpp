@@ -58,9 +58,11 @@ TEST(Precision, AutoPicksBf16ForInferenceOnlyWhereNative) {
   EXPECT_EQ(resolve_precision("auto", cpu(false, false, false), PrecisionUse::kInference), DensePath::kReference);
 }
 
-TEST(Precision, AutoTrainsInFp32) {
-  EXPECT_EQ(resolve_precision("auto", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kOnednnFp32);
+TEST(Precision, AutoTrainsOnTheReferencePath) {
+  EXPECT_EQ(resolve_precision("auto", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kReference);
   EXPECT_EQ(resolve_precision("auto", cpu(false, false, false), PrecisionUse::kTraining), DensePath::kReference);
+  // bf16 training stays available on request.
+  EXPECT_EQ(resolve_precision("bf16", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kOnednnBf16);
 }
 
 TEST(Precision, UnknownNameListsTheChoices) {
