@@ -69,8 +69,9 @@ int64_t integer_field(const json& j, const char* name, int64_t lo, int64_t hi, c
     throw Error(path + ": malformed shard manifest (field '" + name + "' is a " + v.type_name() +
                 (v.is_number() ? " " + core::escaped(v.dump(), 40) : "") + expected);
   }
-  const bool in_range = v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(hi)
-                                               : v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  // An unsigned value above int64's range fails here; the rest compare as int64.
+  const bool fits = !v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(hi);
+  const bool in_range = fits && v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
   if (!in_range) throw Error(path + ": malformed shard manifest (field '" + name + "' = " + v.dump() + expected);
   return v.get<int64_t>();
 }
