@@ -38,12 +38,16 @@ void install_capture() {
   static std::once_flag once;
   std::call_once(once, [] {
     RDLog::InitLogs();
-    static ThreadLocalBuf buf;
-    static std::ostream stream(&buf);
+    // Never destroyed: RDKit's loggers are globals of libRDKitRDGeneral, destroyed after
+    // this executable's statics, and flush dp_dest when they are (a function-local static
+    // stream here was already gone then: a use after destruction at every exit, found by
+    // AddressSanitizer). Reachable through these pointers, so not a leak.
+    static ThreadLocalBuf* const buf = new ThreadLocalBuf;
+    static std::ostream* const stream = new std::ostream(buf);
     for (auto* log : {&rdErrorLog, &rdWarningLog}) {
       if (*log) {
         (*log)->ClearTee();
-        (*log)->dp_dest = &stream;
+        (*log)->dp_dest = stream;
         (*log)->df_owner = false;
       }
     }

@@ -7,6 +7,7 @@
 
 #include "chem/descriptors.h"
 #include "chem/features.h"
+#include "core/text.h"
 #include "data/dataset_format.h"
 #include "data/h5_util.h"
 
@@ -82,6 +83,12 @@ void DatasetFile::read_attributes() {
   if (info.featurizer_version != chem::kFeaturizerVersion) {
     fail("featurised with feature vocabulary v" + std::to_string(info.featurizer_version) + ", this build uses v" +
          std::to_string(chem::kFeaturizerVersion) + "; run 'molprop featurize' again on the source file");
+  }
+  // The version alone does not catch a file whose vocabulary (features and cardinalities)
+  // differs under the same version number; checkpoints are refused the same way.
+  if (info.vocabulary != chem::vocabulary_signature()) {
+    fail("written with feature vocabulary " + core::quoted(info.vocabulary, 400) + ", this build uses " +
+         core::quoted(chem::vocabulary_signature(), 400) + "; run 'molprop featurize' again on the source file");
   }
   info.target_names = json_list(h5::read_string_attr(root, fmt::kAttrTargetNames), path, fmt::kAttrTargetNames);
   info.descriptor_names =

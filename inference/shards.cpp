@@ -4,11 +4,13 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
 #include "core/output_paths.h"
+#include "core/text.h"
 
 namespace molprop::inference {
 using nlohmann::json;
@@ -55,28 +57,51 @@ void write_shard_manifest(const std::string& output, const ShardManifest& m) {
   core::write_file_atomically(manifest_path(output), [&](std::ostream& out) { out << j.dump(2) << "\n"; });
 }
 
+namespace {
+
+// Integer field `name` of manifest `j`, in [lo, hi]. A fraction, a boolean or a string is
+// refused (nlohmann's get<int> reads 0.5 as 0 and true as 1), and so is a number outside
+// the range (2^64 or 1e300 would wrap, a negative byte offset means nothing).
+int64_t integer_field(const json& j, const char* name, int64_t lo, int64_t hi, const std::string& path) {
+  const json& v = j.at(name);
+  const std::string expected = ", expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "])";
+  if (!v.is_number_integer()) {
+    throw Error(path + ": malformed shard manifest (field '" + name + "' is a " + v.type_name() +
+                (v.is_number() ? " " + core::escaped(v.dump(), 40) : "") + expected);
+  }
+  // An unsigned value above int64's range fails here; the rest compare as int64.
+  const bool fits = !v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(hi);
+  const bool in_range = fits && v.get<int64_t>() >= lo && v.get<int64_t>() <= hi;
+  if (!in_range) throw Error(path + ": malformed shard manifest (field '" + name + "' = " + v.dump() + expected);
+  return v.get<int64_t>();
+}
+
+}  // namespace
+
 ShardManifest read_shard_manifest(const std::string& output) {
   const std::string path = manifest_path(output);
   std::ifstream in(path);
   if (!in)
     throw Error(output + ": no shard manifest " + path + " (was it written with PredictCsvOptions::num_shards > 1?)");
+  constexpr int64_t kMaxInt = std::numeric_limits<int>::max(), kMaxInt64 = std::numeric_limits<int64_t>::max();
   try {
     const json j = json::parse(in);
-    if (j.at("format") != kFormat) throw Error(path + ": not a molprop shard manifest");
-    if (j.at("version").get<int>() > kVersion) throw Error(path + ": written by a newer molprop");
+    if (!j.is_object() || j.at("format") != kFormat) throw Error(path + ": not a molprop shard manifest");
+    if (integer_field(j, "version", 1, kMaxInt, path) > kVersion) throw Error(path + ": written by a newer molprop");
     ShardManifest m;
     m.kind = j.at("kind");
-    m.shard = j.at("shard");
-    m.num_shards = j.at("num_shards");
+    m.num_shards = static_cast<int>(integer_field(j, "num_shards", 1, kMaxInt, path));
+    m.shard = static_cast<int>(integer_field(j, "shard", 0, m.num_shards - 1, path));
     m.input = j.at("input");
-    m.input_size = j.at("input_size");
-    m.byte_begin = j.at("byte_begin");
-    m.byte_end = j.at("byte_end");
-    m.rows = j.at("rows");
+    m.input_size = integer_field(j, "input_size", 0, kMaxInt64, path);
+    m.byte_begin = integer_field(j, "byte_begin", 0, m.input_size, path);
+    m.byte_end = integer_field(j, "byte_end", m.byte_begin, m.input_size, path);
+    m.rows = integer_field(j, "rows", 0, kMaxInt64, path);
     m.header = j.at("header").get<std::vector<std::string>>();
     return m;
   } catch (const json::exception& e) {
-    throw Error(path + ": malformed shard manifest (" + e.what() + ")");
+    // nlohmann quotes what it last read, raw: a non-UTF-8 byte or a NUL would reach stderr.
+    throw Error(path + ": malformed shard manifest (" + core::escaped(e.what(), 300) + ")");
   }
 }
 
@@ -116,6 +141,9 @@ std::vector<size_t> check_shard_set(const std::vector<std::string>& files,
       throw Error("merge: shards " + std::to_string(k) + " and " + std::to_string(k + 1) +
                   " do not cover adjacent byte ranges of the input");
     }
+  }
+  if (manifests[order.front()].byte_begin != 0) {
+    throw Error("merge: the first shard does not start at the beginning of the input");
   }
   if (manifests[order.back()].byte_end != first.input_size) {
     throw Error("merge: the last shard does not reach the end of the input");

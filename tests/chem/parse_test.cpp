@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -110,6 +111,20 @@ TEST(ParseSmiles, QuietRdkitLogsIsIdempotent) {
   quiet_rdkit_logs();
   ParsedMol p = parse_quietly("C1CC");
   EXPECT_TRUE(contains(p.error, "unclosed ring")) << p.error;
+}
+
+// Issue 14 (AddressSanitizer, scripts/test-sanitizers.sh): RDKit's loggers flush the
+// stream parse_smiles points them at when libRDKitRDGeneral is unloaded, after this
+// executable's statics are gone; the stream was a function-local static, so every process
+// that parsed a SMILES used it after its destruction at exit (SEGV under ASan, silent luck
+// without). The capture stream now lives to the end: a process that parsed exits cleanly.
+TEST(ParseSmiles, ProcessThatParsedExitsCleanly) {
+  EXPECT_EXIT(
+      {
+        const bool failed = !parse_smiles("C1CC").ok();  // RDKit logs the reason
+        std::exit(failed ? 0 : 3);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 // quiet_rdkit_logs() also silences RDKit calls made outside parse_smiles.

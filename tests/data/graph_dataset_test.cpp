@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "data/h5_util.h"
 #include "tests/util/dataset_fixture.h"
 
 namespace molprop::data {
@@ -413,6 +414,28 @@ TEST(Reliability, ValidateAllReportsOutOfVocabularyFeatures) {
   const std::string good = write_dataset(dir + "/good.h5");
   GraphDataset clean(good, streaming_options());
   EXPECT_NO_THROW(clean.validate_all());
+}
+
+// Issue 14 (found by tests/fuzz/h5_dataset_fuzz_test.cpp): a dataset whose
+// feature_vocabulary attribute is not this build's signature (same featurizer version) was
+// read as if it were, where a checkpoint with another vocabulary is refused.
+TEST(Reliability, DatasetWithAnotherFeatureVocabularyIsRefused) {
+  const std::string dir = temp_dir();
+  const std::string path = write_dataset(dir + "/foreign.h5");
+  {
+    H5::Exception::dontPrint();
+    H5::H5File file(path, H5F_ACC_RDWR);
+    H5::Group root = file.openGroup("/");
+    root.removeAttr(format::kAttrVocabulary);
+    h5::write_attr(root, format::kAttrVocabulary, std::string("molprop-features-v1: atoms[element:7]\nbonds[]"));
+  }
+  const std::string error = error_of([&] { GraphDataset ds(path, streaming_options()); });
+  EXPECT_THAT(error,
+              HasSubstr(path + ": written with feature vocabulary 'molprop-features-v1: atoms[element:7]\\nbonds[]'"));
+  EXPECT_THAT(error, HasSubstr("this build uses '" + chem::vocabulary_signature() + "'"));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  const std::string good = write_dataset(dir + "/good.h5");
+  EXPECT_EQ(GraphDataset(good, streaming_options()).info().vocabulary, chem::vocabulary_signature());
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 #include "core/check.h"
 #include "tests/util/cli_util.h"
@@ -81,6 +83,44 @@ TEST(ShardManifest, MissingMalformedForeignAndNewerManifestsAreErrorsNamingTheFi
               HasSubstr("not a molprop shard manifest"));
   std::ofstream(dir + "/c.csv.shard.json") << R"({"format": "molprop-shard", "version": 99})";
   EXPECT_THAT(error_of([&] { inference::read_shard_manifest(dir + "/c.csv"); }), HasSubstr("newer molprop"));
+}
+
+// Issue 14 (tests/fuzz/shard_manifest_fuzz_test.cpp): nlohmann's get<int> read "shard": 1.5
+// as shard 1 and "version": true as version 1, and wrapped 2^64; a parse error quoted
+// non-UTF-8 bytes raw.
+TEST(ShardManifest, FractionalBooleanAndOutOfRangeIntegersAreRefusedNamingTheField) {
+  const std::string dir = testing_util::fresh_dir("shard_manifest_types");
+  inference::write_shard_manifest(dir + "/good.csv", manifest(1, 3, 30, 60, 7));
+  std::ifstream in(dir + "/good.csv.shard.json");
+  const nlohmann::json good = nlohmann::json::parse(in);
+  auto read_with = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json j = good;
+    j[field] = value;
+    std::ofstream(dir + "/m.csv.shard.json", std::ios::trunc) << j.dump(2);
+    return error_of([&] { inference::read_shard_manifest(dir + "/m.csv"); });
+  };
+  EXPECT_THAT(read_with("shard", 1.5),
+              HasSubstr(dir + "/m.csv.shard.json: malformed shard manifest (field 'shard' is a "
+                              "number 1.5, expected an integer in [0, 2])"));
+  EXPECT_THAT(read_with("version", true), HasSubstr("field 'version' is a boolean, expected an integer in [1, "));
+  EXPECT_THAT(read_with("rows", std::numeric_limits<uint64_t>::max()),
+              HasSubstr("field 'rows' = 18446744073709551615, expected an integer in [0, 9223372036854775807]"));
+  EXPECT_THAT(read_with("shard", 3), HasSubstr("field 'shard' = 3, expected an integer in [0, 2]"));
+  EXPECT_THAT(read_with("byte_end", 20), HasSubstr("field 'byte_end' = 20, expected an integer in [30, 90]"));
+  EXPECT_THAT(read_with("byte_begin", -1), HasSubstr("field 'byte_begin' = -1, expected an integer in [0, 90]"));
+  EXPECT_EQ(read_with("rows", 7), "(no error)");
+  std::ofstream(dir + "/u.csv.shard.json") << "{\"format\": \"molprop-sh\xFF\"}";
+  const std::string utf8 = error_of([&] { inference::read_shard_manifest(dir + "/u.csv"); });
+  EXPECT_THAT(utf8, HasSubstr("malformed shard manifest"));
+  EXPECT_THAT(utf8, HasSubstr("\\xFF"));
+  EXPECT_EQ(utf8.find('\xFF'), std::string::npos) << utf8;
+}
+
+TEST(CheckShardSet, FirstShardStartingAfterByteZeroIsRefused) {
+  EXPECT_THAT(error_of([&] {
+                inference::check_shard_set({"a", "b"}, {manifest(0, 2, 5, 40, 1), manifest(1, 2, 40, 90, 1)});
+              }),
+              HasSubstr("merge: the first shard does not start at the beginning of the input"));
 }
 
 TEST(CheckShardSet, ReturnsShardOrderForAnyArgumentOrder) {
