@@ -32,12 +32,12 @@ void run(InfoArgs& args) {
   std::printf("threads      %d (OpenBLAS %d; LibTorch intra-op %d, inter-op %d)\n", threads, threads,
               rt.intra_op_threads, rt.inter_op_threads);
   std::printf("BLAS         %s\n", rt.blas_library.c_str());
+  if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   const models::CpuFeatures cpu = models::detect_cpu_features();
   std::printf("CPU          %s\n", cpu.describe().c_str());
   std::printf("precision    auto: inference %s; training %s\n",
               models::dense_path_name(models::resolve_precision("auto", cpu, models::PrecisionUse::kInference)).c_str(),
               models::dense_path_name(models::resolve_precision("auto", cpu, models::PrecisionUse::kTraining)).c_str());
-  if (!rt.blas_config.empty()) std::printf("             %s\n", rt.blas_config.c_str());
   std::printf("features     %s\n", chem::vocabulary_signature().c_str());
   std::string sets;
   for (const auto& name : chem::descriptor_set_names()) {
