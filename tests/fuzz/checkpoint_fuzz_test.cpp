@@ -34,6 +34,7 @@
 
 #include "core/sha256.h"
 #include "tests/util/checkpoint_fixture.h"
+#include "tests/util/fuzz_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace molprop::checkpoint {
@@ -41,21 +42,16 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing_util::fuzz_seconds;
+using testing_util::fuzz_seed;
+using testing_util::g_crash;
+using testing_util::g_pending;
+using testing_util::read_bytes;
+using testing_util::save_crash_input;
+using testing_util::write_bytes;
 
 const std::string kCrashDir = std::string(MOLPROP_TEST_DATA_DIR) + "/../fuzz/crashes";
 constexpr double kMaxSecondsPerInput = 10.0;
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_bytes(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-}
 
 // Seeds: the fixture's small models, one task and two tasks.
 const std::vector<std::string>& seeds() {
@@ -566,25 +562,6 @@ void cap_memory() {
   const rlim_t want = static_cast<rlim_t>(vm_kb * 1024 + (uint64_t{4} << 30));
   if (r.rlim_max == RLIM_INFINITY || want < r.rlim_max) r.rlim_cur = want;
   setrlimit(RLIMIT_AS, &r);
-}
-
-char g_pending[4096] = {0};
-char g_crash[4096] = {0};
-
-extern "C" void save_crash_input(int sig) {
-  if (g_pending[0] != '\0') std::rename(g_pending, g_crash);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-double fuzz_seconds() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SECONDS");
-  return s ? std::atof(s) : 3.0;
-}
-
-uint64_t fuzz_seed() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SEED");
-  return s ? std::strtoull(s, nullptr, 10) : 1;
 }
 
 TEST(CheckpointFuzz, MutatedCheckpointsLoadAndPredictOrAreRefusedInOneLine) {

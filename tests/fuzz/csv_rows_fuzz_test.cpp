@@ -32,12 +32,20 @@
 #include "core/check.h"
 #include "core/sha256.h"
 #include "data/featurize_stream.h"
+#include "tests/util/fuzz_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace molprop::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::fuzz_seconds;
+using testing_util::fuzz_seed;
+using testing_util::g_crash;
+using testing_util::g_pending;
+using testing_util::read_bytes;
+using testing_util::save_crash_input;
+using testing_util::write_bytes;
 
 const std::string kCrashDir = std::string(MOLPROP_TEST_DATA_DIR) + "/../fuzz/crashes";
 
@@ -203,26 +211,6 @@ std::string check_rows(const std::string& path) {
   } catch (const std::exception& e) {
     return std::string("exception other than molprop::Error: ") + e.what();
   }
-}
-
-// For the signal handler: where the input being checked is, and where it goes on a crash.
-char g_pending[4096] = {0};
-char g_crash[4096] = {0};
-
-extern "C" void save_crash_input(int sig) {
-  if (g_pending[0] != '\0') std::rename(g_pending, g_crash);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-double fuzz_seconds() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SECONDS");
-  return s ? std::atof(s) : 3.0;
-}
-
-uint64_t fuzz_seed() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SEED");
-  return s ? std::strtoull(s, nullptr, 10) : 1;
 }
 
 std::string write_input(const std::string& path, const std::string& content) {

@@ -40,28 +40,24 @@
 #include "data/dataset_format.h"
 #include "data/graph_dataset.h"
 #include "tests/util/dataset_fixture.h"
+#include "tests/util/fuzz_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace molprop::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::fuzz_seconds;
+using testing_util::fuzz_seed;
+using testing_util::g_crash;
+using testing_util::g_pending;
+using testing_util::read_bytes;
+using testing_util::save_crash_input;
+using testing_util::write_bytes;
 namespace fmt = format;
 
 const std::string kCrashDir = std::string(MOLPROP_TEST_DATA_DIR) + "/../fuzz/crashes";
 constexpr double kMaxSecondsPerInput = 10.0;
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_bytes(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(content.data(), static_cast<std::streamsize>(content.size()));
-}
 
 // Seeds: the fixture's 20 molecules and 2 failures, with and without stored scaffolds.
 const std::vector<std::string>& seeds() {
@@ -465,26 +461,6 @@ std::string check_promise(const std::string& path, uint64_t variant) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (broken.empty() && seconds > kMaxSecondsPerInput) return "took " + std::to_string(seconds) + " s";
   return broken;
-}
-
-// For the signal handler: where the mutant being checked is, and where it goes on a crash.
-char g_pending[4096] = {0};
-char g_crash[4096] = {0};
-
-extern "C" void save_crash_input(int sig) {
-  if (g_pending[0] != '\0') std::rename(g_pending, g_crash);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-double fuzz_seconds() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SECONDS");
-  return s ? std::atof(s) : 3.0;
-}
-
-uint64_t fuzz_seed() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SEED");
-  return s ? std::strtoull(s, nullptr, 10) : 1;
 }
 
 // Saved inputs are replayed in every reading variant.

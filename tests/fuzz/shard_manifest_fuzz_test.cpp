@@ -34,6 +34,7 @@
 #include "core/sha256.h"
 #include "core/text.h"
 #include "inference/shards.h"
+#include "tests/util/fuzz_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace molprop::inference {
@@ -41,6 +42,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing_util::fuzz_seconds;
+using testing_util::fuzz_seed;
+using testing_util::g_crash;
+using testing_util::g_pending;
+using testing_util::read_bytes;
+using testing_util::save_crash_input;
+using testing_util::write_bytes;
 
 const std::string kCrashDir = std::string(MOLPROP_TEST_DATA_DIR) + "/../fuzz/crashes";
 const std::vector<std::string> kBodies = {"CCO,-0.77,\nc1ccccc1,-2.1,\n", "C1CC,,\"bad\nring\"\n",
@@ -182,16 +190,6 @@ std::string check_promise(const std::vector<std::string>& files, const std::vect
   }
   if (read_text(output) != expected_merge()) return "merged output differs from the shards in input order";
   return "";
-}
-
-double fuzz_seconds() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SECONDS");
-  return s ? std::atof(s) : 3.0;
-}
-
-uint64_t fuzz_seed() {
-  const char* s = std::getenv("MOLPROP_FUZZ_SEED");
-  return s ? std::strtoull(s, nullptr, 10) : 1;
 }
 
 TEST(ShardManifestFuzz, MutatedManifestsAreMergedExactlyOrRefusedInOneLine) {

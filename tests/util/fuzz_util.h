@@ -1,0 +1,48 @@
+#pragma once
+// What the fuzz harnesses (tests/fuzz/) share: their time budget and seed from the
+// environment (MOLPROP_FUZZ_SECONDS, default 3 s in ctest; MOLPROP_FUZZ_SEED, default 1),
+// whole-file byte I/O, and the signal handler that keeps the input being checked when the
+// process crashes on it (moved to tests/fuzz/crashes/, replayed by the next run).
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace molprop::testing_util {
+
+inline double fuzz_seconds() {
+  const char* s = std::getenv("MOLPROP_FUZZ_SECONDS");
+  return s ? std::atof(s) : 3.0;
+}
+
+inline uint64_t fuzz_seed() {
+  const char* s = std::getenv("MOLPROP_FUZZ_SEED");
+  return s ? std::strtoull(s, nullptr, 10) : 1;
+}
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_bytes(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+}
+
+// For the signal handler: where the input being checked is, and where it goes on a crash.
+inline char g_pending[4096] = {0};
+inline char g_crash[4096] = {0};
+
+extern "C" inline void save_crash_input(int sig) {
+  if (g_pending[0] != '\0') std::rename(g_pending, g_crash);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace molprop::testing_util
