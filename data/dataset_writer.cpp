@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <type_traits>
 #include <unordered_map>
 
 #include "chem/features.h"
@@ -64,15 +63,7 @@ struct DatasetWriter::Impl {
   // touched again (closing it would flush, fail again, print from every destructor, and
   // leave HDF5 to crash on it at exit). ~AtomicFile removes the temporary. Never throws.
   void abandon() noexcept {
-    for_each_handle([](auto& handle) {
-      if (!handle) return;
-      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
-        h5::abandon(*handle);
-      } else {
-        handle->abandon();  // an Appender: its dataset
-      }
-      handle.reset();
-    });
+    for_each_handle([](auto& handle) { h5::abandon_and_reset(handle); });
   }
 
   // f(handle) for every optional HDF5 handle, datasets first, the file last.

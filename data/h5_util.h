@@ -4,7 +4,9 @@
 #include <H5Cpp.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace molprop::data::h5 {
@@ -90,6 +92,20 @@ class StringAppender {
   hsize_t written_ = 0;
   std::vector<std::string> buffer_;
 };
+
+// For writers that hold their HDF5 objects and appenders as std::optional: abandons the
+// handle (an HDF5 object through h5::abandon, an appender through its dataset) and resets
+// it. Never throws.
+template <typename Handle>
+void abandon_and_reset(std::optional<Handle>& handle) noexcept {
+  if (!handle) return;
+  if constexpr (std::is_base_of_v<H5::IdComponent, Handle>) {
+    abandon(*handle);
+  } else {
+    handle->abandon();
+  }
+  handle.reset();
+}
 
 // Reads rows [first, first+count) of a rows × cols (or 1-D) dataset into out.
 template <typename T>

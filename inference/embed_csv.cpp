@@ -9,7 +9,6 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <type_traits>
 
 #include "core/atomic_file.h"
 #include "core/check.h"
@@ -163,15 +162,7 @@ class EmbeddingsWriter {
   // Lets go of every handle without closing it (h5::abandon): a file that failed is
   // never touched again (closing would flush, fail again and print from every destructor).
   void abandon() noexcept {
-    for_each_handle([](auto& handle) {
-      if (!handle) return;
-      if constexpr (std::is_base_of_v<H5::IdComponent, std::decay_t<decltype(*handle)>>) {
-        h5::abandon(*handle);
-      } else {
-        handle->abandon();  // an appender: its dataset
-      }
-      handle.reset();
-    });
+    for_each_handle([](auto& handle) { h5::abandon_and_reset(handle); });
   }
 
   // Everything reaches the disk in the flush, while every handle is open (a full disk

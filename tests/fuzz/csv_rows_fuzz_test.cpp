@@ -43,6 +43,7 @@ using testing_util::fuzz_seconds;
 using testing_util::fuzz_seed;
 using testing_util::g_crash;
 using testing_util::g_pending;
+using testing_util::one_line;
 using testing_util::read_bytes;
 using testing_util::save_crash_input;
 using testing_util::write_bytes;
@@ -158,8 +159,6 @@ bool printable_ascii(const std::string& s) {
   }
   return true;
 }
-
-bool one_line(const std::string& s) { return s.find_first_of(std::string("\n\r\0", 3)) == std::string::npos; }
 
 // Runs the stream over `path` and returns "" when the promise holds, else what broke.
 std::string check_promise(const std::string& path) {

@@ -51,6 +51,8 @@ using testing_util::fuzz_seconds;
 using testing_util::fuzz_seed;
 using testing_util::g_crash;
 using testing_util::g_pending;
+using testing_util::mutate_region;
+using testing_util::one_line;
 using testing_util::read_bytes;
 using testing_util::save_crash_input;
 using testing_util::write_bytes;
@@ -363,23 +365,10 @@ void mutate_raw(const std::string& path, std::mt19937_64& rng) {
     bytes.resize(static_cast<size_t>(rng() % bytes.size()));
   } else {
     const auto [offset, size] = chunk_bytes(path, rng);
-    if (size == 0 || offset + size > bytes.size()) return;
-    const size_t at = static_cast<size_t>(offset + rng() % size), end = static_cast<size_t>(offset + size);
-    switch (rng() % 3) {
-      case 0:
-        bytes[at] = static_cast<char>(bytes[at] ^ (1 << (rng() % 8)));
-        break;
-      case 1:
-        for (size_t i = at; i < std::min(end, at + 1 + rng() % 16); ++i) bytes[i] = static_cast<char>(rng());
-        break;
-      default:
-        for (size_t i = at; i < std::min(end, at + 1 + rng() % 64); ++i) bytes[i] = rng() % 2 ? '\0' : '\xFF';
-    }
+    if (!mutate_region(bytes, offset, size, rng)) return;
   }
   write_bytes(path, bytes);
 }
-
-bool one_line(const std::string& s) { return s.find_first_of(std::string("\n\r\0", 3)) == std::string::npos; }
 
 // Edges of a batch stay inside their molecule; sizes agree with the counts.
 std::string check_batch(const Batch& b) {
