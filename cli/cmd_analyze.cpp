@@ -35,7 +35,7 @@ void run(AnalyzeArgs& a) {
   o.threads = threads;
   o.quiet = a.common.quiet;
   o.validate();
-  const std::vector<std::string> files = checkpoint::model_files(a.model);
+  const std::vector<std::string> files = checkpoint::model_files(resolve_model_argument(a.model));
   if (!a.output.empty()) core::check_output_is_not_input(a.output, {o.input, files.front()});
   if (files.size() > 1)
     log_info(a.common, "analyze",
@@ -68,7 +68,7 @@ void register_analyze(CLI::App& app) {
   CLI::App* sub =
       app.add_subcommand("analyze", "Oversmoothing diagnostic: how alike atom states become, layer by layer");
   sub->add_option("--model,-m", a->model,
-                  "A molprop checkpoint .h5 (or a folder from 'molprop train': its first model)")
+                  "A molprop checkpoint .h5, a folder from 'molprop train' (its first model), or 'foundation' (the encoder shipped with molprop)")
       ->required();
   sub->add_option("--input,-i", a->options.input, "Molecules: .csv, .csv.gz, .smi or .smi.gz")
       ->required()

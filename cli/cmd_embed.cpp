@@ -40,7 +40,7 @@ void run(EmbedArgs& a) {
   o.threads = threads;
   o.quiet = a.common.quiet;
   o.validate();
-  inference::Predictor predictor(a.model, resolve_device_flag(a.device));
+  inference::Predictor predictor(resolve_model_argument(a.model), resolve_device_flag(a.device));
   if (predictor.ensemble_size() > 1) {
     log_info(a.common, "embed",
              "embeddings come from the first of " + std::to_string(predictor.ensemble_size()) +
@@ -62,7 +62,7 @@ void register_embed(CLI::App& app) {
   auto a = std::make_shared<EmbedArgs>();
   CLI::App* sub = app.add_subcommand("embed", "Write learned molecule embeddings (HDF5) for a CSV or SMILES file");
   sub->add_option("--model,-m", a->model,
-                  "Any molprop checkpoint .h5 (trained model or pretrained encoder), or a folder from 'molprop train'")
+                  "Any molprop checkpoint .h5 (trained model or pretrained encoder), a folder from 'molprop train', or 'foundation' (the encoder shipped with molprop)")
       ->required();
   sub->add_option("--input,-i", a->options.input, "Input .csv, .csv.gz, .smi or .smi.gz")
       ->required()

@@ -68,6 +68,7 @@ void run(TrainArgs& a, const std::string& command_line) {
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   o.quiet = a.common.quiet;
   o.command_line = command_line;
+  if (!o.from.empty()) o.from = resolve_model_argument(o.from);
   std::stringstream ss(a.targets);
   for (std::string t; std::getline(ss, t, ',');) {
     if (!t.empty()) o.targets.push_back(t);
@@ -152,7 +153,7 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")->capture_default_str();
   sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")
       ->capture_default_str();
-  sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model");
+  sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model: 'foundation' (the encoder shipped with molprop) or a path");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
   sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
       ->check(CLI::IsMember(finetune::head_names()))

@@ -103,6 +103,11 @@ std::string default_model_override() {
   return dir ? dir : "";
 }
 
+std::string resolve_model_argument(const std::string& model) {
+  const char* dir = std::getenv(checkpoint::kFoundationModelVariable);
+  return checkpoint::resolve_model_name(model, dir ? dir : "");
+}
+
 FlagNames shared_flag_names() {
   return {
       {"FeaturizeOptions::descriptors", "--descriptors"},

@@ -61,6 +61,10 @@ training::DistributedEnv distributed_env_from_environment();
 // $MOLPROP_DEFAULT_MODEL, or "" when unset.
 std::string default_model_override();
 
+// A model argument as typed (--from, --model): "foundation" → the shipped foundation
+// encoder's file (or the folder in $MOLPROP_FOUNDATION_MODEL); a path unchanged.
+std::string resolve_model_argument(const std::string& model);
+
 // Informational log line on stderr ("molprop featurize: ..."), unless quiet.
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line);
 

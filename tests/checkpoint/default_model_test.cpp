@@ -51,5 +51,43 @@ TEST(DefaultModel, AnEmptyOverrideFolderIsOneErrorNamingIt) {
   }
 }
 
+TEST(ShippedModels, EachNameHasItsOwnFolderUnderTheSameRoots) {
+  const auto defaults = checkpoint::shipped_model_candidates("default");
+  const auto foundation = checkpoint::shipped_model_candidates("foundation");
+  ASSERT_EQ(defaults.size(), foundation.size());
+  for (size_t i = 0; i < defaults.size(); ++i) {
+    EXPECT_EQ(fs::path(defaults[i]).filename(), "default");
+    EXPECT_EQ(fs::path(foundation[i]).filename(), "foundation");
+    EXPECT_EQ(fs::path(defaults[i]).parent_path(), fs::path(foundation[i]).parent_path());
+  }
+}
+
+TEST(ShippedModels, APathIsNotAName) {
+  EXPECT_EQ(checkpoint::resolve_model_name("runs/esol/model.h5"), "runs/esol/model.h5");
+  EXPECT_EQ(checkpoint::resolve_model_name("./foundation"), "./foundation");
+  EXPECT_EQ(checkpoint::resolve_model_name(""), "");
+}
+
+TEST(ShippedModels, FoundationInAnOverrideFolderIsItsListedEncoder) {
+  const std::string dir = testing_util::fresh_dir("foundation_override");
+  std::ofstream(dir + "/encoder.h5") << "x";
+  checkpoint::write_run_marker(dir, {"encoder.h5"});
+  EXPECT_EQ(fs::path(checkpoint::resolve_model_name("foundation", dir)), fs::path(dir) / "encoder.h5");
+}
+
+TEST(ShippedModels, AMissingFoundationIsOneErrorSayingWhatToDo) {
+  const std::string dir = testing_util::fresh_dir("foundation_missing");
+  try {
+    checkpoint::resolve_model_name("foundation", dir);
+    FAIL() << "expected molprop::Error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_THAT(message, HasSubstr("no foundation model found"));
+    EXPECT_THAT(message, HasSubstr(dir));
+    EXPECT_THAT(message, HasSubstr("give the encoder's path"));
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "one line";
+  }
+}
+
 }  // namespace
 }  // namespace molprop

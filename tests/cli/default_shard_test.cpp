@@ -76,6 +76,25 @@ TEST(CliDefaultModel, MissingDefaultModelIsOneClearLine) {
   EXPECT_EQ(count_lines(err), 1);
 }
 
+TEST(CliFoundation, AMissingFoundationIsOneClearLineForTrainEmbedAndAnalyze) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_foundation_missing");
+  const std::string env = "MOLPROP_FOUNDATION_MODEL=" + dir + "/none ";
+  const std::vector<std::string> commands = {
+      "train --data " + kData + " --from foundation --output-dir " + dir + "/run",
+      "embed --model foundation --input " + kExamples + " --output " + dir + "/e.h5",
+      "analyze --model foundation --input " + kExamples};
+  for (const auto& c : commands) {
+    const std::string cmd = env + std::string(MOLPROP_BINARY) + " " + c + " > " + dir + "/o.txt 2> " + dir + "/e.txt";
+    EXPECT_NE(std::system(cmd.c_str()), 0) << c;
+    const std::string err = read_file(dir + "/e.txt");
+    EXPECT_THAT(err, HasSubstr("no foundation model found (looked in " + dir + "/none)")) << c;
+    EXPECT_THAT(err, HasSubstr("give the encoder's path instead of 'foundation'")) << c;
+    EXPECT_EQ(count_lines(err), 1) << c << ": " << err;
+  }
+  EXPECT_FALSE(fs::exists(dir + "/run"));
+  EXPECT_FALSE(fs::exists(dir + "/e.h5"));
+}
+
 TEST(CliDevice, CudaOnACpuOnlyBuildIsOneClearLine) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_device");
   auto p = run_molprop("predict " + kExamples + " --device cuda --output " + dir + "/p.csv", dir);
