@@ -53,8 +53,10 @@ PropertyModelImpl::PropertyModelImpl(const ModelConfig& config) : config_(config
 
 torch::Tensor PropertyModelImpl::embed(const GraphTensors& g) { return readout_->forward(encoder_->forward(g), g); }
 
-torch::Tensor PropertyModelImpl::forward(const GraphTensors& g) {
-  torch::Tensor x = embed(g);
+torch::Tensor PropertyModelImpl::forward(const GraphTensors& g) { return forward_from_states(encoder_->forward(g), g); }
+
+torch::Tensor PropertyModelImpl::forward_from_states(const torch::Tensor& atom_states, const GraphTensors& g) {
+  torch::Tensor x = readout_->forward(atom_states, g);
   if (config_.num_descriptors > 0) {
     if (!g.descriptors.defined() || g.descriptors.size(1) != config_.num_descriptors) {
       throw Error("model expects " + std::to_string(config_.num_descriptors) +

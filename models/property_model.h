@@ -21,6 +21,9 @@ class PropertyModelImpl : public torch::nn::Module {
 
   // M × num_tasks, in standardised target units.
   torch::Tensor forward(const GraphTensors& g);
+  // The same from the encoder's atom states of `g` (A × atom state width), for callers that
+  // share one encoder pass between several outputs (pretraining objectives).
+  torch::Tensor forward_from_states(const torch::Tensor& atom_states, const GraphTensors& g);
   // M × embedding_dim(): the readout, before descriptors and head (what `embed` writes).
   torch::Tensor embed(const GraphTensors& g);
   int64_t embedding_dim() const { return readout_->out_dim(); }

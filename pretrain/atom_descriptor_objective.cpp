@@ -14,12 +14,13 @@ AtomDescriptorObjective::AtomDescriptorObjective(const ObjectiveContext& context
       "head", torch::nn::Sequential(torch::nn::Linear(width, width), torch::nn::ReLU(), torch::nn::Linear(width, k_)));
 }
 
-torch::Tensor AtomDescriptorObjective::loss(models::PropertyModel& model, const models::GraphTensors& g) {
+torch::Tensor AtomDescriptorObjective::loss(models::PropertyModel& /*model*/, const models::GraphTensors& g,
+                                            CleanStates& clean) {
   MOLPROP_CHECK(g.atom_targets.defined(), "atom_descriptors objective needs standardised atom targets");
   MOLPROP_CHECK(g.atom_targets.size(0) == g.num_atoms && g.atom_targets.size(1) == k_,
                 "atom targets are " << g.atom_targets.size(0) << " × " << g.atom_targets.size(1) << ", expected "
                                     << g.num_atoms << " × " << k_);
-  return models::masked_mse(head_->forward(model->encoder().forward(g)), g.atom_targets);
+  return models::masked_mse(head_->forward(clean.atom_states()), g.atom_targets);
 }
 
 }  // namespace molprop::pretrain

@@ -12,7 +12,8 @@ class AtomDescriptorObjective : public Objective {
  public:
   explicit AtomDescriptorObjective(const ObjectiveContext& context);
   std::string name() const override { return "atom_descriptors"; }
-  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
+  using Objective::loss;
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g, CleanStates& clean) override;
 
  private:
   int64_t k_;

@@ -30,7 +30,8 @@ torch::Tensor nt_xent(const torch::Tensor& a, const torch::Tensor& b, double tem
   return torch::nn::functional::cross_entropy(sim, positive);
 }
 
-torch::Tensor ContrastiveObjective::loss(models::PropertyModel& model, const models::GraphTensors& g) {
+torch::Tensor ContrastiveObjective::loss(models::PropertyModel& model, const models::GraphTensors& g,
+                                         CleanStates& /*clean*/) {
   if (g.num_molecules < 2) return torch::zeros({}, torch::TensorOptions().device(g.atom_features.device()));
   const torch::Tensor a = projection_->forward(model->embed(augment(g)));
   const torch::Tensor b = projection_->forward(model->embed(augment(g)));

@@ -13,7 +13,8 @@ class ContrastiveObjective : public Objective {
   explicit ContrastiveObjective(const ObjectiveContext& context, double atom_rate = 0.25, double bond_rate = 0.25,
                                 double temperature = 0.1);
   std::string name() const override { return "contrastive"; }
-  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
+  using Objective::loss;
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g, CleanStates& clean) override;
 
  private:
   models::GraphTensors augment(const models::GraphTensors& g);

@@ -13,7 +13,8 @@ class DescriptorObjective : public Objective {
  public:
   explicit DescriptorObjective(const ObjectiveContext& context);
   std::string name() const override { return "descriptors"; }
-  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
+  using Objective::loss;
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g, CleanStates& clean) override;
 
  private:
   double fraction_;

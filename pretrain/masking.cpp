@@ -10,7 +10,8 @@ MaskingObjective::MaskingObjective(const ObjectiveContext& context, double mask_
   }
 }
 
-torch::Tensor MaskingObjective::loss(models::PropertyModel& model, const models::GraphTensors& g) {
+torch::Tensor MaskingObjective::loss(models::PropertyModel& model, const models::GraphTensors& g,
+                                     CleanStates& /*clean*/) {
   const auto opts = torch::TensorOptions().device(g.atom_features.device());
   torch::Tensor masked = torch::rand({g.num_atoms}, opts) < mask_rate_;
   if (!masked.any().item<bool>()) {

@@ -11,7 +11,8 @@ class MaskingObjective : public Objective {
  public:
   explicit MaskingObjective(const ObjectiveContext& context, double mask_rate = 0.15);
   std::string name() const override { return "masking"; }
-  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) override;
+  using Objective::loss;
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g, CleanStates& clean) override;
 
  private:
   models::EncoderOptions encoder_;

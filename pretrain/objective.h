@@ -38,14 +38,38 @@ struct ObjectiveContext {
   int64_t num_atom_targets = 0;  // K, the atom_descriptors objective's output width
 };
 
+// The encoder's atom states for one step's unmasked batch, computed on first use and shared
+// by every objective that reads the clean graph (descriptors, atom_descriptors): one encoder
+// pass (and backward) a step instead of one per objective. Objectives that change the graph
+// (masking, contrastive) run their own.
+class CleanStates {
+ public:
+  CleanStates(models::PropertyModel& model, const models::GraphTensors& g) : model_(model), g_(g) {}
+  const torch::Tensor& atom_states() {
+    if (!states_.defined()) states_ = model_->encoder().forward(g_);
+    return states_;
+  }
+
+ private:
+  models::PropertyModel& model_;
+  const models::GraphTensors& g_;
+  torch::Tensor states_;
+};
+
 class Objective : public torch::nn::Module {
  public:
   virtual std::string name() const = 0;
   // Scalar loss for one batch. `g.targets` holds the standardised descriptors (M × D)
   // when the descriptor objective is active, `g.atom_targets` the standardised atom-level
-  // targets (A × K) when the atom_descriptors objective is. Randomness comes from torch's default
+  // targets (A × K) when the atom_descriptors objective is; `clean` the encoder states of g,
+  // shared with the step's other objectives. Randomness comes from torch's default
   // generator, which the pretrainer seeds and checkpoints.
-  virtual torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) = 0;
+  virtual torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g, CleanStates& clean) = 0;
+  // The same for one objective on its own.
+  torch::Tensor loss(models::PropertyModel& model, const models::GraphTensors& g) {
+    CleanStates clean(model, g);
+    return loss(model, g, clean);
+  }
 };
 
 using ObjectiveFactory = std::function<std::shared_ptr<Objective>(const ObjectiveContext&)>;

@@ -336,8 +336,9 @@ class PretrainRun {
     }
     optimizer_->zero_grad();
     torch::Tensor total = torch::zeros({});
+    pretrain::CleanStates clean(model_, g);
     for (size_t k = 0; k < objectives_.size(); ++k) {
-      const torch::Tensor l = objectives_[k]->loss(model_, g);
+      const torch::Tensor l = objectives_[k]->loss(model_, g, clean);
       window_.losses[k] += l.item<double>();
       total = total + o_.objectives[k].second * l;
     }

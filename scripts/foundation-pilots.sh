@@ -129,10 +129,10 @@ for spec in "$@"; do
       v=$(python3 -c "print($v + $(val_rmse "$run/$ft/$ds-seed$seed"))")
       s=$(python3 -c "print($s + $(val_rmse "$work/scratch/$ds-seed$seed"))")
     done
-    cells+=("$(python3 -c "print(f'{$v / len('$seeds'.split()):.4f}')")")
+    cells+=("$(python3 -c "print('%.4f' % ($v / $(wc -w <<< "$seeds")))")")
     ratios+=("$(python3 -c "print($v / $s)")")
   done
-  score=$(python3 -c "print(f'{($(IFS=+; echo "${ratios[*]}")) / ${#ratios[@]}:.4f}')")
+  score=$(python3 -c "print('%.4f' % (($(IFS=+; echo "${ratios[*]}")) / ${#ratios[@]}))")
   grep -v -P "^$name\t$ft\t" "$work/pilots.tsv" > "$work/pilots.tsv.tmp" || true
   echo -e "$name\t$ft\t$secs\t$rate\t${cells[0]}\t${cells[1]}\t${cells[2]}\t$score" >> "$work/pilots.tsv.tmp"
   mv "$work/pilots.tsv.tmp" "$work/pilots.tsv"

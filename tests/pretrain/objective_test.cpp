@@ -243,6 +243,44 @@ TEST(Objectives, AtomDescriptorsLearnAndSkipNaN) {
   EXPECT_LT(t.last, 0.5 * t.first);
 }
 
+// Objectives on the clean graph share one encoder pass a step (pretrain::CleanStates): the
+// losses and every gradient equal those of separate passes, and the states are computed once.
+TEST(Objectives, CleanGraphObjectivesShareOneEncoderPassWithTheSameLossesAndGradients) {
+  const auto g = batch_with_targets();
+  torch::manual_seed(0);
+  auto config = testing_util::small_config(g.targets.size(1), 32, "dmpnn");
+  config.encoder.dropout = 0;
+  config.encoder.norm = "none";
+  config.head.dropout = 0;
+  models::PropertyModel model(config);
+  pretrain::ObjectiveContext ctx{config, model->encoder().out_dim(), model->embedding_dim()};
+  ctx.num_atom_targets = chem::kNumAtomTargets;  // fraction 1: no random draws
+  auto descriptors = pretrain::make_objective("descriptors", ctx);
+  auto atoms = pretrain::make_objective("atom_descriptors", ctx);
+  auto grads = [&] {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : model->parameters()) out.push_back(p.grad().clone());
+    for (const auto& p : atoms->parameters()) out.push_back(p.grad().clone());
+    model->zero_grad();
+    atoms->zero_grad();
+    return out;
+  };
+  const torch::Tensor separate = descriptors->loss(model, g) + 0.5 * atoms->loss(model, g);
+  separate.backward();
+  const auto separate_grads = grads();
+
+  pretrain::CleanStates clean(model, g);
+  const torch::Tensor shared = descriptors->loss(model, g, clean) + 0.5 * atoms->loss(model, g, clean);
+  EXPECT_EQ(clean.atom_states().data_ptr(), clean.atom_states().data_ptr()) << "computed once";
+  shared.backward();
+  const auto shared_grads = grads();
+  EXPECT_NEAR(shared.item<double>(), separate.item<double>(), 1e-6);
+  ASSERT_EQ(shared_grads.size(), separate_grads.size());
+  for (size_t i = 0; i < shared_grads.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(shared_grads[i], separate_grads[i], 1e-4, 1e-6)) << "parameter " << i;
+  }
+}
+
 TEST(Objectives, AtomDescriptorsRefuseMissingOrMisshapenTargets) {
   auto g = batch_with_targets();
   torch::manual_seed(0);
