@@ -69,11 +69,12 @@ void run(PretrainArgs& a, const std::string& command_line) {
     std::snprintf(buf, sizeof buf, "%s%s %.4f", losses.empty() ? "" : ", ", name.c_str(), value);
     losses += buf;
   }
-  char line[512];
+  const std::string ranks = s.ranks > 1 ? std::to_string(s.ranks) + " ranks × " : "";
+  char line[768];
   std::snprintf(line, sizeof line,
-                "%lld steps, %lld molecules in %.1f s (%.0f mol/s, %d threads, %s); last losses: %s → %s/encoder.h5",
+                "%lld steps, %lld molecules in %.1f s (%.0f mol/s, %s%d threads, %s); last losses: %s → %s/encoder.h5",
                 static_cast<long long>(s.steps), static_cast<long long>(s.molecules), s.seconds, s.molecules_per_second,
-                threads, arithmetic.c_str(), losses.c_str(), o.output_dir.c_str());
+                ranks.c_str(), threads, arithmetic.c_str(), losses.c_str(), o.output_dir.c_str());
   log_info(a.common, "pretrain", line);
 }
 

@@ -184,22 +184,30 @@ class PretrainRun {
     model_->train();
     for (auto& obj : objectives_) obj->train();
     for (int64_t epoch = pos_.epoch; epoch <= o_.epochs; ++epoch) {
-      if (!run_epoch(epoch, epoch == pos_.epoch ? pos_.position : 0)) {
-        summary_.seconds = now() - t_start_;
-        summary_.molecules_per_second = summary_.molecules / summary_.seconds;
-        return summary_;
-      }
+      if (!run_epoch(epoch, epoch == pos_.epoch ? pos_.position : 0)) return finish(false);
     }
     save(RunPosition{o_.epochs + 1, 0, pos_.step});
-    // Rank 0 hosts the rendezvous store: nobody leaves before everyone is done.
-    if (parallel_) parallel_->barrier();
-    summary_.seconds = now() - t_start_;
-    summary_.molecules_per_second = summary_.seconds > 0 ? summary_.molecules / summary_.seconds : 0;
-    summary_.finished = true;
-    return summary_;
+    return finish(true);
   }
 
  private:
+  // The summary over all ranks. A finished run sums the ranks' molecules (the sum also keeps
+  // rank 0, which hosts the rendezvous store, from leaving before everyone is done); a run
+  // stopped by stop_after_steps (a test hook that may stop one rank alone) takes no collective
+  // and counts this rank's molecules × ranks (every rank takes batch_size a step).
+  PretrainSummary finish(bool finished) {
+    summary_.seconds = now() - t_start_;
+    summary_.ranks = world_;
+    if (parallel_ && finished) {
+      summary_.molecules = static_cast<int64_t>(parallel_->sum({static_cast<double>(summary_.molecules)})[0]);
+    } else {
+      summary_.molecules *= world_;
+    }
+    summary_.molecules_per_second = summary_.seconds > 0 ? summary_.molecules / summary_.seconds : 0;
+    summary_.finished = finished;
+    return summary_;
+  }
+
   // Every rank takes the same number of steps per epoch: the smallest shard's.
   int64_t molecules_per_rank() {
     const int64_t n = parallel_ ? parallel_->min(ds_.size()) : ds_.size();
@@ -314,9 +322,11 @@ class PretrainRun {
     }
     progress.finish();
     if (!quiet_) {
-      std::fprintf(stderr, "pretrain epoch %lld/%lld done: %lld steps, %.0f mol/s\n", static_cast<long long>(epoch),
+      // This rank's count × ranks (each takes the same steps of batch_size molecules).
+      std::fprintf(stderr, "pretrain epoch %lld/%lld done: %lld steps, %.0f mol/s%s\n", static_cast<long long>(epoch),
                    static_cast<long long>(o_.epochs), static_cast<long long>(pos_.step),
-                   summary_.molecules / (now() - t_start_));
+                   static_cast<double>(world_) * summary_.molecules / (now() - t_start_),
+                   world_ > 1 ? " (all ranks)" : "");
     }
     return true;
   }

@@ -74,7 +74,8 @@ struct PretrainOptions {
 
 struct PretrainSummary {
   int64_t steps = 0;
-  int64_t molecules = 0;  // seen in this invocation
+  int64_t molecules = 0;  // seen in this invocation, by all ranks together
+  int ranks = 1;          // data-parallel processes that shared the work
   double seconds = 0;
   double molecules_per_second = 0;
   std::vector<std::pair<std::string, double>> final_losses;  // mean over the last logged window

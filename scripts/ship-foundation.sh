@@ -3,7 +3,8 @@
 # share/molprop/models/foundation/ (installed with the binary; `molprop train --from
 # foundation` finds it) and writes, beside it, run.json (the completion marker every model
 # folder has) and provenance.json: the pretraining command, the corpus file and its sha256,
-# the descriptor set and atom targets it was featurised with, steps, molecules, wall time,
+# the descriptor set and atom targets it was featurised with (and the featurisation command
+# and time, from featurize.log beside CORPUS.h5 when present), steps, molecules, wall time,
 # final losses, the molprop commit and the date.
 #
 # Usage: scripts/ship-foundation.sh RUN-DIR CORPUS.h5 CORPUS.csv SECONDS
@@ -38,6 +39,16 @@ def sha256(p):
             h.update(block)
     return h.hexdigest()
 log = list(csv.DictReader(open(f"{run}/log.csv")))
+# featurize.log beside the corpus (scripts/pretrain-foundation.sh keeps /usr/bin/time -v's report)
+featurize = {}
+flog = os.path.join(os.path.dirname(corpus_h5), "featurize.log")
+if os.path.exists(flog):
+    for line in open(flog, errors="replace"):
+        line = line.strip()
+        if line.startswith("molprop featurize:"): featurize["summary"] = line
+        if line.startswith("Command being timed:"): featurize["command"] = line.split(":", 1)[1].strip().strip('"')
+        if line.startswith("User time (seconds):"): featurize["cpu_seconds"] = float(line.split(":")[1])
+        if line.startswith("Elapsed (wall clock) time"): featurize["wall"] = line.split(": ", 1)[1]
 last = log[-1] if log else {}
 commit = subprocess.run(["git", "-C", os.path.dirname(path), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
 prov = {
@@ -47,12 +58,13 @@ prov = {
     "corpus_csv_sha256": sha256(corpus_csv),
     "corpus_h5_sha256": sha256(corpus_h5),
     "corpus_h5_inspect": inspect.strip().splitlines(),
-    "steps": int(float(last.get("step", 0))) if last else 0,
+    "last_logged_step": int(float(last.get("step", 0))) if last else 0,
     "last_log_line": last,
     "pretraining_wall_seconds": int(seconds),
     "encoder_sha256": sha256(f"{run}/encoder.h5"),
     "molprop_commit": commit,
     "shipped": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "featurize": featurize,
     "licence_note": "the corpus includes ChEMBL-derived molecules (CC BY-SA 3.0, EMBL-EBI); see docs/results.md",
 }
 json.dump(prov, open(path, "w"), indent=2, sort_keys=True)

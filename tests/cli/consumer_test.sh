@@ -26,4 +26,9 @@ printf 'CCO ethanol\n' > "$work/one.smi"
 "$prefix/bin/molprop" predict "$work/one.smi" --output "$work/one.csv" 2> "$work/predict.err"
 grep -q "default model: $prefix/share/molprop/models/default" "$work/predict.err" || { cat "$work/predict.err" >&2; echo "FAIL: installed binary did not use the installed model" >&2; exit 1; }
 grep -q '^CCO,ethanol,' "$work/one.csv" || { echo "FAIL: installed binary predicted nothing" >&2; exit 1; }
+# ... and the installed foundation encoder (`--model foundation`).
+"$prefix/bin/molprop" analyze --model foundation --input "$work/one.smi" > "$work/analyze.out" 2> "$work/analyze.err" \
+    || { cat "$work/analyze.err" >&2; echo "FAIL: installed binary could not analyze the foundation encoder" >&2; exit 1; }
+grep -q "$prefix/share/molprop/models/foundation/encoder.h5" "$work/analyze.out" \
+    || { cat "$work/analyze.out" >&2; echo "FAIL: foundation encoder not taken from the install prefix" >&2; exit 1; }
 echo "consumer test passed"

@@ -95,6 +95,22 @@ TEST(CliFoundation, AMissingFoundationIsOneClearLineForTrainEmbedAndAnalyze) {
   EXPECT_FALSE(fs::exists(dir + "/e.h5"));
 }
 
+// The shipped encoder (share/molprop/models/foundation) is found without a path: train
+// fine-tunes it, embed writes its embeddings, analyze reads it.
+TEST(CliFoundation, TrainEmbedAndAnalyzeFindTheShippedEncoder) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_foundation");
+  auto t = run_molprop("train --data " + kData + " --from foundation --epochs 2 --output-dir " + dir + "/run", dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_TRUE(fs::exists(dir + "/run/model.h5"));
+  EXPECT_THAT(read_file(dir + "/run/command.txt"), HasSubstr("--from foundation"));
+  auto e = run_molprop("embed --model foundation --input " + kExamples + " --output " + dir + "/e.h5", dir);
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_TRUE(fs::exists(dir + "/e.h5"));
+  auto a = run_molprop("analyze --model foundation --input " + kExamples, dir);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_THAT(a.out, HasSubstr("share/molprop/models/foundation/encoder.h5: encoder dmpnn, depth 3"));
+}
+
 TEST(CliDevice, CudaOnACpuOnlyBuildIsOneClearLine) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_device");
   auto p = run_molprop("predict " + kExamples + " --device cuda --output " + dir + "/p.csv", dir);
@@ -252,6 +268,9 @@ TEST(CliDistributedPretrain, TwoRanksOnLoopbackWriteOneRunAndADeadRankStopsTheOt
   EXPECT_EQ(read_file(dir + "/ok.rc0"), "0\n") << read_file(dir + "/ok.err0");
   EXPECT_EQ(read_file(dir + "/ok.rc1"), "0\n") << read_file(dir + "/ok.err1");
   EXPECT_THAT(read_file(dir + "/ok.err0"), HasSubstr("data-parallel over 2 processes"));
+  // The summary counts both ranks: 2 epochs × 30 molecules × 2 ranks.
+  EXPECT_THAT(read_file(dir + "/ok.err0"), HasSubstr("8 steps, 120 molecules in"));
+  EXPECT_THAT(read_file(dir + "/ok.err0"), HasSubstr("mol/s, 2 ranks × 1 threads"));
   EXPECT_EQ(read_file(dir + "/ok.err1"), "");  // rank 1 is silent
   EXPECT_TRUE(fs::exists(dir + "/ok/encoder.h5"));
   // 60 molecules → 30 per rank → 4 steps of 8 per epoch, 2 epochs, one log line per step.
