@@ -55,13 +55,7 @@ for ds in $datasets; do
     done
   done
 done
-tr '\n' '\0' < "$queue" | xargs -0 -P "$parallel" -I{} bash -c '
-  line="$1"; dir="${line%%$'"'"'\t'"'"'*}"; flags="${line#*$'"'"'\t'"'"'}"
-  [ -f "$dir/metrics.json" ] && exit 0
-  echo "train $(basename "$dir")" >&2
-  # shellcheck disable=SC2086
-  "$MOLPROP" train $flags --output-dir "$dir" --threads 1 --quiet > "$dir.log" 2>&1 \
-      || { echo "failed: $dir (see $dir.log)" >&2; exit 1; }' _ {}
+"$root/scripts/run-train-queue.sh" "$queue" "$parallel"
 oversmoothing="$out/oversmoothing.txt"
 if [[ " $rows " =~ \ (finetuned|frozen) ]] && [ ! -f "$oversmoothing" ]; then
   "$molprop" analyze --model "$encoder" --input "$shared/esol.csv" --output "$out/oversmoothing.csv" --quiet \

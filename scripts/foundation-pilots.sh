@@ -70,17 +70,7 @@ val_rmse() {  # the val RMSE of a finished training run folder
   python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); (t,s),=m["summary"]["val"].items(); print(s["rmse_mean"])' "$1/metrics.json"
 }
 
-# Queue of training runs: "dir<TAB>flags"; run PARALLEL at once.
-run_queue() {
-  local q="$1"
-  [ -s "$q" ] || return 0
-  tr '\n' '\0' < "$q" | xargs -0 -P "$parallel" -I{} bash -c '
-    line="$1"; dir="${line%%$'"'"'\t'"'"'*}"; flags="${line#*$'"'"'\t'"'"'}"
-    [ -f "$dir/metrics.json" ] && exit 0
-    # shellcheck disable=SC2086
-    "$MOLPROP" train $flags --output-dir "$dir" --threads 1 --quiet > "$dir.log" 2>&1 \
-        || { echo "failed: $dir (see $dir.log)" >&2; exit 1; }' _ {}
-}
+run_queue() { "$root/scripts/run-train-queue.sh" "$1" "$parallel"; }
 
 # From-scratch baselines for every set and seed.
 : > "$work/scratch.queue"
