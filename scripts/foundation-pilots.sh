@@ -66,21 +66,23 @@ for ds in "${sets[@]}"; do
       --targets "${target[$ds]}" --scaffolds --threads 2 --quiet
 done
 
-val_rmse() {  # the val RMSE of a finished training run folder
-  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); (t,s),=m["summary"]["val"].items(); print(s["rmse_mean"])' "$1/metrics.json"
+# Fine-tunes (or, with no --from, trains) every set and seed into DIR/<set>-seed<seed>:
+# run_sets DIR [TRAIN-FLAGS...]
+run_sets() {
+  local dir="$1" queue="$1.queue"
+  shift
+  : > "$queue"
+  for ds in "${sets[@]}"; do
+    for seed in $seeds; do
+      echo -e "$dir/$ds-seed$seed\t--data $work/data/$ds.h5 --split scaffold --seed $seed $*" >> "$queue"
+    done
+  done
+  mkdir -p "$dir"
+  "$root/scripts/run-train-queue.sh" "$queue" "$parallel"
 }
 
-run_queue() { "$root/scripts/run-train-queue.sh" "$1" "$parallel"; }
-
 # From-scratch baselines for every set and seed.
-: > "$work/scratch.queue"
-for ds in "${sets[@]}"; do
-  for seed in $seeds; do
-    echo -e "$work/scratch/$ds-seed$seed\t--data $work/data/$ds.h5 --split scaffold --seed $seed" >> "$work/scratch.queue"
-  done
-done
-mkdir -p "$work/scratch"
-run_queue "$work/scratch.queue"
+run_sets "$work/scratch"
 
 [ -f "$work/pilots.tsv" ] || echo -e "pilot\tfinetune\tpretrain_s\tmol_per_s\tesol_val\tfreesolv_val\tlipo_val\tscore" > "$work/pilots.tsv"
 for spec in "$@"; do
@@ -103,26 +105,26 @@ for spec in "$@"; do
   fi
   secs=$(awk '{print $2}' "$run/status")
   rate=$(awk -F, 'NR > 2 { s += $NF; n++ } END { if (n) printf "%.0f", s / n; else print "" }' "$run/log.csv")
-  : > "$run/$ft.queue"
-  for ds in "${sets[@]}"; do
-    for seed in $seeds; do
-      echo -e "$run/$ft/$ds-seed$seed\t--data $work/data/$ds.h5 --split scaffold --seed $seed --from $run/encoder.h5 $ftf" >> "$run/$ft.queue"
-    done
-  done
-  mkdir -p "$run/$ft"
   echo "pilot $name@$ft: fine-tuning" >&2
-  run_queue "$run/$ft.queue"
-  cells=() ratios=()
-  for ds in "${sets[@]}"; do
-    v=0 s=0
-    for seed in $seeds; do
-      v=$(python3 -c "print($v + $(val_rmse "$run/$ft/$ds-seed$seed"))")
-      s=$(python3 -c "print($s + $(val_rmse "$work/scratch/$ds-seed$seed"))")
-    done
-    cells+=("$(python3 -c "print('%.4f' % ($v / $(wc -w <<< "$seeds")))")")
-    ratios+=("$(python3 -c "print($v / $s)")")
-  done
-  score=$(python3 -c "print('%.4f' % (($(IFS=+; echo "${ratios[*]}")) / ${#ratios[@]}))")
+  # shellcheck disable=SC2086
+  run_sets "$run/$ft" --from "$run/encoder.h5" $ftf
+  # Mean val RMSE per set, and the score: the mean over sets of val RMSE / scratch val RMSE.
+  read -r -a cells <<< "$(python3 - "$run/$ft" "$work/scratch" "${sets[*]}" "$seeds" <<'PY'
+import json, sys
+pilot, scratch, sets, seeds = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4].split()
+def val(d):
+    (_, s), = json.load(open(f"{d}/metrics.json"))["summary"]["val"].items()
+    return s["rmse_mean"]
+cells, ratios = [], []
+for ds in sets:
+    v = sum(val(f"{pilot}/{ds}-seed{s}") for s in seeds)
+    r = sum(val(f"{scratch}/{ds}-seed{s}") for s in seeds)
+    cells.append("%.4f" % (v / len(seeds)))
+    ratios.append(v / r)
+print(" ".join(cells + ["%.4f" % (sum(ratios) / len(ratios))]))
+PY
+)"
+  score="${cells[3]}"
   grep -v -P "^$name\t$ft\t" "$work/pilots.tsv" > "$work/pilots.tsv.tmp" || true
   echo -e "$name\t$ft\t$secs\t$rate\t${cells[0]}\t${cells[1]}\t${cells[2]}\t$score" >> "$work/pilots.tsv.tmp"
   mv "$work/pilots.tsv.tmp" "$work/pilots.tsv"

@@ -41,21 +41,27 @@
 #include "data/graph_dataset.h"
 #include "tests/util/dataset_fixture.h"
 #include "tests/util/fuzz_util.h"
+#include "tests/util/h5_fuzz_util.h"
 #include "tests/util/scratch_dir.h"
 
 namespace molprop::data {
 namespace {
 
 namespace fs = std::filesystem;
+using testing_util::dims_of;
 using testing_util::fuzz_seconds;
 using testing_util::fuzz_seed;
 using testing_util::g_crash;
 using testing_util::g_pending;
 using testing_util::mutate_region;
 using testing_util::one_line;
+using testing_util::pick;
 using testing_util::read_bytes;
 using testing_util::save_crash_input;
 using testing_util::write_bytes;
+using testing_util::write_double_attr;
+using testing_util::write_int_attr;
+using testing_util::write_string_attr;
 namespace fmt = format;
 
 const std::string kCrashDir = std::string(MOLPROP_TEST_DATA_DIR) + "/../fuzz/crashes";
@@ -104,24 +110,6 @@ const std::vector<int64_t> kInterestingInts = {0,
                                                std::numeric_limits<int64_t>::min()};
 const std::vector<std::string> kInterestingStrings = {
     "", "[]", "[1,2]", "{\"a\":1}", "[\"logS\"]", "not json", "molprop-dataset", "\xFF\xFE", "[\"\"]"};
-
-template <typename T>
-const T& pick(const std::vector<T>& v, std::mt19937_64& rng) {
-  return v[static_cast<size_t>(rng() % v.size())];
-}
-
-// Shape of dataset `ds` (up to 2 dimensions; 0 when not a simple dataspace).
-std::vector<hsize_t> dims_of(hid_t ds) {
-  const hid_t space = H5Dget_space(ds);
-  std::vector<hsize_t> dims;
-  const int rank = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
-  if (rank > 0 && rank <= 4) {
-    dims.resize(static_cast<size_t>(rank));
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-  }
-  if (space >= 0) H5Sclose(space);
-  return dims;
-}
 
 // Replaces dataset `name` by one of `type` and `dims` holding `data` (native layout).
 bool replace_dataset(hid_t file, const char* name, hid_t type, const std::vector<hsize_t>& dims,
@@ -187,40 +175,6 @@ bool write_element(hid_t file, const char* name, int64_t value, std::mt19937_64&
   }
   H5Dclose(ds);
   return ok;
-}
-
-void write_int_attr(hid_t obj, const char* name, int64_t value) {
-  const hid_t space = H5Screate(H5S_SCALAR);
-  const hid_t a = H5Acreate2(obj, name, H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) {
-    H5Awrite(a, H5T_NATIVE_INT64, &value);
-    H5Aclose(a);
-  }
-  H5Sclose(space);
-}
-
-void write_double_attr(hid_t obj, const char* name, double value) {
-  const hid_t space = H5Screate(H5S_SCALAR);
-  const hid_t a = H5Acreate2(obj, name, H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) {
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &value);
-    H5Aclose(a);
-  }
-  H5Sclose(space);
-}
-
-void write_string_attr(hid_t obj, const char* name, const std::string& value, bool variable) {
-  const hid_t space = H5Screate(H5S_SCALAR);
-  const hid_t type = H5Tcopy(H5T_C_S1);
-  H5Tset_size(type, variable ? H5T_VARIABLE : std::max<size_t>(1, value.size()));
-  const hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) {
-    const char* p = value.c_str();
-    H5Awrite(a, type, variable ? static_cast<const void*>(&p) : static_cast<const void*>(p));
-    H5Aclose(a);
-  }
-  H5Tclose(type);
-  H5Sclose(space);
 }
 
 // One semantic mutation of the HDF5 file at `path`; returns its description ("" if it did

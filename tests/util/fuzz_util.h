@@ -1,7 +1,7 @@
 #pragma once
 // What the fuzz harnesses (tests/fuzz/) share: their time budget and seed from the
 // environment (MOLPROP_FUZZ_SECONDS, default 3 s in ctest; MOLPROP_FUZZ_SEED, default 1),
-// whole-file byte I/O, and the signal handler that keeps the input being checked when the
+// whole-file byte I/O, drawing from a list, and the signal handler that keeps the input being checked when the
 // process crashes on it (moved to tests/fuzz/crashes/, replayed by the next run).
 #include <algorithm>
 #include <csignal>
@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace molprop::testing_util {
 
@@ -54,6 +55,12 @@ bool mutate_region(std::string& bytes, uint64_t offset, uint64_t size, Rng& rng)
       for (size_t i = at; i < std::min(end, at + 1 + rng() % 64); ++i) bytes[i] = rng() % 2 ? '\0' : '\xFF';
   }
   return true;
+}
+
+// A uniformly drawn element of `v` (not empty).
+template <typename T, typename Rng>
+const T& pick(const std::vector<T>& v, Rng& rng) {
+  return v[static_cast<size_t>(rng() % v.size())];
 }
 
 // A message the harnesses accept as "one line": no newline, carriage return or NUL.
