@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "chem/parse.h"
 #include "core/atomic_file.h"
 #include "core/check.h"
@@ -14,7 +16,7 @@ namespace h5 = data::h5;
 namespace {
 
 constexpr const char* kMagic = "molprop-domain";
-constexpr int64_t kVersion = 1;
+constexpr int64_t kVersion = 2;  // 2: optional per-target label masks
 constexpr int kBits = 2048;
 constexpr size_t kBytes = kBits / 8;
 constexpr size_t kWords = kBits / 64;
@@ -35,6 +37,47 @@ ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::stri
   }
   d.build_index();
   return d;
+}
+
+ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::string>& smiles,
+                                                     const std::vector<char>& labelled,
+                                                     const std::vector<std::string>& target_names, double threshold) {
+  const size_t t = target_names.size();
+  MOLPROP_CHECK(labelled.size() == smiles.size() * t, "applicability domain: " << labelled.size() << " label flags for "
+                                                                               << smiles.size() << " molecules × " << t
+                                                                               << " targets");
+  ApplicabilityDomain d;
+  d.threshold_ = threshold;
+  d.target_names_ = target_names;
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    const chem::ParsedMol parsed = chem::parse_smiles(smiles[i]);
+    if (!parsed.ok()) continue;
+    d.add(chem::packed_morgan_fingerprint(*parsed.mol));
+    d.labelled_.insert(d.labelled_.end(), labelled.begin() + static_cast<std::ptrdiff_t>(i * t),
+                       labelled.begin() + static_cast<std::ptrdiff_t>((i + 1) * t));
+  }
+  d.build_index();
+  d.build_targets();
+  return d;
+}
+
+void ApplicabilityDomain::set_threshold(double t) {
+  threshold_ = t;
+  for (auto& d : per_target_) d.threshold_ = t;
+}
+
+void ApplicabilityDomain::build_targets() {
+  per_target_.clear();
+  const size_t t = target_names_.size();
+  for (size_t k = 0; k < t; ++k) {
+    ApplicabilityDomain d;
+    d.threshold_ = threshold_;
+    for (size_t i = 0; i < fingerprints_.size(); ++i) {
+      if (labelled_[i * t + k]) d.add(fingerprints_[i]);
+    }
+    d.build_index();
+    per_target_.push_back(std::move(d));
+  }
 }
 
 namespace {
@@ -115,7 +158,7 @@ void ApplicabilityDomain::save(const std::string& path) const {
   // disk) they are abandoned, never closed (h5::abandon): closing would fail again.
   std::optional<H5::H5File> file;
   std::optional<H5::Group> root;
-  std::optional<h5::Appender<uint8_t>> rows;
+  std::optional<h5::Appender<uint8_t>> rows, flags;
   try {
     file.emplace(out.temp_path(), H5F_ACC_TRUNC);
     root.emplace(file->openGroup("/"));
@@ -132,7 +175,20 @@ void ApplicabilityDomain::save(const std::string& path) const {
       rows->append(bytes.data(), 1);
     }
     rows->flush();
+    if (!target_names_.empty()) {
+      // Row i, column t: 1 when training molecule i has target t's label.
+      h5::write_attr(*root, "target_names", nlohmann::json(target_names_).dump());
+      flags.emplace(*root, "labelled", target_names_.size(), 1024, 6);
+      std::vector<uint8_t> row(target_names_.size());
+      for (size_t i = 0; i < fingerprints_.size(); ++i) {
+        for (size_t k = 0; k < row.size(); ++k) row[k] = labelled_[i * row.size() + k] ? 1 : 0;
+        flags->append(row.data(), 1);
+      }
+      flags->flush();
+    }
     file->flush(H5F_SCOPE_GLOBAL);  // everything on disk while every handle is open
+    if (flags) flags->close();
+    flags.reset();
     rows->close();
     rows.reset();
     root->close();
@@ -140,6 +196,7 @@ void ApplicabilityDomain::save(const std::string& path) const {
     file->close();
     file.reset();
   } catch (const H5::Exception& e) {
+    if (flags) flags->abandon();
     if (rows) rows->abandon();
     if (root) h5::abandon(*root);
     if (file) h5::abandon(*file);
@@ -173,6 +230,23 @@ ApplicabilityDomain ApplicabilityDomain::load(const std::string& path) {
       d.add(std::move(fp));
     }
     d.build_index();
+    if (h5::has_attr(root, "target_names")) {
+      try {
+        d.target_names_ = nlohmann::json::parse(h5::read_string_attr(root, "target_names")).get<std::vector<std::string>>();
+      } catch (const nlohmann::json::exception&) {
+        throw Error(path + ": target_names is not a JSON list of names");
+      }
+      H5::DataSet flags = file.openDataSet("labelled");
+      const auto [flag_rows, flag_cols] = h5::shape(flags);
+      if (flag_rows != rows || flag_cols != d.target_names_.size()) {
+        throw Error(path + ": labelled is " + std::to_string(flag_rows) + " × " + std::to_string(flag_cols) +
+                    ", expected " + std::to_string(rows) + " × " + std::to_string(d.target_names_.size()));
+      }
+      std::vector<uint8_t> flag_bytes;
+      if (rows > 0) h5::read_rows(flags, 0, rows, flag_bytes);
+      d.labelled_.assign(flag_bytes.begin(), flag_bytes.end());
+      d.build_targets();
+    }
   } catch (const H5::Exception& e) {
     throw Error(path + ": cannot read applicability domain (" + e.getDetailMsg() + ")");
   }

@@ -5,6 +5,12 @@
 // radius 2, 2048 bits) fingerprints of the training molecules. For a new molecule the
 // domain reports the highest Tanimoto similarity to any of them; below the threshold
 // the model is extrapolating and its prediction deserves less trust.
+//
+// A multi-task model's domain is per target (format version 2): which training molecules
+// have each target's label, so that a molecule is in a target's domain only when it is
+// close to a molecule with that label (ethanol is near ESOL's and FreeSolv's small
+// molecules, but near nothing with a logD7.4 label). Each target has its own threshold
+// (`molprop calibrate` chooses them from held-out error).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +29,11 @@ class ApplicabilityDomain {
   // Fingerprints of `smiles` (molecules that fail to parse are skipped).
   static ApplicabilityDomain from_smiles(const std::vector<std::string>& smiles,
                                          double threshold = kDefaultDomainThreshold);
+  // Per target: labelled[i * target_names.size() + t] != 0 when molecule i has target t's
+  // label (smiles.size() × targets, row-major). A molecule that fails to parse is skipped.
+  static ApplicabilityDomain from_smiles(const std::vector<std::string>& smiles, const std::vector<char>& labelled,
+                                         const std::vector<std::string>& target_names,
+                                         double threshold = kDefaultDomainThreshold);
   // Throws molprop::Error naming the file when it is missing or not a domain file.
   static ApplicabilityDomain load(const std::string& path);
   // Written atomically (temporary file + rename).
@@ -30,7 +41,20 @@ class ApplicabilityDomain {
 
   size_t size() const { return fingerprints_.size(); }
   double threshold() const { return threshold_; }
-  void set_threshold(double t) { threshold_ = t; }
+  // Sets the overall threshold and every target's.
+  void set_threshold(double t);
+
+  // Per-target domains: empty names (0 targets) for a domain over all training molecules.
+  const std::vector<std::string>& target_names() const { return target_names_; }
+  size_t num_targets() const { return target_names_.size(); }
+  size_t target_size(size_t target) const { return per_target_.at(target).size(); }
+  double threshold(size_t target) const { return per_target_.at(target).threshold(); }
+  void set_threshold(size_t target, double t) { per_target_.at(target).threshold_ = t; }
+  // Highest similarity to a training molecule with target `target`'s label.
+  double max_similarity(const chem::PackedFingerprint& fp, size_t target) const {
+    return per_target_.at(target).max_similarity(fp);
+  }
+  bool in_domain(double max_similarity, size_t target) const { return max_similarity >= threshold(target); }
 
   // Highest Tanimoto similarity of `fp` to any training molecule (0 when empty). Exact;
   // visits the training fingerprints in order of their popcount's distance from fp's and
@@ -43,8 +67,13 @@ class ApplicabilityDomain {
   void add(chem::PackedFingerprint fp);
   // Builds the popcount-sorted search arrays from fingerprints_ (after the last add).
   void build_index();
+  // per_target_ from labelled_ (after build_index).
+  void build_targets();
 
   std::vector<chem::PackedFingerprint> fingerprints_;  // in training order (saved so)
+  std::vector<std::string> target_names_;              // empty: no per-target domains
+  std::vector<char> labelled_;                         // size() × num_targets(), row-major
+  std::vector<ApplicabilityDomain> per_target_;        // one per target: its labelled molecules
   std::vector<int> popcounts_;
   // Search index: every fingerprint's words, contiguous, sorted by popcount; start_[p] is
   // the first sorted row with popcount ≥ p (p = 0..2049).

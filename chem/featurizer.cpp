@@ -1,6 +1,9 @@
 #include "chem/featurizer.h"
 
+#include <GraphMol/PeriodicTable.h>
 #include <GraphMol/ROMol.h>
+#include <algorithm>
+#include <set>
 
 #include "chem/descriptors.h"
 #include "chem/scaffold.h"
@@ -32,6 +35,37 @@ MolGraph build_graph(const RDKit::ROMol& mol) {
   return g;
 }
 
+namespace {
+
+// FeaturizedMol::domain_note of a parsed molecule ("" when nothing is unusual).
+std::string domain_note(const ParsedMol& parsed, const FeaturizeOptions& options) {
+  std::string note;
+  if (parsed.components > 1) {
+    note = std::to_string(parsed.components) + " components (salt, hydrate or mixture): ";
+    note += options.standardize ? "predicted for the largest organic fragment, " + canonical_smiles(*parsed.mol)
+                                : "predicted for all of them as one graph";
+  }
+  if (!options.known_elements.empty()) {
+    std::set<std::string> unknown;
+    for (const auto* atom : parsed.mol->atoms()) {
+      const int z = atom->getAtomicNum();
+      if (std::find(options.known_elements.begin(), options.known_elements.end(), z) == options.known_elements.end()) {
+        unknown.insert(atom->getSymbol());
+      }
+    }
+    if (!unknown.empty()) {
+      std::string list;
+      for (const auto& e : unknown) list += (list.empty() ? "" : ", ") + e;
+      if (!note.empty()) note += "; ";
+      note += "contains " + list + (unknown.size() == 1 ? ", an element" : ", elements") +
+              " the model was not trained on";
+    }
+  }
+  return note;
+}
+
+}  // namespace
+
 FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& options) {
   FeaturizedMol out;
   ParseOptions parse_options;
@@ -50,11 +84,24 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
     if (options.scaffold) out.scaffold = murcko_scaffold(*parsed.mol);
     if (options.fingerprint) out.fingerprint = packed_morgan_fingerprint(*parsed.mol);
     if (options.canonical_smiles) out.canonical_smiles = chem::canonical_smiles(*parsed.mol);
+    if (options.domain_notes) out.domain_note = domain_note(parsed, options);
   } catch (const std::exception& e) {
     out = FeaturizedMol{};
     out.error = std::string("featurisation failed: ") + e.what();
   }
   return out;
+}
+
+int element_number(const std::string& symbol) {
+  const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+  for (unsigned z = 1; z <= 118; ++z) {
+    if (table->getElementSymbol(z) == symbol) return static_cast<int>(z);
+  }
+  return 0;
+}
+
+std::string element_symbol(int atomic_number) {
+  return RDKit::PeriodicTable::getTable()->getElementSymbol(static_cast<unsigned>(atomic_number));
 }
 
 }  // namespace molprop::chem

@@ -28,6 +28,11 @@ struct FeaturizeOptions {
   // Parse limits (chem/parse.h): longer SMILES, or SMILES with more atoms, fail their row.
   int max_smiles_length = kDefaultMaxSmilesLength;
   int max_atoms = kDefaultMaxAtoms;
+  // Fill FeaturizedMol::domain_note for input a model knows nothing like: several
+  // components (salt, hydrate, mixture), and atoms of elements outside known_elements
+  // (atomic numbers; empty: no element check).
+  bool domain_notes = false;
+  std::vector<int> known_elements;
 };
 
 struct FeaturizedMol {
@@ -37,6 +42,11 @@ struct FeaturizedMol {
   std::string scaffold;             // empty unless requested (or acyclic)
   PackedFingerprint fingerprint;    // empty unless requested
   std::string canonical_smiles;     // RDKit canonical isomeric SMILES; empty unless requested
+  // With FeaturizeOptions::domain_notes: why the molecule is outside every property's
+  // domain ("2 components (salt, hydrate or mixture): predicted for the largest organic
+  // fragment, CC(=O)O"; "contains Sn, an element the model was not trained on"); empty
+  // when nothing is unusual.
+  std::string domain_note;
   std::string error;                // non-empty ⇔ the molecule failed
 
   bool ok() const { return error.empty(); }
@@ -46,5 +56,10 @@ struct FeaturizedMol {
 MolGraph build_graph(const RDKit::ROMol& mol);
 
 FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& options = {});
+
+// Atomic number of an element symbol ("Cl" → 17); 0 when RDKit knows no such element.
+int element_number(const std::string& symbol);
+// Symbol of an atomic number (17 → "Cl").
+std::string element_symbol(int atomic_number);
 
 }  // namespace molprop::chem

@@ -191,6 +191,10 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     result.error = "SMILES has no atoms";
     return result;
   }
+  {
+    std::vector<int> fragment_of_atom;
+    result.components = static_cast<int>(RDKit::MolOps::getMolFrags(*mol, fragment_of_atom));
+  }
   if (options.standardize) {
     try {
       std::unique_ptr<RDKit::ROMol> largest(RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));

@@ -41,6 +41,9 @@ struct ParseOptions {
 struct ParsedMol {
   std::unique_ptr<RDKit::ROMol> mol;  // null when parsing failed
   std::string error;                  // empty when parsing succeeded
+  // Disconnected components the SMILES wrote ("CC(=O)[O-].[Na+]": 2), counted before
+  // standardisation kept the largest.
+  int components = 1;
 
   bool ok() const { return mol != nullptr; }
   ParsedMol();

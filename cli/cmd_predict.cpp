@@ -23,6 +23,7 @@ FlagNames predict_flag_names() {
       {"PredictCsvOptions::shard_index", "--shard"},
       {"PredictCsvOptions::max_smiles_length", "--max-smiles-length"},
       {"PredictCsvOptions::max_atoms", "--max-atoms"},
+      {"PredictCsvOptions::properties", "--properties"},
       // "X is a pretrained encoder, ...; fine-tune it with TrainRunOptions::from X"
       {"TrainRunOptions::from", "`molprop train --from`"},
   };
@@ -92,8 +93,12 @@ void register_predict(CLI::App& app) {
                   "INDEX/COUNT: predict only this shard of an uncompressed input (default: RANK/WORLD_SIZE when set); "
                   "join the outputs with 'molprop merge'");
   sub->add_option("--domain-threshold", a->domain_threshold,
-                  "in_domain is 'no' below this nearest-neighbour Tanimoto (default: the model's, 0.35)")
+                  "in_domain is 'no' below this nearest-neighbour Tanimoto, for every target (default: the model's, per target when calibrated)")
       ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--properties,-p", a->options.properties,
+                  "Comma-separated targets to write, e.g. logP,logS, or 'all' (default: the model's default "
+                  "properties; 'molprop inspect MODEL' lists its targets)")
+      ->delimiter(',');
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
   add_precision_option(*sub, a->precision);
@@ -101,12 +106,14 @@ void register_predict(CLI::App& app) {
   add_common_options(*sub, a->common);
   sub->footer(
       "Examples:\n"
-      "  molprop predict examples/molecules.smi --format table      # the default model: logS, logD7.4, dG_hyd\n"
+      "  molprop predict examples/molecules.smi --format table      # the default model's default properties\n"
+      "  molprop predict examples/molecules.smi --properties logP,pKa_basic --output predictions.csv\n"
       "  molprop predict --model runs/esol examples/molecules.smi --output predictions.csv\n"
       "  for i in 0 1 2 3; do molprop predict big.smi --shard $i/4 --output part$i.csv & done; wait\n"
       "  molprop merge --output all.csv part0.csv part1.csv part2.csv part3.csv\n"
       "Every input row is kept, in order: its columns, one column per target (with its unit), <target>_std\n"
-      "for ensembles, train_similarity and in_domain when the model has a domain.h5, and 'error'\n"
+      "for ensembles (calibrated when the model has a calibration.json), train_similarity, in_domain (or\n"
+      "<target>_in_domain for a per-target domain) and domain_note when the model has a domain.h5, and 'error'\n"
       "(empty when the molecule was predicted). An output column named like an input column gets '_pred'\n"
       "appended (an input with its own 'error' column gets 'error_pred'). '-' as input reads CSV from stdin;\n"
       "no --output writes to stdout.");

@@ -101,5 +101,6 @@ void register_analyze(CLI::App& app);
 void register_pretrain(CLI::App& app, const std::string& command_line);
 void register_merge(CLI::App& app);
 void register_canonicalize(CLI::App& app);
+void register_calibrate(CLI::App& app);
 
 }  // namespace molprop::cli

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   molprop::cli::register_pretrain(app, command_line);
   molprop::cli::register_merge(app);
   molprop::cli::register_canonicalize(app);
+  molprop::cli::register_calibrate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

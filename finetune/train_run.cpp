@@ -40,17 +40,26 @@ void write_atomically(const std::string& path, const std::string& text) {
   core::write_file_atomically(path, [&](std::ostream& out) { out << text; });
 }
 
-// The molecules any fold trains on define where the saved models are on safe ground.
+// The molecules any fold trains on define where the saved models are on safe ground; per
+// target, those with that target's label (a multi-task table leaves most cells empty).
 void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits, const std::string& path) {
   std::vector<char> used(static_cast<size_t>(ds.size()), 0);
   for (const auto& s : splits) {
     for (int64_t i : s.train) used[static_cast<size_t>(i)] = 1;
   }
+  const std::vector<std::string>& names = ds.info().target_names;
   std::vector<std::string> smiles;
+  std::vector<char> labelled;
   for (int64_t i = 0; i < ds.size(); ++i) {
-    if (used[static_cast<size_t>(i)]) smiles.push_back(ds.smiles(i));
+    if (!used[static_cast<size_t>(i)]) continue;
+    smiles.push_back(ds.smiles(i));
+    for (float v : ds.targets(i)) labelled.push_back(std::isnan(v) ? 0 : 1);
   }
-  checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
+  if (names.size() > 1) {
+    checkpoint::ApplicabilityDomain::from_smiles(smiles, labelled, names).save(path);
+  } else {
+    checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
+  }
 }
 
 // Nothing the run writes may be one of its inputs (say `--from RUN/model.h5` into RUN, or

@@ -39,12 +39,17 @@ void restore(models::PropertyModel& model, const std::vector<torch::Tensor>& sav
   for (auto& b : model->buffers()) b.copy_(saved[k++]);
 }
 
-double mean_rmse(const std::vector<RegressionMetrics>& metrics) {
+// The validation score epochs are chosen by: one task's RMSE in its units; for several
+// tasks the mean of RMSE / the task's training standard deviation, so that a target in
+// large units (a melting point in °C) does not outweigh one in log units.
+double mean_rmse(const std::vector<RegressionMetrics>& metrics, const std::vector<double>& scale = {}) {
   double sum = 0;
   int n = 0;
-  for (const auto& m : metrics) {
+  const bool scaled = metrics.size() > 1 && scale.size() == metrics.size();
+  for (size_t t = 0; t < metrics.size(); ++t) {
+    const auto& m = metrics[t];
     if (m.count > 0) {
-      sum += m.rmse;
+      sum += scaled && scale[t] > 0 ? m.rmse / scale[t] : m.rmse;
       ++n;
     }
   }
@@ -228,10 +233,11 @@ EpochLog epoch_log(int64_t epoch, const EpochPass& pass, double train_seconds) {
   return log;
 }
 
-void print_epoch(const TrainOptions& options, const EpochLog& log, bool best) {
-  std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val RMSE %.4f, lr %.2e, %.0f mol/s%s\n",
+void print_epoch(const TrainOptions& options, const EpochLog& log, bool best, bool multi_task) {
+  std::fprintf(stderr, "%sepoch %lld/%lld: train loss %.4f, val %s %.4f, lr %.2e, %.0f mol/s%s\n",
                options.label.c_str(), static_cast<long long>(log.epoch), static_cast<long long>(options.epochs),
-               log.train_loss, log.val_rmse, log.lr, log.molecules_per_second, best ? " *" : "");
+               log.train_loss, multi_task ? "RMSE/sd" : "RMSE", log.val_rmse, log.lr, log.molecules_per_second,
+               best ? " *" : "");
 }
 
 }  // namespace
@@ -303,12 +309,13 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
     train_time += train_seconds;
     EpochLog log = epoch_log(epoch, pass, train_seconds);
     if (val.dataset && !val.indices.empty()) {
-      log.val_rmse = mean_rmse(regression_metrics(predict_subset(model, checkpoint, val), val_truth, tasks));
+      log.val_rmse = mean_rmse(regression_metrics(predict_subset(model, checkpoint, val), val_truth, tasks),
+                               checkpoint.targets.std);
     }
     log.seconds = now_seconds() - t0;
     const bool improved = best.offer(model, epoch, log.val_rmse);
     result.log.push_back(log);
-    if (!quiet) print_epoch(options, log, improved);
+    if (!quiet) print_epoch(options, log, improved, tasks > 1);
     if (options.patience > 0 && best.since >= options.patience) break;
   }
   restore(model, best.weights);

@@ -50,7 +50,9 @@ struct TrainOptions {
 struct EpochLog {
   int64_t epoch = 0;
   double train_loss = 0;
-  double val_rmse = 0;  // mean over tasks, original units (NaN without a val set)
+  // One task: its RMSE in original units; several: the mean of RMSE / training std (the
+  // score the best epoch is chosen by). NaN without a val set.
+  double val_rmse = 0;
   double lr = 0;
   double seconds = 0;
   double molecules_per_second = 0;

@@ -120,11 +120,31 @@ std::string format_value(float v, bool table = false) {
 struct OutputLayout {
   bool smi = false;       // a .smi input: its columns are "smiles" and "name"
   size_t input_cols = 0;  // columns copied from the input
-  size_t targets = 0;
+  std::vector<size_t> shown;                                // target indices with columns, in order
   bool spread = false;                                      // a <target>_std column per target
   const checkpoint::ApplicabilityDomain* domain = nullptr;  // train_similarity, in_domain
+  bool per_target = false;                                  // <target>_in_domain per shown target
   bool table = false;
 };
+
+// The target indices PredictCsvOptions::properties names (see there).
+std::vector<size_t> shown_targets(const Predictor& predictor, const std::vector<std::string>& properties) {
+  const auto& names = predictor.target_names();
+  std::vector<std::string> wanted = properties.empty() ? predictor.default_properties() : properties;
+  if (wanted.size() == 1 && wanted.front() == "all") wanted = names;
+  std::vector<size_t> shown;
+  for (const auto& w : wanted) {
+    const auto it = std::find(names.begin(), names.end(), w);
+    if (it == names.end()) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw Error("PredictCsvOptions::properties: the model has no property " + w + " (it has " + list + ", or all)");
+    }
+    const auto index = static_cast<size_t>(it - names.begin());
+    if (std::find(shown.begin(), shown.end(), index) == shown.end()) shown.push_back(index);
+  }
+  return shown;
+}
 
 // An output column named like an input column (an input that already has "logS" or
 // "error", e.g. an earlier prediction) gets "_pred" appended, as often as needed to be
@@ -146,16 +166,27 @@ std::vector<std::string> output_header(const data::FeaturizeStream& stream, cons
   layout.input_cols = header.size();
   const auto& targets = predictor.target_names();
   const auto units = predictor.target_units();
-  layout.targets = targets.size();
   layout.spread = predictor.has_uncertainty();
   layout.domain = predictor.domain();
-  for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j], units[j]));
+  layout.per_target = layout.domain != nullptr && layout.domain->num_targets() == targets.size();
+  if (layout.table) {
+    for (size_t j : layout.shown) header.push_back(with_unit(targets[j] + (layout.spread ? " ± std" : ""), units[j]));
+    header.push_back("note");
+    rename_clashing_columns(header, layout.input_cols);
+    return header;
+  }
+  for (size_t j : layout.shown) header.push_back(with_unit(targets[j], units[j]));
   if (layout.spread) {
-    for (size_t j = 0; j < targets.size(); ++j) header.push_back(with_unit(targets[j] + "_std", units[j]));
+    for (size_t j : layout.shown) header.push_back(with_unit(targets[j] + "_std", units[j]));
   }
   if (layout.domain) {
     header.push_back("train_similarity");
-    header.push_back("in_domain");
+    if (layout.per_target) {
+      for (size_t j : layout.shown) header.push_back(targets[j] + "_in_domain");
+    } else {
+      header.push_back("in_domain");
+    }
+    header.push_back("domain_note");
   }
   header.push_back("error");
   rename_clashing_columns(header, layout.input_cols);
@@ -177,15 +208,36 @@ void input_cells(const data::FeaturizedRow& row, const OutputLayout& layout, std
 // Appends the prediction columns of one row (empty cells for a failed row).
 void prediction_cells(const MoleculePrediction& p, const OutputLayout& layout, std::vector<std::string>& cells) {
   const bool ok = p.ok();
-  for (size_t j = 0; j < layout.targets; ++j) cells.push_back(ok ? format_value(p.mean[j], layout.table) : "");
+  auto target_in_domain = [&](size_t j) {
+    return layout.per_target ? p.target_in_domain.at(j) != 0 : p.in_domain;
+  };
+  if (layout.table) {
+    for (size_t j : layout.shown) {
+      std::string cell;
+      if (ok) {
+        cell = format_value(p.mean[j], true);
+        if (layout.spread) cell += " ± " + format_value(p.std[j], true);
+        if (layout.domain && !target_in_domain(j)) cell += " *";
+      }
+      cells.push_back(cell);
+    }
+    cells.push_back(ok ? p.domain_note : p.error);
+    return;
+  }
+  for (size_t j : layout.shown) cells.push_back(ok ? format_value(p.mean[j]) : "");
   if (layout.spread) {
-    for (size_t j = 0; j < layout.targets; ++j) cells.push_back(ok ? format_value(p.std[j], layout.table) : "");
+    for (size_t j : layout.shown) cells.push_back(ok ? format_value(p.std[j]) : "");
   }
   if (layout.domain) {
     char sim[16];
     std::snprintf(sim, sizeof sim, "%.3f", p.train_similarity);
     cells.push_back(ok ? sim : "");
-    cells.push_back(ok ? (p.in_domain ? "yes" : "no") : "");
+    if (layout.per_target) {
+      for (size_t j : layout.shown) cells.push_back(ok ? (target_in_domain(j) ? "yes" : "no") : "");
+    } else {
+      cells.push_back(ok ? (p.in_domain ? "yes" : "no") : "");
+    }
+    cells.push_back(ok ? p.domain_note : "");
   }
   cells.push_back(p.error);
 }
@@ -261,13 +313,14 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
     throw Error("sharded prediction needs PredictCsvOptions::output (each shard writes its own file)");
   data::FeaturizeStream stream(options.input, stream_options(predictor, options));
   OutputLayout layout;
+  layout.table = options.format == "table";
+  layout.shown = shown_targets(predictor, options.properties);
   const std::vector<std::string> header = output_header(stream, predictor, layout);
   // A file output goes to a temporary file, committed below; stdout is written directly.
   std::optional<core::AtomicOutputFile> file;
   if (!to_stdout) file.emplace(options.output);
   std::ostream& out = to_stdout ? std::cout : file->stream();
-  const bool table = options.format == "table";
-  layout.table = table;
+  const bool table = layout.table;
   RowWriter writer(out, table);
   writer.write(header);
 
@@ -275,6 +328,10 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   stream.run([&](data::FeaturizedChunk& chunk) { write_chunk(chunk, layout, writer, summary); },
              worker_steps(predictor, layout));
   writer.flush();
+  if (table && layout.domain) {
+    out << "\n* outside the property's applicability domain: no training molecule with that property is similar "
+           "enough (ECFP4 Tanimoto below its threshold), or the note says why\n";
+  }
   stream.finish();
   summary.seconds = stream.seconds();
   if (to_stdout) {

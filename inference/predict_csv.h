@@ -9,7 +9,12 @@
 // models or the model has a GP/ridge head, the applicability domain when the model has
 // one (`train_similarity`: highest ECFP4 Tanimoto to a training molecule; `in_domain`:
 // yes/no against the domain's threshold), and an `error` column (empty when the row was
-// predicted). Target columns carry their units when the model knows them:
+// predicted). A multi-task model with a per-target domain (checkpoint/domain.h) has
+// `<target>_in_domain` per shown target instead of `in_domain`, and every model with a
+// domain has `domain_note` (why a molecule is outside every target's domain: several
+// components, an unknown element). `format = table` writes one column per target,
+// "value ± std" with "*" appended outside that target's domain, then `note` (domain note
+// or error), and a legend line at the end. Target columns carry their units when the model knows them:
 // `logS (log10(mol/L))`. An output column whose name an input column already has (an
 // input with its own `logS` or `error` column) gets `_pred` appended until it is unique:
 // `error_pred`. A CSV row with more fields than the header fails with that reason in
@@ -17,6 +22,7 @@
 // place when complete; an empty output or "-" streams to stdout.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "chem/parse.h"
 
@@ -36,6 +42,10 @@ struct PredictCsvOptions {
   // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
   int shard_index = 0, num_shards = 1;  // 0 ≤ shard_index < num_shards
   bool quiet = false;
+  // Which targets get columns, by name, in this order; empty: the model's default
+  // properties (Predictor::default_properties); {"all"}: every target. An unknown name
+  // throws molprop::Error listing the model's targets.
+  std::vector<std::string> properties;
   // Parse limits (chem/parse.h) applied on top of the model's featurisation: a longer
   // SMILES, or one with more atoms, fails its row with that reason.
   int max_smiles_length = chem::kDefaultMaxSmilesLength;

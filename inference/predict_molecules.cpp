@@ -67,7 +67,13 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
     }
     if (domain) {
       p.train_similarity = similarity ? (*similarity)[i] : domain->max_similarity(m.fingerprint);
-      p.in_domain = domain->in_domain(p.train_similarity);
+      p.in_domain = domain->in_domain(p.train_similarity) && m.domain_note.empty();
+      p.domain_note = m.domain_note;
+      for (size_t j = 0; j < domain->num_targets(); ++j) {
+        const double s = domain->max_similarity(m.fingerprint, j);
+        p.target_similarity.push_back(s);
+        p.target_in_domain.push_back(domain->in_domain(s, j) && m.domain_note.empty() ? 1 : 0);
+      }
     }
   }
   return out;

@@ -21,6 +21,14 @@ struct MoleculePrediction {
   // domain's threshold. NaN and true otherwise.
   double train_similarity;
   bool in_domain = true;
+  // With a per-target domain (a multi-task model): per target, the highest similarity to
+  // a training molecule with that target's label and whether it reaches the target's
+  // threshold (false for every target when domain_note is set). Empty otherwise.
+  std::vector<double> target_similarity;
+  std::vector<char> target_in_domain;
+  // Why the molecule is outside every target's domain (chem::FeaturizedMol::domain_note:
+  // several components, an element the model was not trained on); empty otherwise.
+  std::string domain_note;
   std::string error;  // empty ⇔ predicted; otherwise the molecule's failure reason
 
   MoleculePrediction();

@@ -1,5 +1,6 @@
 #include "inference/predictor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -39,6 +40,43 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
     domain_ =
         std::make_unique<checkpoint::ApplicabilityDomain>(checkpoint::ApplicabilityDomain::load(domain_file.string()));
   }
+  const std::string dir = (folder.empty() ? fs::path(".") : folder).string();
+  settings_ = checkpoint::load_predict_settings(dir);
+  for (const auto& name : settings_.default_properties) {
+    if (std::find(target_names().begin(), target_names().end(), name) == target_names().end()) {
+      throw Error(dir + "/" + checkpoint::kPredictSettingsFileName + ": default property " + name +
+                  " is not a target of the model");
+    }
+  }
+  calibration_ = checkpoint::load_calibration(dir);
+  if (!calibration_.empty()) {
+    const auto& names = target_names();
+    spread_scale_.assign(names.size(), 1.0f);
+    spread_floor_.assign(names.size(), 0.0f);
+    for (size_t t = 0; t < names.size(); ++t) {
+      const auto it = calibration_.targets.find(names[t]);
+      if (it == calibration_.targets.end()) continue;
+      spread_scale_[t] = static_cast<float>(it->second.spread_scale);
+      spread_floor_[t] = static_cast<float>(it->second.spread_floor);
+      if (domain_ && it->second.domain_threshold >= 0 && t < domain_->num_targets() &&
+          domain_->target_names()[t] == names[t]) {
+        domain_->set_threshold(t, it->second.domain_threshold);
+      }
+    }
+  }
+  if (domain_ && domain_->num_targets() > 0 && domain_->target_names() != target_names()) {
+    throw Error(domain_file.string() + ": its per-target domains are for other targets than the model's");
+  }
+}
+
+void Predictor::disable_calibration() {
+  spread_scale_.clear();
+  spread_floor_.clear();
+  if (domain_) domain_->set_threshold(domain_->threshold());
+}
+
+std::vector<std::string> Predictor::default_properties() const {
+  return settings_.default_properties.empty() ? target_names() : settings_.default_properties;
 }
 
 void use_one_intra_op_thread() {
@@ -62,6 +100,9 @@ chem::FeaturizeOptions Predictor::featurize_options() const {
     if (!set.empty()) o.descriptor_set = set;
   }
   o.fingerprint = domain_ != nullptr;
+  o.standardize = settings_.standardize;
+  o.domain_notes = domain_ != nullptr;
+  o.known_elements = settings_.known_elements;
   return o;
 }
 
@@ -102,6 +143,12 @@ void Predictor::predict(const data::Batch& batch, std::vector<float>& mean, std:
     for (size_t i = 0; i < n; ++i) std[i] += (m[i] - mean[i]) * (m[i] - mean[i]);
   }
   for (size_t i = 0; i < n; ++i) std[i] = std::sqrt(std[i] / static_cast<float>(members.size()));
+  if (spread_scale_.empty()) return;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t t = i % tasks;
+    const float scaled = spread_scale_[t] * std[i];
+    std[i] = std::sqrt(scaled * scaled + spread_floor_[t] * spread_floor_[t]);
+  }
 }
 
 std::vector<float> Predictor::embed(const data::Batch& batch) {

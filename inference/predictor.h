@@ -7,6 +7,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/domain.h"
+#include "checkpoint/model_settings.h"
 #include "chem/featurizer.h"
 #include "data/batch.h"
 #include "models/property_model.h"
@@ -17,7 +18,10 @@ class Predictor {
  public:
   // `path`: a .h5 checkpoint, or a folder (as written by `molprop train`) whose
   // model.h5 or models/*.h5 form the ensemble. The folder's (or the checkpoint's
-  // folder's) domain.h5, when present, is loaded as the applicability domain. Throws molprop::Error naming the path
+  // folder's) domain.h5, when present, is loaded as the applicability domain, and its
+  // predict.json and calibration.json (checkpoint/model_settings.h) when present: the
+  // calibration scales the ensemble spread and sets each target's domain threshold.
+  // Throws molprop::Error naming the path
   // when nothing loadable is found or the members disagree on targets.
   explicit Predictor(const std::string& path, const torch::Device& device = torch::kCPU);
 
@@ -33,13 +37,22 @@ class Predictor {
   const std::vector<std::string>& model_paths() const { return paths_; }
   // The first model's training record (JSON; `"kind": "pretrained"` for a pretrain output).
   const std::string& metadata_json() const { return checkpoints_.front().metadata_json; }
-  // What featurisation the models need (descriptors when trained with them).
+  const checkpoint::PredictSettings& settings() const { return settings_; }
+  const checkpoint::Calibration& calibration() const { return calibration_; }
+  // The targets shown when a user names none: predict.json's default_properties, or all.
+  std::vector<std::string> default_properties() const;
+  // Raw ensemble spread and the domain file's thresholds from now on (what `calibrate`
+  // measures before it writes a new calibration.json).
+  void disable_calibration();
+  // What featurisation the models need (descriptors when trained with them; the
+  // standardisation and domain notes predict.json asks for).
   chem::FeaturizeOptions featurize_options() const;
   int64_t num_descriptors() const { return checkpoints_.front().config.num_descriptors; }
 
   // mean and std: batch.num_molecules × tasks, row-major; std is the ensemble's
   // standard deviation, or for a single model with a ridge/GP head that head's
-  // predictive std (0 for a single MLP model). Eval mode, no grad.
+  // predictive std (0 for a single MLP model), calibrated when the folder has a
+  // calibration.json: sqrt((spread_scale·spread)² + spread_floor²). Eval mode, no grad.
   void predict(const data::Batch& batch, std::vector<float>& mean, std::vector<float>& std);
 
   // Readout embeddings of the first model: batch.num_molecules × embedding_dim().
@@ -52,6 +65,9 @@ class Predictor {
   std::vector<models::PropertyModel> models_;
   std::vector<std::unique_ptr<regression::EmbeddingRegressor>> regressors_;  // null for MLP heads
   std::unique_ptr<checkpoint::ApplicabilityDomain> domain_;
+  checkpoint::PredictSettings settings_;
+  checkpoint::Calibration calibration_;
+  std::vector<float> spread_scale_, spread_floor_;  // per target; empty without calibration
   torch::Device device_;
 };
 

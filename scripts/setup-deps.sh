@@ -6,7 +6,7 @@ set -euo pipefail
 MOLPROP_PACKAGES=(
   build-essential cmake pkg-config
   librdkit-dev libboost-dev
-  libtorch-dev libdnnl-dev libgloo-dev libopenblas0-pthread
+  libtorch-dev libdnnl-dev ocl-icd-opencl-dev libgloo-dev libopenblas0-pthread
   libeigen3-dev libhdf5-dev zlib1g-dev
   libcli11-dev libgtest-dev nlohmann-json3-dev
   python3-h5py

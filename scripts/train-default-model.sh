@@ -1,79 +1,115 @@
 #!/usr/bin/env bash
-# Makes the model that ships with molprop (share/molprop/models/default/) with molprop's own commands:
-#   1. a D-MPNN encoder pretrained on the shared corpus (scripts/pretrain-corpus.sh, 1 epoch
-#      of attribute masking + descriptor prediction on ~600k molecules; reused when present),
-#   2. one CSV with all of ESOL, FreeSolv and Lipophilicity (a molecule missing from a set
-#      gets an empty cell = NaN, masked out of the loss),
-#   3. multi-task fine-tuning, an ensemble of 3 (seeds 0..2), on a balanced scaffold split
-#      80/10/10: the held-out scaffold test split gives the RMSEs in docs/default-model.md,
-#   4. the members, domain.h5 and metrics.json copied into share/molprop/models/default/,
-#   5. the shipped folder measured on the held-out scaffold test split through `molprop
-#      predict`: RMSE per target, overall and by nearest-neighbour similarity (domain).
+# Makes the model that ships with molprop (share/molprop/models/default/), second edition,
+# with molprop's own commands (docs/default-model.md):
+#   1. one table of every shared labelled file (9 properties), joined on the canonical SMILES
+#      of the standardised parent (`molprop canonicalize --standardize`: largest organic
+#      fragment, neutralised); duplicates within a file are averaged; labels only, no test
+#      molecule is treated differently;
+#   2. multi-task fine-tuning of the shipped foundation encoder (`--from foundation`), an
+#      ensemble of 3 (seeds 0..2), on a balanced Bemis–Murcko scaffold split 80/10/10 of the
+#      joined table (missing labels are NaN, masked out of the loss);
+#   3. `molprop calibrate` on the validation split: the ensemble spread scaled per target and a
+#      domain threshold per target (the test split is never used for a choice);
+#   4. the members, domain.h5 (per-target), calibration.json, predict.json (standardise,
+#      default columns, known elements) and provenance copied into share/molprop/models/default/;
+#   5. the shipped folder measured on the held-out scaffold test split through `molprop predict`:
+#      RMSE per target in and out of domain, ±1σ/±2σ coverage, Crippen logP on the same
+#      molecules, and how often the outputs break logD ≤ logP and the general solubility
+#      equation (test-report.md); then the sanity table of tests/fixtures/sanity_molecules.csv.
 #
-# Usage: scripts/train-default-model.sh [ENCODER.h5]   (work files in build/default-model)
+# Usage: scripts/train-default-model.sh [ENCODER]   (default: foundation; work files in
+# build/default-model; a finished training run there is reused: delete build/default-model/run
+# to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (30), MEMBERS (3).
 set -euo pipefail
-# h5py comes from Debian's python3-h5py (scripts/setup-deps.sh), i.e. the system python.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-molprop="$root/build/cli/molprop"
+molprop="${MOLPROP:-$root/build/cli/molprop}"
 shared="${MOLPROP_SHARED_DATA_DIR:-$root/../shared/data}"
-work="$root/build/default-model"
+work="${MOLPROP_DEFAULT_MODEL_WORK:-$root/build/default-model}"
 threads="${MOLPROP_THREADS:-2}"
+epochs="${EPOCHS:-30}"
+members="${MEMBERS:-3}"
 dest="$root/share/molprop/models/default"
+encoder="${1:-foundation}"
+py=/usr/bin/python3  # Debian's, with python3-h5py (scripts/setup-deps.sh)
 mkdir -p "$work"
 [ -x "$molprop" ] || "$root/scripts/build.sh"
 
-encoder="${1:-$root/build/pretrain/run/encoder.h5}"
-if [ ! -f "$encoder" ]; then
-  echo "train-default-model: no encoder at $encoder; pretraining one (about 30 min on 2 cores)" >&2
-  "$root/scripts/pretrain-corpus.sh" "$root/build/pretrain" 1
-  encoder="$root/build/pretrain/run/encoder.h5"
-fi
+targets="logS,logP,logD7.4,mp,dG_hyd,pKa_acidic,pKa_basic,logHL,logKOA"
+units="log10(mol/L),log10(Kow),log10(D),°C,kcal/mol,pKa,pKa,log10(atm·m³/mol),log10(Koa)"
 
-# 2. One table, one row per distinct SMILES string, in first-seen order.
-python3 - "$shared" "$work/all.csv" <<'PY'
+# 1. Every labelled row, then its canonical standardised parent, then one row per parent.
+$py - "$shared" "$work/long.csv" <<'PY'
 import csv, sys
 shared, out = sys.argv[1], sys.argv[2]
-sources = [("esol.csv", "logS", "logS"), ("lipophilicity.csv", "logD7.4", "logD7.4"),
-           ("freesolv.csv", "dG_hyd_kcal_mol", "dG_hyd")]
-rows = {}
-for name, column, target in sources:
-    with open(f"{shared}/{name}", newline="") as f:
-        for r in csv.DictReader(f):
-            rows.setdefault(r["smiles"], {})[target] = r[column]
+sources = [("esol.csv", "logS", "logS"), ("opera_logp.csv", "logP", "logP"),
+           ("lipophilicity.csv", "logD7.4", "logD7.4"), ("bradley_mp.csv", "mp_C", "mp"),
+           ("freesolv.csv", "dG_hyd_kcal_mol", "dG_hyd"), ("opera_pka_acidic.csv", "pKa_acidic", "pKa_acidic"),
+           ("opera_pka_basic.csv", "pKa_basic", "pKa_basic"), ("opera_henry.csv", "logHL_atm_m3_mol", "logHL"),
+           ("opera_koa.csv", "logKOA", "logKOA")]
 with open(out + ".tmp", "w", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
-    w.writerow(["smiles"] + [t for _, _, t in sources])
-    for smiles, values in rows.items():
-        w.writerow([smiles] + [values.get(t, "") for _, _, t in sources])
+    w.writerow(["smiles", "source", "source_row", "target", "value"])
+    for name, column, target in sources:
+        with open(f"{shared}/{name}", newline="") as g:
+            for i, r in enumerate(csv.DictReader(g), start=1):
+                if r[column].strip():
+                    w.writerow([r["smiles"], name, i, target, r[column]])
 import os
 os.replace(out + ".tmp", out)
-print(f"train-default-model: {len(rows)} molecules in {out}", file=sys.stderr)
+PY
+"$molprop" canonicalize --input "$work/long.csv" --output "$work/long-canonical.csv" --standardize \
+    --threads "$threads" --quiet
+$py - "$work" "$targets" <<'PY'
+import csv, json, os, statistics, sys
+work, targets = sys.argv[1], sys.argv[2].split(",")
+long = list(csv.DictReader(open(f"{work}/long.csv", newline="")))
+canon = list(csv.DictReader(open(f"{work}/long-canonical.csv", newline="")))
+assert len(long) == len(canon), "canonicalize must keep every row"
+rows, info, failed = {}, {}, 0
+for r, c in zip(long, canon):
+    if c["error"]:
+        failed += 1
+        continue
+    key = c["canonical_smiles"]
+    rows.setdefault(key, {}).setdefault(r["target"], []).append(float(r["value"]))
+    i = info.setdefault(key, {"multi_component": False, "inputs": set()})
+    i["multi_component"] |= "." in r["smiles"]
+    i["inputs"].add(r["smiles"])
+spread = {t: 0 for t in targets}
+tmp = f"{work}/all.csv.tmp"
+with open(tmp, "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["smiles"] + targets)
+    for smiles, values in rows.items():
+        cells = []
+        for t in targets:
+            v = values.get(t)
+            if v and max(v) - min(v) > 1.0:
+                spread[t] += 1
+            cells.append(f"{statistics.fmean(v):.6g}" if v else "")
+        w.writerow([smiles] + cells)
+os.replace(tmp, f"{work}/all.csv")
+with open(f"{work}/all-info.json", "w") as f:
+    json.dump({s: {"multi_component": i["multi_component"], "inputs": sorted(i["inputs"])} for s, i in info.items()}, f)
+counts = {t: sum(1 for v in rows.values() if t in v) for t in targets}
+print(f"train-default-model: {len(long)} labelled rows → {len(rows)} molecules ({failed} unreadable); "
+      f"labels per target {counts}; molecules whose duplicates differ by > 1 unit {spread}", file=sys.stderr)
 PY
 
-# 3. Fine-tune (a finished run is reused; delete build/default-model/run to redo it).
+# 2. Fine-tune (a finished run is reused).
 if [ ! -f "$work/run/seconds.txt" ]; then
-start=$(date +%s)
-rm -rf "$work/run"
-"$molprop" train --data "$work/all.csv" --targets logS,logD7.4,dG_hyd \
-    --units "log10(mol/L),log10(D),kcal/mol" \
-    --from "$encoder" --encoder-lr-ratio 0.1 --split scaffold --ensemble-size 3 --seed 0 \
-    --epochs 30 --output-dir "$work/run" --threads "$threads"
-echo $(( $(date +%s) - start )) > "$work/run/seconds.txt"
+  start=$(date +%s)
+  rm -rf "$work/run"
+  "$molprop" train --data "$work/all.csv" --targets "$targets" --units "$units" \
+      --from "$encoder" --split scaffold --ensemble-size "$members" --seed 0 \
+      --epochs "$epochs" --output-dir "$work/run" --threads "$threads"
+  echo $(( $(date +%s) - start )) > "$work/run/seconds.txt"
 fi
 train_seconds=$(cat "$work/run/seconds.txt")
 echo "train-default-model: fine-tuning took $train_seconds s" >&2
 
-# 4. Ship it.
-rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/models"
-cp "$work"/run/models/fold0_member[0-2].h5 "$dest.tmp/models/"
-cp "$work/run/domain.h5" "$work/run/metrics.json" "$work/run/command.txt" "$dest.tmp/"
-echo "fine-tuning seconds: $train_seconds" > "$dest.tmp/provenance.txt"
-echo "encoder: $(basename "$encoder") sha256 $(sha256sum "$encoder" | cut -d' ' -f1)" >> "$dest.tmp/provenance.txt"
-rm -rf "$dest" && mv "$dest.tmp" "$dest"
-du -sh "$dest" >&2
-
-# 5. Held-out test molecules through `molprop predict` with the shipped folder, error by similarity to the training set.
-/usr/bin/python3 - "$work" <<'PY'
+# 3. Validation and test molecules as CSVs (from the run's own split), calibration on validation.
+$py - "$work" <<'PY'
 import csv, json, sys, h5py
 work = sys.argv[1]
 split = json.load(open(f"{work}/run/splits.json"))[0]
@@ -81,32 +117,57 @@ with h5py.File(f"{work}/run/data.h5", "r") as f:
     smiles = [s.decode() if isinstance(s, bytes) else s for s in f["smiles"][:]]
     targets = f["targets"][:]
     names = json.loads(f.attrs["target_names"])
-with open(f"{work}/test.csv", "w", newline="") as out:
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["smiles"] + names)
-    for i in split["test"]:
-        w.writerow([smiles[i]] + ["" if v != v else f"{v:.6g}" for v in targets[i]])
+for part in ("val", "test"):
+    with open(f"{work}/{part}.csv", "w", newline="") as out:
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["smiles"] + names)
+        for i in split[part]:
+            w.writerow([smiles[i]] + ["" if v != v else f"{v:.6g}" for v in targets[i]])
 PY
-"$molprop" predict --model "$dest" "$work/test.csv" --output "$work/test-predictions.csv" \
-    --threads "$threads" --quiet
-python3 - "$work" > "$work/domain-table.md" <<'PY'
-import csv, math, sys
-work = sys.argv[1]
-rows = list(csv.DictReader(open(f"{work}/test-predictions.csv")))
-names = ["logS", "logD7.4", "dG_hyd"]
-pred = {n: next(c for c in rows[0] if c.startswith(n + " (")) for n in names}
-bins = [(0.0, 0.35, "< 0.35 (out of domain)"), (0.35, 0.5, "0.35–0.5"), (0.5, 1.01, "≥ 0.5")]
-print("| nearest training molecule (ECFP4 Tanimoto) | molecules | " + " | ".join(f"{n} RMSE (n)" for n in names) + " |")
-print("| --- | ---: | " + " | ".join("---:" for _ in names) + " |")
-bins = [(0.0, 1.01, "all test molecules")] + bins
-for lo, hi, label in bins:
-    sel = [r for r in rows if r["train_similarity"] and lo <= float(r["train_similarity"]) < hi]
-    cells = []
-    for n in names:
-        err = [(float(r[pred[n]]) - float(r[n])) ** 2 for r in sel if r[n]]
-        cells.append(f"{math.sqrt(sum(err) / len(err)):.3f} ({len(err)})" if err else "–")
-    print(f"| {label} | {len(sel)} | " + " | ".join(cells) + " |")
-PY
-cp "$work/domain-table.md" "$dest/test-rmse.md"
-cat "$work/domain-table.md" >&2
+"$molprop" calibrate "$work/run" --data "$work/val.csv" --threads "$threads"
 
+# 4. Ship it: written next to the destination, then swapped in.
+rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/models"
+for ((m = 0; m < members; m++)); do cp "$work/run/models/fold0_member$m.h5" "$dest.tmp/models/"; done
+cp "$work/run/domain.h5" "$work/run/calibration.json" "$work/run/metrics.json" "$work/run/command.txt" "$dest.tmp/"
+$py - "$dest.tmp" "$members" <<'PY'
+import json, sys
+dest, members = sys.argv[1], int(sys.argv[2])
+models = [f"models/fold0_member{m}.h5" for m in range(members)]
+json.dump({"complete": True, "format": "molprop-run", "format_version": 1, "models": models},
+          open(f"{dest}/run.json", "w"), indent=2)
+# pKa, Henry's law constant and KOA are on request (--properties): see docs/default-model.md.
+json.dump({"format": "molprop-predict-settings", "format_version": 1, "standardize": True,
+           "default_properties": ["logS", "logP", "logD7.4", "mp", "dG_hyd"],
+           "known_elements": ["H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"]},
+          open(f"{dest}/predict.json", "w"), indent=2)
+PY
+$py - "$dest.tmp/provenance.json" "$train_seconds" "$encoder" "$molprop" "$work" "$root" <<'PY'
+import hashlib, json, subprocess, sys
+out, seconds, encoder, molprop, work, root = sys.argv[1:]
+def sha(path): return hashlib.sha256(open(path, "rb").read()).hexdigest()
+commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+json.dump({"script": "scripts/train-default-model.sh", "commit": commit, "encoder": encoder,
+           "fine_tuning_seconds": int(seconds), "command": open(f"{work}/run/command.txt").read().strip(),
+           "table_sha256": sha(f"{work}/all.csv"), "split": "balanced scaffold 0.8/0.1/0.1, seed 0",
+           "calibration": "molprop calibrate on the validation split"}, open(out, "w"), indent=2)
+PY
+rm -rf "$dest.old"; [ -d "$dest" ] && mv "$dest" "$dest.old"
+mv "$dest.tmp" "$dest" && rm -rf "$dest.old"
+du -sh "$dest" >&2
+
+# 5. Held-out test molecules through `molprop predict` with the shipped folder.
+"$molprop" predict --model "$dest" "$work/test.csv" --properties all --output "$work/test-predictions.csv" \
+    --threads "$threads" --quiet
+"$molprop" featurize --input "$work/test.csv" --output "$work/test-descriptors.h5" --no-targets \
+    --descriptor-set rdkit2d-v2 --threads "$threads" --quiet
+$py "$root/scripts/default-model-report.py" "$work" "$dest" > "$work/test-report.md"
+cp "$work/test-report.md" "$dest/test-report.md"
+cat "$work/test-report.md" >&2
+
+# 6. The sanity table: everyday molecules, measured values from the shared files.
+"$molprop" predict --model "$dest" "$root/tests/fixtures/sanity_molecules.csv" --properties logP,logD7.4,logS,mp \
+    --output "$work/sanity-predictions.csv" --threads "$threads" --quiet
+$py "$root/scripts/default-model-report.py" --sanity "$work/sanity-predictions.csv" > "$work/sanity-table.md"
+cp "$work/sanity-table.md" "$dest/sanity-table.md"
+cat "$work/sanity-table.md" >&2

@@ -118,3 +118,69 @@ TEST(Reliability, DomainSaveOnAFullDiskIsOneErrorAndLeavesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// Highest unpacked Tanimoto of `q` to the molecules of `train` whose flag is set.
+double brute_force(const std::string& q, const std::vector<std::string>& train, const std::vector<char>& use) {
+  double best = 0;
+  for (size_t i = 0; i < train.size(); ++i) {
+    if (use[i]) best = std::max(best, unpacked_tanimoto(q, train[i]));
+  }
+  return best;
+}
+
+}  // namespace
+
+TEST(ApplicabilityDomain, PerTargetDomainsSearchOnlyTheMoleculesWithThatLabel) {
+  // Target 0 (say logS) is labelled for the small molecules, target 1 (logD) for the drugs.
+  const std::vector<std::string> train = {"CCO", "CC(C)=O", "CC(=O)Oc1ccccc1C(=O)O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
+                                          "CCN(CC)CC"};
+  const std::vector<char> labelled = {1, 0, 1, 0, 0, 1, 0, 1, 1, 1};  // 5 molecules × 2 targets
+  const std::vector<char> t0 = {1, 1, 0, 0, 1}, t1 = {0, 0, 1, 1, 1};
+  ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, labelled, {"logS", "logD"}, 0.35);
+  ASSERT_EQ(d.num_targets(), 2u);
+  EXPECT_EQ(d.size(), 5u);
+  EXPECT_EQ(d.target_size(0), 3u);
+  EXPECT_EQ(d.target_size(1), 3u);
+  for (const std::string q : {"OCC", "CCCO", "O=C(O)c1ccccc1O", "CC(C)Cc1ccccc1", "CCCCCCCC"}) {
+    EXPECT_NEAR(d.max_similarity(fp(q), 0), brute_force(q, train, t0), 1e-12) << q;
+    EXPECT_NEAR(d.max_similarity(fp(q), 1), brute_force(q, train, t1), 1e-12) << q;
+  }
+  // Ethanol itself is a training molecule, but only with target 0's label.
+  EXPECT_DOUBLE_EQ(d.max_similarity(fp("CCO")), 1.0);
+  EXPECT_DOUBLE_EQ(d.max_similarity(fp("CCO"), 0), 1.0);
+  EXPECT_LT(d.max_similarity(fp("CCO"), 1), 0.35);
+  EXPECT_FALSE(d.in_domain(d.max_similarity(fp("CCO"), 1), 1));
+  // Thresholds: one per target, set_threshold(t) sets them all.
+  d.set_threshold(1, 0.1);
+  EXPECT_DOUBLE_EQ(d.threshold(0), 0.35);
+  EXPECT_DOUBLE_EQ(d.threshold(1), 0.1);
+  d.set_threshold(0.5);
+  EXPECT_DOUBLE_EQ(d.threshold(0), 0.5);
+  EXPECT_DOUBLE_EQ(d.threshold(1), 0.5);
+  EXPECT_THROW(d.max_similarity(fp("CCO"), 2), std::out_of_range);
+  EXPECT_THROW(ApplicabilityDomain::from_smiles(train, {1, 0}, {"logS", "logD"}), molprop::Error);
+}
+
+TEST(ApplicabilityDomain, PerTargetDomainSurvivesSaveAndLoad) {
+  const std::string dir = molprop::testing_util::fresh_dir("domain_targets");
+  const std::vector<std::string> train = {"CCO", "not a smiles", "c1ccccc1O", "CC(C)=O"};
+  // The unparsable molecule's flags are dropped with it.
+  const std::vector<char> labelled = {1, 0, 1, 1, 0, 1, 1, 0};
+  const ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, labelled, {"a", "b"}, 0.3);
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d.target_size(0), 2u);  // CCO, CC(C)=O
+  EXPECT_EQ(d.target_size(1), 1u);  // c1ccccc1O
+  d.save(dir + "/domain.h5");
+  const ApplicabilityDomain back = ApplicabilityDomain::load(dir + "/domain.h5");
+  EXPECT_EQ(back.target_names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(back.target_size(0), 2u);
+  EXPECT_EQ(back.target_size(1), 1u);
+  for (const std::string q : {"CCO", "c1ccccc1", "CCCC(=O)C"}) {
+    for (size_t t = 0; t < 2; ++t) EXPECT_DOUBLE_EQ(back.max_similarity(fp(q), t), d.max_similarity(fp(q), t)) << q;
+  }
+  // A one-target domain (the older layout) has no per-target part.
+  ApplicabilityDomain::from_smiles({"CCO"}).save(dir + "/plain.h5");
+  EXPECT_EQ(ApplicabilityDomain::load(dir + "/plain.h5").num_targets(), 0u);
+}

@@ -192,6 +192,35 @@ TEST(Featurizer, StandardizeOption) {
   EXPECT_EQ(raw.graph.num_atoms, 5);
 }
 
+TEST(Featurizer, DomainNotesNameSaltsMixturesAndUnknownElements) {
+  FeaturizeOptions opts;
+  opts.standardize = true;
+  opts.domain_notes = true;
+  opts.known_elements = {1, 6, 7, 8, 9, 15, 16, 17, 35, 53};
+  EXPECT_EQ(featurize_smiles("CCO", opts).domain_note, "");
+  EXPECT_EQ(featurize_smiles("CC(=O)[O-]", opts).domain_note, "");  // one component, charged
+  const FeaturizedMol salt = featurize_smiles("CC(=O)[O-].[Na+]", opts);
+  ASSERT_TRUE(salt.ok()) << salt.error;
+  EXPECT_EQ(salt.domain_note, "2 components (salt, hydrate or mixture): predicted for the largest organic fragment, CC(=O)O");
+  const FeaturizedMol hydrate = featurize_smiles("O.O.OC(=O)c1ccccc1", opts);
+  EXPECT_EQ(hydrate.domain_note.substr(0, 13), "3 components ");
+  EXPECT_EQ(featurize_smiles("C[Sn](C)(C)C", opts).domain_note, "contains Sn, an element the model was not trained on");
+  const std::string both = featurize_smiles("C[Sn](C)(C)[Hg]C.Cl", opts).domain_note;
+  EXPECT_EQ(both.rfind("2 components (salt, hydrate or mixture): predicted for the largest organic fragment, ", 0), 0u)
+      << both;
+  EXPECT_NE(both.find("; contains Hg, Sn, elements the model was not trained on"), std::string::npos) << both;
+  // Without standardisation the note says the components were predicted as one graph.
+  opts.standardize = false;
+  EXPECT_EQ(featurize_smiles("CC(=O)[O-].[Na+]", opts).domain_note,
+            "2 components (salt, hydrate or mixture): predicted for all of them as one graph; contains Na, an element "
+            "the model was not trained on");
+  // No notes unless asked for.
+  EXPECT_EQ(featurize_smiles("CC(=O)[O-].[Na+]").domain_note, "");
+  EXPECT_EQ(element_number("Cl"), 17);
+  EXPECT_EQ(element_number("Xx"), 0);
+  EXPECT_EQ(element_symbol(50), "Sn");
+}
+
 TEST(Featurizer, SingleAtomHasNoEdges) {
   for (const char* smi : {"C", "[Na+]", "O", "[Cl-]"}) {
     FeaturizedMol f = featurize_smiles(smi);
