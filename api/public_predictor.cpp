@@ -63,6 +63,8 @@ std::vector<Prediction> Predictor::predict(const std::vector<std::string>& smile
     p.train_similarity = m.train_similarity;
     p.in_domain = m.in_domain;
     p.error = m.error;
+    p.domain_note = m.domain_note;
+    p.target_in_domain.assign(m.target_in_domain.begin(), m.target_in_domain.end());
     if (!m.ok()) continue;
     p.values.assign(m.mean.begin(), m.mean.end());
     p.uncertainties.assign(m.std.begin(), m.std.end());

@@ -1,6 +1,7 @@
 #include "checkpoint/domain.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -59,6 +60,22 @@ ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::stri
   d.build_index();
   d.build_targets();
   return d;
+}
+
+void ApplicabilityDomain::set_label_ranges(std::vector<double> min, std::vector<double> max) {
+  MOLPROP_CHECK(min.size() == target_names_.size() && max.size() == target_names_.size(),
+                "applicability domain: label ranges for " << min.size() << " targets, the domain has "
+                                                          << target_names_.size());
+  label_min_ = std::move(min);
+  label_max_ = std::move(max);
+}
+
+bool ApplicabilityDomain::in_label_range(size_t target, double value) const {
+  if (label_min_.empty()) return true;
+  const double lo = label_min_.at(target), hi = label_max_.at(target);
+  if (!(lo <= hi)) return true;  // no label (NaN range)
+  const double margin = kLabelRangeMargin * (hi - lo);
+  return value >= lo - margin && value <= hi + margin;
 }
 
 void ApplicabilityDomain::set_threshold(double t) {
@@ -178,6 +195,10 @@ void ApplicabilityDomain::save(const std::string& path) const {
     if (!target_names_.empty()) {
       // Row i, column t: 1 when training molecule i has target t's label.
       h5::write_attr(*root, "target_names", nlohmann::json(target_names_).dump());
+      if (!label_min_.empty()) {
+        h5::write_attr(*root, "label_min", nlohmann::json(label_min_).dump());
+        h5::write_attr(*root, "label_max", nlohmann::json(label_max_).dump());
+      }
       flags.emplace(*root, "labelled", target_names_.size(), 1024, 6);
       std::vector<uint8_t> row(target_names_.size());
       for (size_t i = 0; i < fingerprints_.size(); ++i) {
@@ -246,6 +267,23 @@ ApplicabilityDomain ApplicabilityDomain::load(const std::string& path) {
       if (rows > 0) h5::read_rows(flags, 0, rows, flag_bytes);
       d.labelled_.assign(flag_bytes.begin(), flag_bytes.end());
       d.build_targets();
+      if (h5::has_attr(root, "label_min") && h5::has_attr(root, "label_max")) {
+        try {
+          // null (no label of a target) reads as NaN.
+          auto values = [&](const char* name) {
+            std::vector<double> out;
+            for (const auto& v : nlohmann::json::parse(h5::read_string_attr(root, name))) {
+              out.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
+            }
+            return out;
+          };
+          d.set_label_ranges(values("label_min"), values("label_max"));
+        } catch (const nlohmann::json::exception&) {
+          throw Error(path + ": label_min / label_max are not JSON lists of numbers");
+        } catch (const Error& e) {
+          throw Error(path + ": " + e.what());
+        }
+      }
     }
   } catch (const H5::Exception& e) {
     throw Error(path + ": cannot read applicability domain (" + e.getDetailMsg() + ")");

@@ -22,6 +22,8 @@ namespace molprop::checkpoint {
 // Nearest-neighbour ECFP4 Tanimoto below this marks a molecule as out of domain. 0.35 is
 // where, on the default model's scaffold test split, errors grow clearly (docs/default-model.md).
 inline constexpr double kDefaultDomainThreshold = 0.35;
+// A prediction this fraction of a target's training-label range beyond it is out of domain.
+inline constexpr double kLabelRangeMargin = 0.1;
 
 class ApplicabilityDomain {
  public:
@@ -56,6 +58,13 @@ class ApplicabilityDomain {
   }
   bool in_domain(double max_similarity, size_t target) const { return max_similarity >= threshold(target); }
 
+  // The range of each target's training labels (per-target domains only; empty when the
+  // file predates them). A prediction more than kLabelRangeMargin of the range beyond it is
+  // out of that target's domain: the model is extrapolating in the property itself.
+  void set_label_ranges(std::vector<double> min, std::vector<double> max);
+  bool has_label_ranges() const { return !label_min_.empty(); }
+  bool in_label_range(size_t target, double value) const;
+
   // Highest Tanimoto similarity of `fp` to any training molecule (0 when empty). Exact;
   // visits the training fingerprints in order of their popcount's distance from fp's and
   // stops once Tanimoto ≤ min(|a|,|b|)/max(|a|,|b|) cannot beat the best so far, so a query
@@ -74,6 +83,7 @@ class ApplicabilityDomain {
   std::vector<std::string> target_names_;              // empty: no per-target domains
   std::vector<char> labelled_;                         // size() × num_targets(), row-major
   std::vector<ApplicabilityDomain> per_target_;        // one per target: its labelled molecules
+  std::vector<double> label_min_, label_max_;          // per target; empty when unknown
   std::vector<int> popcounts_;
   // Search index: every fingerprint's words, contiguous, sorted by popcount; start_[p] is
   // the first sorted row with popcount ≥ p (p = 0..2049).

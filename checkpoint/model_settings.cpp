@@ -54,6 +54,7 @@ PredictSettings load_predict_settings(const std::string& folder) {
   if (j.is_null()) return s;
   try {
     s.standardize = j.value("standardize", false);
+    s.canonical_tautomer = j.value("canonical_tautomer", false);
     s.default_properties = j.value("default_properties", std::vector<std::string>{});
     for (const auto& symbol : j.value("known_elements", std::vector<std::string>{})) {
       const int z = chem::element_number(symbol);
@@ -72,6 +73,7 @@ void save_predict_settings(const std::string& folder, const PredictSettings& set
   write_json(fs::path(folder) / kPredictSettingsFileName, {{"format", kSettingsFormat},
                                                            {"format_version", kFormatVersion},
                                                            {"standardize", settings.standardize},
+                                                           {"canonical_tautomer", settings.canonical_tautomer},
                                                            {"default_properties", settings.default_properties},
                                                            {"known_elements", elements}});
 }

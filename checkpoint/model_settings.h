@@ -5,6 +5,7 @@
 //   predict.json      written by whoever ships the model (scripts/train-default-model.sh):
 //     {"format": "molprop-predict-settings", "format_version": 1,
 //      "standardize": true,                       // largest fragment + neutralise first
+//      "canonical_tautomer": false,               // then RDKit's canonical tautomer
 //      "default_properties": ["logS", "logP"],    // columns shown without --properties
 //      "known_elements": ["H", "C", "N", "O"]}    // other elements: out of domain
 //
@@ -29,6 +30,7 @@ inline constexpr const char* kCalibrationFileName = "calibration.json";
 
 struct PredictSettings {
   bool standardize = false;
+  bool canonical_tautomer = false;              // then RDKit's canonical tautomer
   std::vector<std::string> default_properties;  // empty: every target
   std::vector<int> known_elements;              // atomic numbers; empty: no element check
 };

@@ -70,6 +70,7 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
   FeaturizedMol out;
   ParseOptions parse_options;
   parse_options.standardize = options.standardize;
+  parse_options.canonical_tautomer = options.canonical_tautomer;
   parse_options.max_smiles_length = options.max_smiles_length;
   parse_options.max_atoms = options.max_atoms;
   ParsedMol parsed = parse_smiles(smiles, parse_options);

@@ -18,6 +18,7 @@ namespace molprop::chem {
 
 struct FeaturizeOptions {
   bool standardize = false;  // largest fragment + neutralise before featurising
+  bool canonical_tautomer = false;  // then RDKit's canonical tautomer (chem::ParseOptions)
   bool descriptors = false;  // compute the molecule-level descriptors of descriptor_set
   // descriptor_set() name (chem/descriptors.h); rdkit2d-v1 is the 43-value set older files hold.
   std::string descriptor_set = kDefaultDescriptorSet;

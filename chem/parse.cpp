@@ -4,6 +4,7 @@
 #include <GraphMol/MolOps.h>
 #include <GraphMol/MolStandardize/Charge.h>
 #include <GraphMol/MolStandardize/Fragment.h>
+#include <GraphMol/MolStandardize/Tautomer.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 #include <RDGeneral/RDLog.h>
@@ -205,6 +206,19 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
       RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true);
     } catch (const std::exception& e) {
       result.error = core::capped(std::string("standardisation failed: ") + e.what());
+      t_log_buffer.clear();
+      return result;
+    }
+  }
+  if (options.canonical_tautomer) {
+    try {
+      RDKit::MolStandardize::TautomerEnumerator enumerator;
+      enumerator.setMaxTransforms(200);
+      std::unique_ptr<RDKit::ROMol> canonical(enumerator.canonicalize(*mol));
+      mol = std::make_unique<RDKit::RWMol>(*canonical);
+      RDKit::MolOps::sanitizeMol(*mol);
+    } catch (const std::exception& e) {
+      result.error = core::capped(std::string("canonical tautomer failed: ") + e.what());
       t_log_buffer.clear();
       return result;
     }

@@ -31,6 +31,10 @@ struct ParseOptions {
   // Keep the largest organic fragment and neutralise charges (RDKit MolStandardize),
   // so "CC(=O)[O-].[Na+]" is featurised as acetic acid.
   bool standardize = false;
+  // Replace the molecule by RDKit's canonical tautomer (MolStandardize TautomerEnumerator,
+  // at most 200 transforms), after standardisation: every tautomer of a compound becomes
+  // the same graph (docs/robustness.md).
+  bool canonical_tautomer = false;
   // Longest SMILES (characters, after trimming surrounding whitespace) handed to RDKit.
   int max_smiles_length = kDefaultMaxSmilesLength;
   // Most atoms a SMILES may write (counted on the string before parsing: every bracket

@@ -17,6 +17,7 @@ FlagNames calibrate_flag_names() {
       {"CalibrateOptions::smiles_column", "--smiles-column"},
       {"CalibrateOptions::batch_size", "--batch-size"},
       {"CalibrateOptions::min_error_ratio", "--min-error-ratio"},
+      {"CalibrateOptions::max_out_of_domain", "--max-out-of-domain"},
       {"TrainRunOptions::from", "`molprop train --from`"},
   };
 }
@@ -77,6 +78,9 @@ void register_calibrate(CLI::App& app) {
   sub->add_option("--min-error-ratio", a->options.min_error_ratio,
                   "A domain threshold must leave molecules below it with at least this many times the RMSE of "
                   "those above")
+      ->capture_default_str();
+  sub->add_option("--max-out-of-domain", a->options.max_out_of_domain,
+                  "A domain threshold may put at most this fraction of the held-out molecules out of domain")
       ->capture_default_str();
   add_common_options(*sub, a->common);
   sub->footer(

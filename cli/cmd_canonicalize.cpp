@@ -48,6 +48,8 @@ void register_canonicalize(CLI::App& app) {
       ->required();
   sub->add_option("--smiles-column", o.smiles_column, "Column holding the SMILES")->capture_default_str();
   sub->add_flag("--standardize", o.standardize, "Keep the largest fragment and neutralise charges first");
+  sub->add_flag("--canonical-tautomer", o.canonical_tautomer,
+                "Then write RDKit's canonical tautomer (every tautomer of a compound gives one SMILES)");
   sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")->capture_default_str();
   add_common_options(*sub, args->common);
   sub->footer(

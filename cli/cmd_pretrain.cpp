@@ -106,6 +106,8 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"none", "batch", "layer"}))
       ->capture_default_str();
   sub->add_flag("--residual", o.encoder.residual, "Residual connections between layers");
+  sub->add_flag("--virtual-node", o.encoder.virtual_node,
+                "dmpnn: a per-molecule node that reads all atoms and writes to every message, each layer");
   sub->add_option("--jk", o.encoder.jk, "Jumping knowledge")
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();

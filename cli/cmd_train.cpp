@@ -124,6 +124,8 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"none", "batch", "layer"}))
       ->capture_default_str();
   sub->add_flag("--residual", o.model.encoder.residual, "Residual connections between layers");
+  sub->add_flag("--virtual-node", o.model.encoder.virtual_node,
+                "dmpnn: a per-molecule node that reads all atoms and writes to every message, each layer");
   sub->add_option("--jk", o.model.encoder.jk, "Jumping knowledge over layers")
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();

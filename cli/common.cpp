@@ -125,6 +125,7 @@ FlagNames model_flag_names() {
       {"EncoderOptions::name", "--encoder"},       {"EncoderOptions::hidden", "--hidden"},
       {"EncoderOptions::depth", "--depth"},        {"EncoderOptions::dropout", "--dropout"},
       {"EncoderOptions::norm", "--norm"},          {"EncoderOptions::jk", "--jk"},
+      {"EncoderOptions::virtual_node", "--virtual-node"},
       {"ReadoutOptions::name", "--readout"},       {"HeadOptions::hidden", "--ffn-hidden"},
       {"HeadOptions::layers", "--ffn-layers"},     {"HeadOptions::dropout", "--dropout"},
       {"ScheduleOptions::init_lr", "--init-lr"},   {"ScheduleOptions::max_lr", "--lr"},

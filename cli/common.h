@@ -102,5 +102,6 @@ void register_pretrain(CLI::App& app, const std::string& command_line);
 void register_merge(CLI::App& app);
 void register_canonicalize(CLI::App& app);
 void register_calibrate(CLI::App& app);
+void register_robustness(CLI::App& app);
 
 }  // namespace molprop::cli

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   molprop::cli::register_merge(app);
   molprop::cli::register_canonicalize(app);
   molprop::cli::register_calibrate(app);
+  molprop::cli::register_robustness(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

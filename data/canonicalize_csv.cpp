@@ -27,6 +27,7 @@ CanonicalizeSummary canonicalize_csv(const CanonicalizeCsvOptions& options) {
   FeaturizeStreamOptions stream_options;
   stream_options.smiles_column = options.smiles_column;
   stream_options.featurize.standardize = options.standardize;
+  stream_options.featurize.canonical_tautomer = options.canonical_tautomer;
   stream_options.featurize.canonical_smiles = true;
   stream_options.threads = options.threads;
   stream_options.chunk_rows = options.chunk_rows;

@@ -20,6 +20,7 @@ struct CanonicalizeCsvOptions {
   std::string output;                    // .csv, replaced atomically
   std::string smiles_column = "smiles";  // ignored for .smi files (first field)
   bool standardize = false;              // largest fragment + neutralise first (chem::ParseOptions)
+  bool canonical_tautomer = false;       // then RDKit's canonical tautomer (chem::ParseOptions)
   int threads = 1;
   int chunk_rows = 1024;  // rows per unit of work, 1..2^20
   bool quiet = false;     // no progress line

@@ -1,10 +1,12 @@
 #include "finetune/train_run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -56,7 +58,19 @@ void write_domain(data::GraphDataset& ds, const std::vector<data::Split>& splits
     for (float v : ds.targets(i)) labelled.push_back(std::isnan(v) ? 0 : 1);
   }
   if (names.size() > 1) {
-    checkpoint::ApplicabilityDomain::from_smiles(smiles, labelled, names).save(path);
+    checkpoint::ApplicabilityDomain d = checkpoint::ApplicabilityDomain::from_smiles(smiles, labelled, names);
+    std::vector<double> lo(names.size(), std::numeric_limits<double>::quiet_NaN()), hi = lo;
+    for (int64_t i = 0; i < ds.size(); ++i) {
+      if (!used[static_cast<size_t>(i)]) continue;
+      const std::vector<float> y = ds.targets(i);
+      for (size_t t = 0; t < y.size() && t < names.size(); ++t) {
+        if (std::isnan(y[t])) continue;
+        lo[t] = std::isnan(lo[t]) ? y[t] : std::min(lo[t], static_cast<double>(y[t]));
+        hi[t] = std::isnan(hi[t]) ? y[t] : std::max(hi[t], static_cast<double>(y[t]));
+      }
+    }
+    d.set_label_ranges(lo, hi);
+    d.save(path);
   } else {
     checkpoint::ApplicabilityDomain::from_smiles(smiles).save(path);
   }

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 void CalibrateOptions::validate() const {
   core::check_range<int64_t>("CalibrateOptions::batch_size", batch_size, 1, int64_t{1} << 20);
   core::check_range("CalibrateOptions::min_error_ratio", min_error_ratio, 1.0, 100.0);
+  core::check_range("CalibrateOptions::max_out_of_domain", max_out_of_domain, 0.01, 1.0);
   if (data.empty()) throw Error("CalibrateOptions::data: no labelled file given");
 }
 
@@ -83,18 +84,20 @@ void fit_spread(const std::vector<Point>& points, double rmse, double& scale, do
   }
 }
 
-// See calibrate.h: the largest candidate threshold with enough molecules on both sides
-// whose below-threshold RMSE is ≥ ratio × the rest; false when none.
-bool choose_threshold(const std::vector<Point>& points, double ratio, double& threshold) {
+// See calibrate.h: the largest candidate threshold with at least 10 held-out molecules on
+// each side, at most max_fraction of them below it, and a below-threshold RMSE at least
+// `ratio` times the RMSE at or above it; false when none qualifies.
+bool choose_threshold(const std::vector<Point>& points, double ratio, double max_fraction, double& threshold) {
   bool found = false;
   for (int k = 0; k <= 8; ++k) {
     const double c = 0.20 + 0.05 * k;
     int64_t below = 0;
     for (const Point& p : points) below += p.similarity < c;
     const auto above = static_cast<int64_t>(points.size()) - below;
-    if (below < 10 || above < 10) continue;
-    const double lo = rmse_of(points, -1, c), hi = rmse_of(points, c, 2);
-    if (lo >= ratio * hi) {
+    if (below < 10 || above < 10 || static_cast<double>(below) > max_fraction * static_cast<double>(points.size())) {
+      continue;
+    }
+    if (rmse_of(points, -1, c) >= ratio * rmse_of(points, c, 2)) {
       threshold = c;
       found = true;
     }
@@ -203,12 +206,26 @@ CalibrateSummary calibrate(Predictor& predictor, const CalibrateOptions& options
     r.coverage_2sd = coverage(pts, r.spread_scale, r.spread_floor, 2);
     r.domain_threshold = domain ? (domain->num_targets() > t ? domain->threshold(t) : domain->threshold()) : -1;
     if (domain) {
-      r.threshold_fallback = !choose_threshold(pts, options.min_error_ratio, r.domain_threshold);
+      r.threshold_fallback =
+          !choose_threshold(pts, options.min_error_ratio, options.max_out_of_domain, r.domain_threshold);
       for (const Point& p : pts) r.out_of_domain += p.similarity < r.domain_threshold;
       r.rmse_in_domain = rmse_of(pts, r.domain_threshold, 2);
       r.rmse_out_of_domain = rmse_of(pts, -1, r.domain_threshold);
     }
     auto number = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+    // Every candidate threshold's split of the held-out errors, for the record.
+    nlohmann::json candidates = nlohmann::json::array();
+    if (domain) {
+      for (int k = 0; k <= 8; ++k) {
+        const double c = 0.20 + 0.05 * k;
+        int64_t below = 0;
+        for (const Point& p : pts) below += p.similarity < c;
+        candidates.push_back({{"threshold", c},
+                              {"below", below},
+                              {"rmse_below", number(rmse_of(pts, -1, c))},
+                              {"rmse_at_or_above", number(rmse_of(pts, c, 2))}});
+      }
+    }
     checkpoint::TargetCalibration tc;
     tc.spread_scale = r.spread_scale;
     tc.spread_floor = r.spread_floor;
@@ -221,9 +238,11 @@ CalibrateSummary calibrate(Predictor& predictor, const CalibrateOptions& options
                                         {"coverage_2sd", number(r.coverage_2sd)},
                                         {"threshold_rule", r.threshold_fallback ? "fallback" : "error ratio"},
                                         {"min_error_ratio", options.min_error_ratio},
+                                        {"max_out_of_domain", options.max_out_of_domain},
                                         {"out_of_domain", r.out_of_domain},
                                         {"rmse_in_domain", number(r.rmse_in_domain)},
-                                        {"rmse_out_of_domain", number(r.rmse_out_of_domain)}}
+                                        {"rmse_out_of_domain", number(r.rmse_out_of_domain)},
+                                        {"candidates", candidates}}
                              .dump();
     calibration.targets[r.name] = tc;
     summary.targets.push_back(r);

@@ -8,10 +8,11 @@
 //   b (spread_floor) maximising the Gaussian likelihood of the held-out errors (grid
 //   search). A single model (s = 0) gets σ = b = its held-out RMSE.
 // - Applicability domain. Per target, the threshold on the similarity to that target's
-//   labelled training molecules: the largest candidate (0.20, 0.25, ..., 0.60) below
+//   labelled training molecules: the largest of the candidates 0.20, 0.25, ..., 0.60 below
 //   which the held-out RMSE is at least `min_error_ratio` times the RMSE at or above it,
-//   with at least 10 molecules on each side; when no candidate separates the errors so,
-//   the domain file's threshold stays (recorded as "fallback").
+//   with at least 10 held-out molecules on each side and at most `max_out_of_domain` of
+//   them below (a check that flags most molecules drawn like the training set is no longer
+//   a warning); when none qualifies, the domain file's threshold stays ("fallback").
 //
 // The held-out molecules must not be the test set a model is judged on: use the
 // validation split (scripts/train-default-model.sh writes it from splits.json).
@@ -29,6 +30,7 @@ struct CalibrateOptions {
   std::string smiles_column = "smiles";  // targets are found by the model's target names
   int64_t batch_size = 256;              // molecules per inference batch, 1..2^20
   double min_error_ratio = 1.5;          // see above, 1..100
+  double max_out_of_domain = 0.25;       // see above, 0.01..1
   bool quiet = false;
 
   // Range-checks every setting; throws molprop::Error naming the field

@@ -170,7 +170,8 @@ std::vector<std::string> output_header(const data::FeaturizeStream& stream, cons
   layout.domain = predictor.domain();
   layout.per_target = layout.domain != nullptr && layout.domain->num_targets() == targets.size();
   if (layout.table) {
-    for (size_t j : layout.shown) header.push_back(with_unit(targets[j] + (layout.spread ? " ± std" : ""), units[j]));
+    // Short headers keep the columns narrow; the units go into the legend (table_legend).
+    for (size_t j : layout.shown) header.push_back(targets[j]);
     header.push_back("note");
     rename_clashing_columns(header, layout.input_cols);
     return header;
@@ -240,6 +241,25 @@ void prediction_cells(const MoleculePrediction& p, const OutputLayout& layout, s
     cells.push_back(ok ? p.domain_note : "");
   }
   cells.push_back(p.error);
+}
+
+// The lines under a table: what the cells are and the units.
+std::string table_legend(const Predictor& predictor, const OutputLayout& layout) {
+  std::string units;
+  const std::vector<std::string> unit_of = predictor.target_units();
+  for (size_t j : layout.shown) {
+    const std::string& u = unit_of[j];
+    if (!u.empty()) units += (units.empty() ? "" : ", ") + predictor.target_names()[j] + " " + u;
+  }
+  std::string legend = "\n";
+  legend += layout.spread ? "cells: prediction ± standard deviation" : "cells: prediction";
+  legend += units.empty() ? "\n" : "; units: " + units + "\n";
+  if (layout.domain) {
+    legend +=
+        "* outside the property's applicability domain: no training molecule with that property is similar "
+        "enough (ECFP4 Tanimoto below its threshold), the value lies beyond the range of its training labels, or the note says why\n";
+  }
+  return legend;
 }
 
 data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const PredictCsvOptions& options) {
@@ -328,10 +348,7 @@ PredictSummary predict_csv(Predictor& predictor, const PredictCsvOptions& option
   stream.run([&](data::FeaturizedChunk& chunk) { write_chunk(chunk, layout, writer, summary); },
              worker_steps(predictor, layout));
   writer.flush();
-  if (table && layout.domain) {
-    out << "\n* outside the property's applicability domain: no training molecule with that property is similar "
-           "enough (ECFP4 Tanimoto below its threshold), or the note says why\n";
-  }
+  if (table) out << table_legend(predictor, layout);
   stream.finish();
   summary.seconds = stream.seconds();
   if (to_stdout) {

@@ -12,9 +12,9 @@
 // predicted). A multi-task model with a per-target domain (checkpoint/domain.h) has
 // `<target>_in_domain` per shown target instead of `in_domain`, and every model with a
 // domain has `domain_note` (why a molecule is outside every target's domain: several
-// components, an unknown element). `format = table` writes one column per target,
-// "value ± std" with "*" appended outside that target's domain, then `note` (domain note
-// or error), and a legend line at the end. Target columns carry their units when the model knows them:
+// components, an unknown element). `format = table` writes one column per target named
+// by the target alone, "value ± std" with "*" appended outside that target's domain, then
+// `note` (domain note or error), and a legend (cells, units, "*") at the end. Target columns carry their units when the model knows them:
 // `logS (log10(mol/L))`. An output column whose name an input column already has (an
 // input with its own `logS` or `error` column) gets `_pred` appended until it is unique:
 // `error_pred`. A CSV row with more fields than the header fails with that reason in

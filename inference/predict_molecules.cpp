@@ -72,7 +72,8 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
       for (size_t j = 0; j < domain->num_targets(); ++j) {
         const double s = domain->max_similarity(m.fingerprint, j);
         p.target_similarity.push_back(s);
-        p.target_in_domain.push_back(domain->in_domain(s, j) && m.domain_note.empty() ? 1 : 0);
+        p.target_in_domain.push_back(
+            domain->in_domain(s, j) && m.domain_note.empty() && domain->in_label_range(j, p.mean[j]) ? 1 : 0);
       }
     }
   }

@@ -22,8 +22,10 @@ struct MoleculePrediction {
   double train_similarity;
   bool in_domain = true;
   // With a per-target domain (a multi-task model): per target, the highest similarity to
-  // a training molecule with that target's label and whether it reaches the target's
-  // threshold (false for every target when domain_note is set). Empty otherwise.
+  // a training molecule with that target's label and whether the molecule is in that
+  // target's domain: the similarity reaches the target's threshold, the prediction is within
+  // the training labels' range (± 10% of it, when the domain file knows the range), and
+  // there is no domain_note. Empty otherwise.
   std::vector<double> target_similarity;
   std::vector<char> target_in_domain;
   // Why the molecule is outside every target's domain (chem::FeaturizedMol::domain_note:

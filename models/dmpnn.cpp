@@ -16,6 +16,7 @@ DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
     register_module("norm" + std::to_string(t), norms_.back().ptr());
   }
   dropout_ = register_module("dropout", torch::nn::Dropout(options.dropout));
+  if (options.virtual_node) w_u_ = register_module("w_u", Dense(h, h));
 }
 
 std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
@@ -32,8 +33,25 @@ std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
   const torch::Tensor h0 = atom_in_(g.atom_features).index_select(0, g.edge_src) + bond_in_(g.bond_features);
   torch::Tensor state = dropout_(torch::relu(h0));
   incoming.push_back(atom_sum(state));
+  // Virtual node: per-molecule state, and each edge's molecule (through its source atom).
+  torch::Tensor node, inverse_atoms, edge_mol;
+  if (w_u_) {
+    node = torch::zeros({g.num_molecules, h}, state.options());
+    inverse_atoms = torch::zeros({g.num_molecules, 1}, state.options())
+                        .index_add_(0, g.atom_to_mol, torch::ones({g.num_atoms, 1}, state.options()))
+                        .clamp_min(1)
+                        .reciprocal();
+    edge_mol = g.atom_to_mol.index_select(0, g.edge_src);
+  }
   for (size_t t = 0; t < norms_.size(); ++t) {
-    const torch::Tensor message = incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
+    torch::Tensor message = incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
+    if (w_u_) {
+      const torch::Tensor mean =
+          torch::zeros({g.num_molecules, h}, state.options()).index_add_(0, g.atom_to_mol, incoming.back()) *
+          inverse_atoms;
+      node = torch::relu(w_u_(mean)) + node;
+      message = message + node.index_select(0, edge_mol);
+    }
     torch::Tensor next = norms_[t].forward(h0 + w_h_(message));
     next = dropout_(torch::relu(next));
     state = options_.residual ? next + state : next;

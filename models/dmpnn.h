@@ -9,6 +9,9 @@
 //   h_v = act(A_out[x_v] + W_o·Σ_{k→v} h_{k→v} + b)           (= W_o·[x_v ‖ m_v] + b)
 // Embedding lookups replace Chemprop's one-hot products, which saves the largest matmul.
 // With jumping knowledge, the atom sums of every layer are combined before W_o.
+// With a virtual node, each molecule has a state u (zero at first); before every update
+//   u ← u + act(W_u·mean_v(Σ_{k→v} h^t_{k→v})),   m^t_e += u_{mol(v)}
+// so every message also carries a summary of the whole molecule.
 #include "models/dense.h"
 #include "models/encoder.h"
 
@@ -29,6 +32,7 @@ class DmpnnEncoder : public Encoder {
   EncoderOptions options_;
   CategoricalEmbedding atom_in_{nullptr}, bond_in_{nullptr}, atom_out_{nullptr};
   Dense w_h_{nullptr}, w_o_{nullptr};
+  Dense w_u_{nullptr};  // virtual node update; null without one
   std::vector<torch::nn::AnyModule> norms_;
   torch::nn::Dropout dropout_{nullptr};
 };

@@ -31,6 +31,7 @@ void EncoderOptions::validate() const {
   core::check_range("EncoderOptions::dropout", dropout, 0.0, 0.99);
   core::check_choice("EncoderOptions::norm", norm, {"none", "batch", "layer"});
   core::check_choice("EncoderOptions::jk", jk, {"last", "sum", "concat"});
+  if (virtual_node && name != "dmpnn") throw Error("EncoderOptions::virtual_node is only available for dmpnn");
 }
 
 void check_encoder_options(const EncoderOptions& o) {

@@ -20,6 +20,8 @@ std::string to_json(const ModelConfig& c) {
                   {"jk", c.encoder.jk},
                   {"atom_cardinalities", c.encoder.atom_cardinalities},
                   {"bond_cardinalities", c.encoder.bond_cardinalities}};
+  // Written only when on: checkpoints without it read as before, also by older molprop.
+  if (c.encoder.virtual_node) j["encoder"]["virtual_node"] = true;
   j["readout"] = {{"name", c.readout.name}};
   j["head"] = {{"hidden", c.head.hidden},
                {"layers", c.head.layers},
@@ -42,6 +44,7 @@ ModelConfig model_config_from_json(const std::string& text) {
     c.encoder.norm = e.at("norm").get<std::string>();
     c.encoder.residual = e.at("residual").get<bool>();
     c.encoder.jk = e.at("jk").get<std::string>();
+    c.encoder.virtual_node = e.value("virtual_node", false);
     c.encoder.atom_cardinalities = e.at("atom_cardinalities").get<std::vector<int64_t>>();
     c.encoder.bond_cardinalities = e.at("bond_cardinalities").get<std::vector<int64_t>>();
     c.readout.name = j.at("readout").at("name").get<std::string>();

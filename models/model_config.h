@@ -18,6 +18,10 @@ struct EncoderOptions {
   std::string norm = "none";               // "none" | "batch" | "layer"
   bool residual = false;                   // add each layer's input to its output
   std::string jk = "last";                 // jumping knowledge: "last" | "sum" | "concat"
+  // dmpnn only: a virtual node per molecule that reads the mean of its atoms after every
+  // layer and adds its state to every message of the next, so that far-apart atoms hear
+  // of each other in one step instead of depth steps (docs/results.md, depth table).
+  bool virtual_node = false;
   // Category counts per atom / bond feature, from the feature vocabulary; each table
   // gets one extra row used as the [MASK] token by attribute-masking pretraining.
   std::vector<int64_t> atom_cardinalities;

@@ -19,12 +19,13 @@ MARGINS = {"logP": 0.7, "logD7.4": 0.7, "logS": 1.0, "mp": 50.0}
 
 
 def column(header, name):
-    """The predicted column of target `name` ("logS (log10(mol/L))")."""
-    return next(c for c in header if c == name or c.startswith(name + " ("))
+    """The predicted column of target `name`: "logS (log10(mol/L))" (the label column "logS" of
+    the input comes first in the file and is not it)."""
+    return next(c for c in header if c.startswith(name + " ("))
 
 
 def std_column(header, name):
-    return next(c for c in header if c == name + "_std" or c.startswith(name + "_std ("))
+    return next(c for c in header if c.startswith(name + "_std ("))
 
 
 def rmse(errors):

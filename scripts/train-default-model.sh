@@ -124,6 +124,24 @@ for part in ("val", "test"):
         for i in split[part]:
             w.writerow([smiles[i]] + ["" if v != v else f"{v:.6g}" for v in targets[i]])
 PY
+# A run made before `train` recorded the training labels' range in domain.h5 gets it here, from
+# the same molecules train would use (the training split); a newer run has it already.
+$py - "$work" <<'PY'
+import json, sys, h5py, numpy as np
+work = sys.argv[1]
+with h5py.File(f"{work}/run/domain.h5", "r") as f:
+    if "label_min" in f.attrs:
+        sys.exit(0)
+split = json.load(open(f"{work}/run/splits.json"))[0]
+with h5py.File(f"{work}/run/data.h5", "r") as f:
+    y = f["targets"][:][sorted(split["train"])]
+lo = [None if np.isnan(c).all() else float(np.nanmin(c)) for c in y.T]
+hi = [None if np.isnan(c).all() else float(np.nanmax(c)) for c in y.T]
+with h5py.File(f"{work}/run/domain.h5", "a") as f:
+    f.attrs.create("label_min", np.bytes_(json.dumps(lo)))
+    f.attrs.create("label_max", np.bytes_(json.dumps(hi)))
+print(f"train-default-model: added the training labels' ranges to domain.h5: {list(zip(lo, hi))}", file=sys.stderr)
+PY
 "$molprop" calibrate "$work/run" --data "$work/val.csv" --threads "$threads"
 
 # 4. Ship it: written next to the destination, then swapped in.

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -168,7 +169,10 @@ TEST(ApplicabilityDomain, PerTargetDomainSurvivesSaveAndLoad) {
   const std::vector<std::string> train = {"CCO", "not a smiles", "c1ccccc1O", "CC(C)=O"};
   // The unparsable molecule's flags are dropped with it.
   const std::vector<char> labelled = {1, 0, 1, 1, 0, 1, 1, 0};
-  const ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, labelled, {"a", "b"}, 0.3);
+  ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, labelled, {"a", "b"}, 0.3);
+  EXPECT_TRUE(d.in_label_range(0, 1e9));  // no ranges: every value is plausible
+  d.set_label_ranges({-1.0, 0.0}, {3.0, std::numeric_limits<double>::quiet_NaN()});
+  EXPECT_THROW(d.set_label_ranges({0.0}, {1.0}), molprop::Error);  // one per target
   EXPECT_EQ(d.size(), 3u);
   EXPECT_EQ(d.target_size(0), 2u);  // CCO, CC(C)=O
   EXPECT_EQ(d.target_size(1), 1u);  // c1ccccc1O
@@ -180,6 +184,13 @@ TEST(ApplicabilityDomain, PerTargetDomainSurvivesSaveAndLoad) {
   for (const std::string q : {"CCO", "c1ccccc1", "CCCC(=O)C"}) {
     for (size_t t = 0; t < 2; ++t) EXPECT_DOUBLE_EQ(back.max_similarity(fp(q), t), d.max_similarity(fp(q), t)) << q;
   }
+  // Labels of target a span [-1, 3]: ± 10% of the range (0.4) is still plausible.
+  ASSERT_TRUE(back.has_label_ranges());
+  EXPECT_TRUE(back.in_label_range(0, -1.4));
+  EXPECT_TRUE(back.in_label_range(0, 3.4));
+  EXPECT_FALSE(back.in_label_range(0, -1.5));
+  EXPECT_FALSE(back.in_label_range(0, 3.5));
+  EXPECT_TRUE(back.in_label_range(1, 100.0));  // no range known (NaN, saved as null)
   // A one-target domain (the older layout) has no per-target part.
   ApplicabilityDomain::from_smiles({"CCO"}).save(dir + "/plain.h5");
   EXPECT_EQ(ApplicabilityDomain::load(dir + "/plain.h5").num_targets(), 0u);

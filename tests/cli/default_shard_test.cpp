@@ -38,30 +38,43 @@ TEST(CliDefaultModel, PredictsWithoutModelFlagWithUnitsSpreadAndDomain) {
   EXPECT_THAT(p.err, HasSubstr("22 rows: 21 predicted, 1 failed"));
   const std::string out = read_file(dir + "/pred.csv");
   EXPECT_EQ(count_lines(out), 23);
-  EXPECT_THAT(out, HasSubstr("smiles,name,logS (log10(mol/L)),logD7.4 (log10(D)),dG_hyd (kcal/mol),"
-                             "logS_std (log10(mol/L)),logD7.4_std (log10(D)),dG_hyd_std (kcal/mol),"
-                             "train_similarity,in_domain,error\n"));
-  // Benzene is in ESOL's training data: its own nearest neighbour, and its logS is near
-  // the measured −1.64 (ESOL) — a model that predicts nonsense fails here.
+  // The default properties (predict.json), a calibrated spread and a domain per property.
+  EXPECT_THAT(out, HasSubstr("smiles,name,logS (log10(mol/L)),logP (log10(Kow)),logD7.4 (log10(D)),mp (°C),"
+                             "dG_hyd (kcal/mol),logS_std (log10(mol/L)),logP_std (log10(Kow)),logD7.4_std (log10(D)),"
+                             "mp_std (°C),dG_hyd_std (kcal/mol),train_similarity,logS_in_domain,logP_in_domain,"
+                             "logD7.4_in_domain,mp_in_domain,dG_hyd_in_domain,domain_note,error\n"));
+  // Benzene is in the training data (ESOL, OPERA logP, ...): its own nearest neighbour, and
+  // its logS and logP are near the measured −1.64 and 2.13 — a model that predicts nonsense
+  // fails here.
   const size_t at = out.find("\nc1ccccc1,benzene,");
   ASSERT_NE(at, std::string::npos);
   std::stringstream row(out.substr(at + 1, out.find('\n', at + 1) - at - 1));
   std::vector<std::string> f;
   for (std::string cell; std::getline(row, cell, ',');) f.push_back(cell);
-  ASSERT_EQ(f.size(), 10u);  // the empty error cell is not a field for getline
+  ASSERT_EQ(f.size(), 19u);  // the empty error cell is not a field for getline
   EXPECT_NEAR(std::stod(f[2]), -1.64, 0.8);
-  EXPECT_GT(std::stod(f[5]), 0.0);  // the ensemble disagrees a little
-  EXPECT_EQ(f[8], "1.000");
-  EXPECT_EQ(f[9], "yes");
+  EXPECT_NEAR(std::stod(f[3]), 2.13, 0.7);
+  EXPECT_GT(std::stod(f[7]), 0.0);  // calibrated: never zero
+  EXPECT_EQ(f[12], "1.000");
+  EXPECT_EQ(f[13], "yes");
+  EXPECT_EQ(f[14], "yes");
+  EXPECT_EQ(f[18], "");  // no domain note
+  // A salt is predicted for its parent and out of every domain, with the reason.
+  EXPECT_THAT(out, HasSubstr(",no,no,no,no,no,\"2 components (salt, hydrate or mixture): predicted for the largest "
+                             "organic fragment, CC(=O)O\",\n"));
 }
 
 TEST(CliDefaultModel, TableFormatGoesToStdout) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_default_table");
   auto p = run_molprop("predict " + kExamples + " --format table --quiet", dir);
   ASSERT_EQ(p.exit_code, 0) << p.err;
-  EXPECT_EQ(count_lines(p.out), 23);
+  EXPECT_EQ(count_lines(p.out), 1 + 22 + 3);  // header, every row, a blank line and the legend
   EXPECT_THAT(p.out, HasSubstr("aspirin "));
-  EXPECT_THAT(p.out, ::testing::Not(HasSubstr(",")));  // columns, not CSV (no SMILES here has a comma)
+  EXPECT_THAT(p.out, HasSubstr("cells: prediction ± standard deviation; units: logS log10(mol/L), logP log10(Kow)"));
+  // Aligned columns, not CSV: the header has none of CSV's commas.
+  const std::string header = p.out.substr(0, p.out.find('\n'));
+  EXPECT_THAT(header, ::testing::Not(HasSubstr(",")));
+  EXPECT_THAT(header, ::testing::ContainsRegex("^smiles +name +logS +logP +logD7.4 +mp +dG_hyd +note$"));
 }
 
 TEST(CliDefaultModel, MissingDefaultModelIsOneClearLine) {

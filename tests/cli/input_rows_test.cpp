@@ -113,7 +113,7 @@ TEST(CliInputRows, PredictRenamesOutputColumnsThatClashWithInputColumns) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const std::vector<std::string> lines = lines_of(p.out);
   ASSERT_EQ(lines.size(), 2u) << p.out;
-  EXPECT_EQ(lines[0].rfind("smiles,logS (log10(mol/L)),error,logS (log10(mol/L))_pred,logD7.4 (log10(D)),", 0), 0u)
+  EXPECT_EQ(lines[0].rfind("smiles,logS (log10(mol/L)),error,logS (log10(mol/L))_pred,logP (log10(Kow)),logD7.4 (log10(D)),", 0), 0u)
       << lines[0];
   EXPECT_EQ(lines[0].substr(lines[0].size() - 11), ",error_pred") << lines[0];
   EXPECT_EQ(lines[1].rfind("CCO,1,old,", 0), 0u) << lines[1];

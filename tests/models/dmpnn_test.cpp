@@ -6,6 +6,7 @@
 #include <numeric>
 #include <random>
 
+#include "core/check.h"
 #include "tests/util/tiny_graphs.h"
 
 namespace molprop {
@@ -152,6 +153,35 @@ TEST(Dmpnn, GradientsReachEveryParameter) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key();
     EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
   }
+}
+
+TEST(Dmpnn, AVirtualNodeKeepsMoleculesApartAndReachesEveryAtom) {
+  auto o = tiny_encoder_options("dmpnn");
+  o.virtual_node = true;
+  o.depth = 4;
+  auto encoder = seeded_dmpnn(9, o);
+  const auto mols = tiny_mols();
+  {
+    torch::NoGradGuard no_grad;
+    // The node is per molecule: a batch still equals each molecule alone.
+    EXPECT_LT(testing_util::batch_vs_alone_difference(
+                  mols, [&](const models::GraphTensors& g) { return encoder->forward(g); }, /*per_atom=*/true),
+              1e-5);
+    // It changes the states (W_u is a real parameter), with the same shapes.
+    auto plain = seeded_dmpnn(9, tiny_encoder_options("dmpnn"));
+    const auto g = tiny_tensors(mols);
+    EXPECT_EQ(encoder->forward(g).sizes(), plain->forward(g).sizes());
+    EXPECT_EQ(encoder->layer_states(g).size(), 4u);
+  }
+  encoder->train();
+  encoder->forward(tiny_tensors(mols)).pow(2).sum().backward();
+  for (const auto& p : encoder->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
+  }
+  auto bad = tiny_encoder_options("gine");
+  bad.virtual_node = true;
+  EXPECT_THROW(bad.validate(), Error);
 }
 
 }  // namespace

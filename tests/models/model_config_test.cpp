@@ -41,6 +41,7 @@ void expect_equal(const models::ModelConfig& a, const models::ModelConfig& b) {
   EXPECT_EQ(a.encoder.norm, b.encoder.norm);
   EXPECT_EQ(a.encoder.residual, b.encoder.residual);
   EXPECT_EQ(a.encoder.jk, b.encoder.jk);
+  EXPECT_EQ(a.encoder.virtual_node, b.encoder.virtual_node);
   EXPECT_EQ(a.encoder.atom_cardinalities, b.encoder.atom_cardinalities);
   EXPECT_EQ(a.encoder.bond_cardinalities, b.encoder.bond_cardinalities);
   EXPECT_EQ(a.readout.name, b.readout.name);
@@ -50,6 +51,16 @@ void expect_equal(const models::ModelConfig& a, const models::ModelConfig& b) {
   EXPECT_EQ(a.head.num_tasks, b.head.num_tasks);
   EXPECT_EQ(a.num_descriptors, b.num_descriptors);
   EXPECT_EQ(a.featurizer_version, b.featurizer_version);
+}
+
+TEST(ModelConfigJson, TheVirtualNodeIsWrittenOnlyWhenOn) {
+  models::ModelConfig c = non_default_config();
+  EXPECT_EQ(models::to_json(c).find("virtual_node"), std::string::npos);  // older readers see what they know
+  EXPECT_FALSE(models::model_config_from_json(models::to_json(c)).encoder.virtual_node);
+  c.encoder.name = "dmpnn";
+  c.encoder.virtual_node = true;
+  EXPECT_NE(models::to_json(c).find("\"virtual_node\":true"), std::string::npos);
+  EXPECT_TRUE(models::model_config_from_json(models::to_json(c)).encoder.virtual_node);
 }
 
 TEST(ModelConfigJson, RoundTripReproducesEveryField) {

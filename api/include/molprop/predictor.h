@@ -30,13 +30,20 @@ struct Prediction {
   double train_similarity = 0;
   bool in_domain = true;
   std::string error;  // empty when predicted; otherwise why the SMILES was rejected
+  // A multi-task model with a per-target domain (the default model): per target, whether
+  // the molecule is close enough to training molecules with that target's label; empty
+  // otherwise. domain_note says why a molecule is outside every target's domain (several
+  // components, an element the model was not trained on); empty when nothing is unusual.
+  std::vector<bool> target_in_domain;
+  std::string domain_note;
 
   bool ok() const { return error.empty(); }
 };
 
 class Predictor {
  public:
-  // The model that ships with molprop (logS, logD7.4 and hydration free energy), found in
+  // The model that ships with molprop (logS, logP, logD7.4, melting point, hydration free
+  // energy, pKa, Henry's law constant, KOA: docs/default-model.md), found in
   // $MOLPROP_DEFAULT_MODEL or the install/share folder; throws std::runtime_error listing
   // where it looked when there is none.
   static Predictor load_default();

@@ -1,0 +1,112 @@
+// chem/variants.h: the other ways of writing a compound that `molprop robustness` predicts.
+#include "chem/variants.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "chem/featurizer.h"
+#include "chem/parse.h"
+
+namespace {
+
+using namespace molprop::chem;
+
+std::string canon(const std::string& smiles) {
+  const ParsedMol p = parse_smiles(smiles);
+  EXPECT_TRUE(p.ok()) << smiles << ": " << p.error;
+  return p.ok() ? canonical_smiles(*p.mol) : "";
+}
+
+std::vector<std::string> of_kind(const std::vector<MolVariant>& vs, const std::string& kind) {
+  std::vector<std::string> out;
+  for (const auto& v : vs) {
+    if (v.kind == kind) out.push_back(v.smiles);
+  }
+  return out;
+}
+
+bool has_canonical(const std::vector<std::string>& smiles, const std::string& target) {
+  for (const auto& s : smiles) {
+    if (canon(s) == canon(target)) return true;
+  }
+  return false;
+}
+
+TEST(Variants, TautomersOfKnownPairs) {
+  // 2-hydroxypyridine ↔ 2-pyridone; acetylacetone's keto ↔ enol.
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("Oc1ccccn1"), "tautomer"), "O=c1cccc[nH]1"));
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("O=c1cccc[nH]1"), "tautomer"), "Oc1ccccn1"));
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("CC(=O)CC(C)=O"), "tautomer"), "CC(=O)C=C(C)O"));
+  // Benzene has no other tautomer; a tautomer is never the input's own graph.
+  EXPECT_TRUE(of_kind(enumerate_variants("c1ccccc1"), "tautomer").empty());
+  for (const auto& s : of_kind(enumerate_variants("Oc1ccccn1"), "tautomer")) EXPECT_NE(canon(s), canon("Oc1ccccn1"));
+  // The cap holds.
+  VariantOptions one;
+  one.max_tautomers = 1;
+  EXPECT_LE(of_kind(enumerate_variants("OC1=NC(O)=NC(O)=N1", one), "tautomer").size(), 1u);
+}
+
+TEST(Variants, ChargeStatesAtPh74) {
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("CC(=O)O"), "charge"), "CC(=O)[O-]"));
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("CCN(CC)CC"), "charge"), "CC[NH+](CC)CC"));
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("CC(=O)[O-]"), "charge"), "CC(=O)O"));
+  EXPECT_TRUE(has_canonical(of_kind(enumerate_variants("C[NH3+]"), "charge"), "CN"));
+  // Glycine: the acid deprotonated, the amine protonated, each on the neutral form.
+  const auto gly = of_kind(enumerate_variants("NCC(=O)O"), "charge");
+  EXPECT_TRUE(has_canonical(gly, "NCC(=O)[O-]"));
+  EXPECT_TRUE(has_canonical(gly, "[NH3+]CC(=O)O"));
+  // Not ionisable at pH 7.4: an amide N, an aniline, an ether, an alkane.
+  for (const std::string s : {"CC(=O)NC", "Nc1ccccc1", "COC", "CCCC"}) {
+    EXPECT_TRUE(of_kind(enumerate_variants(s), "charge").empty()) << s;
+  }
+}
+
+TEST(Variants, SpellingAndExplicitHydrogensAreTheSameGraph) {
+  for (const std::string s : {"CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C", "CCO"}) {
+    const auto vs = enumerate_variants(s);
+    const auto spelling = of_kind(vs, "spelling");
+    EXPECT_FALSE(spelling.empty()) << s;
+    for (const auto& v : spelling) {
+      EXPECT_NE(v, s);
+      EXPECT_EQ(canon(v), canon(s)) << v;
+    }
+    const auto h = of_kind(vs, "explicit_h");
+    ASSERT_EQ(h.size(), 1u) << s;
+    EXPECT_NE(h[0].find("[H]"), std::string::npos) << h[0];
+    // RDKit folds hydrogen atoms back into their heavy atoms when it reads the SMILES:
+    // the explicit-H spelling featurises to the very same graph.
+    const FeaturizedMol a = featurize_smiles(s), b = featurize_smiles(h[0]);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a.graph.num_atoms, b.graph.num_atoms);
+    EXPECT_EQ(canon(h[0]), canon(s));
+  }
+  // No variants of what does not parse; a kind switched off gives none.
+  EXPECT_TRUE(enumerate_variants("not a smiles").empty());
+  VariantOptions only_charge;
+  only_charge.spelling = only_charge.tautomer = only_charge.explicit_h = false;
+  for (const auto& v : enumerate_variants("Oc1ccccn1", only_charge)) EXPECT_EQ(v.kind, "charge");
+}
+
+TEST(Variants, TheCanonicalTautomerOptionMakesEveryTautomerOneGraph) {
+  ParseOptions o;
+  o.canonical_tautomer = true;
+  for (const std::string s : {"Oc1ccccn1", "CC(=O)CC(C)=O", "O=C1NC(=O)C=C1", "Cc1cc(O)nn1C"}) {
+    const ParsedMol p = parse_smiles(s, o);
+    ASSERT_TRUE(p.ok()) << p.error;
+    const std::string target = canonical_smiles(*p.mol);
+    const auto tautomers = of_kind(enumerate_variants(s), "tautomer");
+    EXPECT_FALSE(tautomers.empty()) << s;
+    for (const auto& t : tautomers) {
+      const ParsedMol q = parse_smiles(t, o);
+      ASSERT_TRUE(q.ok()) << t;
+      EXPECT_EQ(canonical_smiles(*q.mol), target) << s << " vs its tautomer " << t;
+    }
+  }
+  FeaturizeOptions f;
+  f.canonical_tautomer = true;
+  EXPECT_EQ(featurize_smiles("Oc1ccccn1", f).graph.atom_features, featurize_smiles("O=c1cccc[nH]1", f).graph.atom_features);
+}
+
+}  // namespace

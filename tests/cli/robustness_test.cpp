@@ -1,0 +1,100 @@
+// `molprop robustness`: drift between ways of writing the same compound.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/util/cli_util.h"
+#include "tests/util/scratch_dir.h"
+
+namespace {
+
+using molprop::testing_util::read_file;
+using molprop::testing_util::run_molprop;
+using ::testing::HasSubstr;
+
+const std::string kExamples = std::string(MOLPROP_TEST_DATA_DIR) + "/../../examples/molecules.smi";
+
+// One line of the stdout table: kind target molecules variants mean median p95 max test-RMSE.
+struct DriftRow {
+  std::string kind, target;
+  long long molecules = 0, variants = 0;
+  double max = 0;
+};
+
+// The table's rows, up to the "worst ..." lines; the header line must come first.
+std::vector<DriftRow> drift_rows(const std::string& out) {
+  std::istringstream lines(out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line.rfind("kind ", 0), 0u) << line;
+  std::vector<DriftRow> rows;
+  while (std::getline(lines, line) && line.rfind("worst", 0) != 0) {
+    std::istringstream f(line);
+    DriftRow r;
+    std::string mean, median, p95, max;
+    f >> r.kind >> r.target >> r.molecules >> r.variants >> mean >> median >> p95 >> max;
+    r.max = std::stod(max);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST(CliRobustness, SpellingAndExplicitHydrogensDoNotMoveTheDefaultModel) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_robustness");
+  auto r = run_molprop("robustness " + kExamples + " --variants spelling,explicit_h --output " + dir + "/d.csv", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("22 molecules (1 failed)"));  // the invalid line of the examples
+  const auto rows = drift_rows(r.out);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.kind == "spelling" || row.kind == "explicit_h") << row.kind;
+    EXPECT_EQ(row.molecules, 21) << row.kind;  // every molecule that parses has both kinds
+    // The same graph: the prediction moves by float rounding at most.
+    EXPECT_LT(row.max, 1e-3) << row.kind << " " << row.target;
+  }
+  EXPECT_GT(rows.size(), 2u);
+  const std::string detail = read_file(dir + "/d.csv");
+  EXPECT_EQ(detail.rfind("row,smiles,kind,variant,", 0), 0u);
+  EXPECT_THAT(detail, HasSubstr(",explicit_h,[H]"));
+}
+
+TEST(CliRobustness, TautomersAndChargesAreCountedAndBadKindsRefused) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_taut");
+  std::ofstream(dir + "/in.csv") << "smiles\nOc1ccccn1\nCC(=O)O\nCCN(CC)CC\nc1ccccc1\n";
+  auto r = run_molprop("robustness " + dir + "/in.csv --variants tautomer,charge --quiet", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // 2-hydroxypyridine and acetic acid (its enol, C=C(O)O) have tautomers; acetic acid and
+  // triethylamine an ionised form; benzene has neither.
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("tautomer +logS +2 "));
+  EXPECT_THAT(r.out, ::testing::ContainsRegex("charge +logS +2 "));
+  auto bad = run_molprop("robustness " + dir + "/in.csv --variants bogus", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--variants: unknown kind bogus"));
+}
+
+TEST(CliRobustness, AModelThatCanonicalisesTautomersDoesNotDriftBetweenThem) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_canonical");
+  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
+                           "/run --epochs 1 --hidden 16 --ensemble-size 2 --quiet",
+                       dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::ofstream(dir + "/in.csv") << "smiles\nOc1ccccn1\nCC(=O)CC(C)=O\nO=C1NC(=O)C=C1\nCc1cc(O)nn1C\n";
+  auto before = run_molprop("robustness " + dir + "/in.csv --model " + dir + "/run --variants tautomer --quiet", dir);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  std::ofstream(dir + "/run/predict.json")
+      << R"({"format": "molprop-predict-settings", "format_version": 1, "canonical_tautomer": true})";
+  auto after = run_molprop("robustness " + dir + "/in.csv --model " + dir + "/run --variants tautomer --quiet", dir);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  const auto rows = drift_rows(after.out);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.molecules, 4) << row.target;
+    EXPECT_LT(row.max, 1e-4) << row.target;  // every tautomer is the same graph now
+  }
+  EXPECT_EQ(rows.size(), 2u);  // logS, size_score
+  EXPECT_NE(before.out, after.out);  // without the option the tautomers did move the model
+}
+
+}  // namespace
