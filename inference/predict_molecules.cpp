@@ -29,7 +29,7 @@ void check_predicts_properties(const Predictor& predictor) {
 
 std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
                                                   const std::vector<const chem::FeaturizedMol*>& molecules,
-                                                  const std::vector<double>* similarity) {
+                                                  const std::vector<std::vector<double>>* similarity) {
   MOLPROP_CHECK(similarity == nullptr || similarity->size() == molecules.size(),
                 "got " << similarity->size() << " similarities for " << molecules.size() << " molecules");
   check_predicts_properties(predictor);
@@ -66,11 +66,15 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
       continue;
     }
     if (domain) {
-      p.train_similarity = similarity ? (*similarity)[i] : domain->max_similarity(m.fingerprint);
+      const std::vector<double> all = similarity && !(*similarity)[i].empty() ? (*similarity)[i]
+                                                                                : domain->all_similarities(m.fingerprint);
+      MOLPROP_CHECK(all.size() == 1 + domain->num_targets(),
+                    "got " << all.size() << " similarities for a domain of " << domain->num_targets() << " targets");
+      p.train_similarity = all[0];
       p.in_domain = domain->in_domain(p.train_similarity) && m.domain_note.empty();
       p.domain_note = m.domain_note;
       for (size_t j = 0; j < domain->num_targets(); ++j) {
-        const double s = domain->max_similarity(m.fingerprint, j);
+        const double s = all[1 + j];
         p.target_similarity.push_back(s);
         p.target_in_domain.push_back(
             domain->in_domain(s, j) && m.domain_note.empty() && domain->in_label_range(j, p.mean[j]) ? 1 : 0);

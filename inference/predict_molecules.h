@@ -45,12 +45,13 @@ void check_predicts_properties(const Predictor& predictor);
 // Predicts `molecules` (featurised with predictor.featurize_options()) in one batch. A
 // molecule whose prediction is not finite (NaN or infinity in any target) gets the
 // error "non-finite prediction" instead of its values.
-// `similarity`, when given, holds each molecule's similarity to the training set,
-// computed beforehand (e.g. on featurising threads); otherwise it is computed here from
-// the fingerprint when the model has a domain.
+// `similarity`, when given, holds each molecule's similarities to the training set
+// (ApplicabilityDomain::all_similarities: overall, then per target), computed beforehand
+// (e.g. on featurising threads); otherwise they are computed here from the fingerprint
+// when the model has a domain.
 std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
                                                   const std::vector<const chem::FeaturizedMol*>& molecules,
-                                                  const std::vector<double>* similarity = nullptr);
+                                                  const std::vector<std::vector<double>>* similarity = nullptr);
 
 // SMILES → predictions: featurises batch_size molecules at a time on the calling thread
 // and predicts each batch with predict_molecules. batch_size must be ≥ 1.

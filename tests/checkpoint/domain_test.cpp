@@ -148,6 +148,15 @@ TEST(ApplicabilityDomain, PerTargetDomainsSearchOnlyTheMoleculesWithThatLabel) {
     EXPECT_NEAR(d.max_similarity(fp(q), 0), brute_force(q, train, t0), 1e-12) << q;
     EXPECT_NEAR(d.max_similarity(fp(q), 1), brute_force(q, train, t1), 1e-12) << q;
   }
+  // all_similarities (one search of the whole set, reused where the nearest molecule has
+  // the label) gives exactly the separate searches.
+  for (const std::string q : {"OCC", "CCCO", "O=C(O)c1ccccc1O", "CC(C)Cc1ccccc1", "CCCCCCCC", "CCN(CC)CC", "C"}) {
+    const std::vector<double> all = d.all_similarities(fp(q));
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_DOUBLE_EQ(all[0], d.max_similarity(fp(q))) << q;
+    EXPECT_DOUBLE_EQ(all[1], d.max_similarity(fp(q), 0)) << q;
+    EXPECT_DOUBLE_EQ(all[2], d.max_similarity(fp(q), 1)) << q;
+  }
   // Ethanol itself is a training molecule, but only with target 0's label.
   EXPECT_DOUBLE_EQ(d.max_similarity(fp("CCO")), 1.0);
   EXPECT_DOUBLE_EQ(d.max_similarity(fp("CCO"), 0), 1.0);
