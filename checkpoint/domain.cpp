@@ -158,10 +158,7 @@ void ApplicabilityDomain::build_index() {
     start_[static_cast<size_t>(p)] = std::min(start_[static_cast<size_t>(p)], start_[static_cast<size_t>(p) + 1]);
 }
 
-double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const { return search(fp, nullptr); }
-
-double ApplicabilityDomain::search(const chem::PackedFingerprint& fp, int64_t* best_row) const {
-  if (best_row) *best_row = -1;
+double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const {
   if (fingerprints_.empty() || fp.empty()) return 0.0;
   MOLPROP_CHECK(fp.size() == kWords,
                 "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
@@ -169,7 +166,6 @@ double ApplicabilityDomain::search(const chem::PackedFingerprint& fp, int64_t* b
   const int a = chem::popcount(fp);
   if (a == 0) {
     // Tanimoto of two empty fingerprints is 1; of an empty and a non-empty one, 0.
-    if (start_[1] > 0 && best_row) *best_row = 0;
     return start_[1] > 0 ? 1.0 : 0.0;
   }
   double best = 0.0;
@@ -179,10 +175,7 @@ double ApplicabilityDomain::search(const chem::PackedFingerprint& fp, int64_t* b
     for (int64_t r = first; r < last; ++r) {
       const int both = common_bits(fp.data(), sorted_words_.data() + r * static_cast<int64_t>(kWords));
       const double t = static_cast<double>(both) / (a + b - both);
-      if (t > best || (best_row && *best_row < 0)) {
-        best = std::max(best, t);
-        if (best_row) *best_row = r;
-      }
+      if (t > best) best = t;
     }
   };
   // Popcounts b visited by decreasing bound min(a,b)/max(a,b): b = a, then the better of

@@ -81,8 +81,6 @@ class ApplicabilityDomain {
   void add(chem::PackedFingerprint fp);
   // Builds the popcount-sorted search arrays from fingerprints_ (after the last add).
   void build_index();
-  // max_similarity, and the sorted row of a training molecule that reaches it (−1 if none).
-  double search(const chem::PackedFingerprint& fp, int64_t* best_row) const;
   // per_target_ from labelled_ (after build_index).
   void build_targets();
 

@@ -24,6 +24,7 @@ FlagNames calibrate_flag_names() {
 
 struct CalibrateArgs {
   CommonOptions common;
+  std::string model;
   inference::CalibrateOptions options;
 };
 
@@ -39,7 +40,7 @@ void run(CalibrateArgs& a) {
   auto& o = a.options;
   o.quiet = a.common.quiet;
   o.validate();
-  inference::Predictor predictor(o.model);
+  inference::Predictor predictor(a.model);
   const inference::CalibrateSummary s = inference::calibrate(predictor, o);
   log_info(a.common, "calibrate",
            std::to_string(s.rows) + " rows: " + std::to_string(s.predicted) + " predicted, " +
@@ -65,7 +66,7 @@ void register_calibrate(CLI::App& app) {
   auto a = std::make_shared<CalibrateArgs>();
   CLI::App* sub = app.add_subcommand(
       "calibrate", "Calibrate a model folder's uncertainty and per-target domain on held-out labelled molecules");
-  sub->add_option("model", a->options.model, "A model folder from 'molprop train' (calibration.json is written there)")
+  sub->add_option("model", a->model, "A model folder from 'molprop train' (calibration.json is written there)")
       ->required()
       ->check(CLI::ExistingDirectory);
   sub->add_option("--data,-d", a->options.data,

@@ -26,6 +26,7 @@ FlagNames robustness_flag_names() {
 
 struct RobustnessArgs {
   CommonOptions common;
+  std::string model;  // default: the shipped default model
   std::vector<std::string> variants = {"spelling", "tautomer", "charge", "explicit_h"};
   inference::RobustnessOptions options;
 };
@@ -49,11 +50,11 @@ void run(RobustnessArgs& a) {
     else if (v == "explicit_h") o.variants.explicit_h = true;
     else throw Error("--variants: unknown kind " + v + " (spelling, tautomer, charge, explicit_h)");
   }
-  const bool default_model = o.model.empty();
-  if (default_model) o.model = checkpoint::default_model_dir(default_model_override());
+  const bool default_model = a.model.empty();
+  if (default_model) a.model = checkpoint::default_model_dir(default_model_override());
   o.validate();
-  inference::Predictor predictor(o.model);
-  if (default_model) log_info(a.common, "robustness", "default model: " + o.model);
+  inference::Predictor predictor(a.model);
+  if (default_model) log_info(a.common, "robustness", "default model: " + a.model);
   const inference::RobustnessReport r = inference::measure_robustness(predictor, o);
   std::printf("%-11s %-11s %9s %9s %7s %7s %7s %7s %9s\n", "kind", "target", "molecules", "variants", "mean",
               "median", "p95", "max", "test RMSE");
@@ -86,7 +87,7 @@ void register_robustness(CLI::App& app) {
   sub->add_option("input", a->options.input, "Molecules: .csv, .csv.gz, .smi or .smi.gz")
       ->required()
       ->check(CLI::ExistingFile);
-  sub->add_option("--model,-m", a->options.model, "A model .h5 or folder (default: the model shipped with molprop)");
+  sub->add_option("--model,-m", a->model, "A model .h5 or folder (default: the model shipped with molprop)");
   sub->add_option("--output,-o", a->options.output,
                   "Detail CSV, one row per variant: row,smiles,kind,variant,<target>_delta...,error");
   sub->add_option("--variants", a->variants, "Comma-separated kinds: spelling, tautomer, charge, explicit_h")

@@ -105,18 +105,6 @@ bool choose_threshold(const std::vector<Point>& points, double ratio, double max
   return found;
 }
 
-double parse_label(const std::string& cell, const std::string& file, int64_t row, const std::string& column) {
-  const size_t first = cell.find_first_not_of(" \t");
-  if (first == std::string::npos) return kNaN;
-  const std::string text = cell.substr(first, cell.find_last_not_of(" \t") - first + 1);
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  if (end != text.c_str() + text.size() || !std::isfinite(v)) {
-    throw Error(file + ": row " + std::to_string(row) + ", column " + column + ": '" + text + "' is not a number");
-  }
-  return v;
-}
-
 }  // namespace
 
 CalibrateSummary calibrate(Predictor& predictor, const CalibrateOptions& options) {
@@ -125,11 +113,9 @@ CalibrateSummary calibrate(Predictor& predictor, const CalibrateOptions& options
   check_predicts_properties(predictor);
   const checkpoint::ApplicabilityDomain* domain = predictor.domain();
   if (predictor.ensemble_size() < 2 && domain == nullptr) {
-    throw Error(options.model + ": a single model without domain.h5 has nothing to calibrate");
+    throw Error(predictor.folder() + ": a single model without domain.h5 has nothing to calibrate");
   }
-  std::error_code ec;
-  const std::string folder =
-      fs::is_directory(options.model, ec) ? options.model : fs::path(options.model).parent_path().string();
+  const std::string& folder = predictor.folder();
   predictor.disable_calibration();
 
   // The labelled molecules.
@@ -155,10 +141,11 @@ CalibrateSummary calibrate(Predictor& predictor, const CalibrateOptions& options
   std::vector<double> labels;  // rows × targets
   data::CsvRecord record;
   while (reader.next(record)) {
-    const auto field = [&](int c) { return c < static_cast<int>(record.fields.size()) ? record.fields[c] : ""; };
-    smiles.push_back(field(smiles_col));
+    smiles.push_back(data::field_or_empty(record, smiles_col));
     for (size_t t = 0; t < names.size(); ++t) {
-      labels.push_back(label_col[t] < 0 ? kNaN : parse_label(field(label_col[t]), options.data, record.row, names[t]));
+      labels.push_back(label_col[t] < 0 ? kNaN
+                                        : data::parse_target(data::field_or_empty(record, label_col[t]), options.data,
+                                                             record.row, names[t]));
     }
   }
 

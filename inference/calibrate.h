@@ -1,6 +1,6 @@
 #pragma once
 // Calibration of a trained model folder on held-out labelled molecules: the pipeline
-// behind `molprop calibrate`. Writes the folder's calibration.json
+// behind `molprop calibrate`. Writes calibration.json into the predictor's folder
 // (checkpoint/model_settings.h), which `predict` then applies:
 //
 // - Uncertainty. Per target, the reported standard deviation becomes
@@ -25,7 +25,6 @@ namespace molprop::inference {
 class Predictor;
 
 struct CalibrateOptions {
-  std::string model;                     // the model folder (calibration.json is written there)
   std::string data;                      // CSV: a SMILES column and a column per target to calibrate
   std::string smiles_column = "smiles";  // targets are found by the model's target names
   int64_t batch_size = 256;              // molecules per inference batch, 1..2^20

@@ -35,12 +35,13 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
   }
   std::error_code ec;
   const fs::path folder = fs::is_directory(path, ec) ? fs::path(path) : fs::path(path).parent_path();
-  const fs::path domain_file = (folder.empty() ? fs::path(".") : folder) / checkpoint::kDomainFileName;
+  folder_ = (folder.empty() ? fs::path(".") : folder).string();
+  const fs::path domain_file = fs::path(folder_) / checkpoint::kDomainFileName;
   if (fs::exists(domain_file, ec)) {
     domain_ =
         std::make_unique<checkpoint::ApplicabilityDomain>(checkpoint::ApplicabilityDomain::load(domain_file.string()));
   }
-  const std::string dir = (folder.empty() ? fs::path(".") : folder).string();
+  const std::string& dir = folder_;
   settings_ = checkpoint::load_predict_settings(dir);
   for (const auto& name : settings_.default_properties) {
     if (std::find(target_names().begin(), target_names().end(), name) == target_names().end()) {

@@ -35,6 +35,9 @@ class Predictor {
   // True when predictions come with a spread: an ensemble, or a GP/ridge head.
   bool has_uncertainty() const { return models_.size() > 1 || regressors_.front() != nullptr; }
   const std::vector<std::string>& model_paths() const { return paths_; }
+  // The model folder: the path given when it is one, else the checkpoint's folder ("." for
+  // a bare file name); where domain.h5, predict.json, calibration.json and metrics.json are.
+  const std::string& folder() const { return folder_; }
   // The first model's training record (JSON; `"kind": "pretrained"` for a pretrain output).
   const std::string& metadata_json() const { return checkpoints_.front().metadata_json; }
   const checkpoint::PredictSettings& settings() const { return settings_; }
@@ -65,6 +68,7 @@ class Predictor {
   std::vector<models::PropertyModel> models_;
   std::vector<std::unique_ptr<regression::EmbeddingRegressor>> regressors_;  // null for MLP heads
   std::unique_ptr<checkpoint::ApplicabilityDomain> domain_;
+  std::string folder_;
   checkpoint::PredictSettings settings_;
   checkpoint::Calibration calibration_;
   std::vector<float> spread_scale_, spread_floor_;  // per target; empty without calibration

@@ -36,33 +36,21 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool is_smi(const std::string& path) {
-  const std::string p = path.size() > 3 && path.substr(path.size() - 3) == ".gz" ? path.substr(0, path.size() - 3) : path;
-  return fs::path(p).extension() == ".smi";
-}
-
 std::vector<std::string> read_smiles(const RobustnessOptions& o) {
-  data::CsvOptions csv;
-  if (is_smi(o.input)) {
-    csv.whitespace_delimited = true;
-    csv.has_header = false;
-  }
-  data::CsvReader reader(o.input, csv);
-  const int col = csv.has_header ? reader.column_index(o.smiles_column) : 0;
+  data::CsvReader reader(o.input, data::smiles_source_options(o.input));
+  const int col = data::smiles_column(reader, o.smiles_column);
   std::vector<std::string> out;
   data::CsvRecord r;
   while ((o.max_molecules == 0 || static_cast<int64_t>(out.size()) < o.max_molecules) && reader.next(r)) {
-    out.push_back(col < static_cast<int>(r.fields.size()) ? r.fields[static_cast<size_t>(col)] : "");
+    out.push_back(data::field_or_empty(r, col));
   }
   return out;
 }
 
-// metrics.json's summary.test.<target>.rmse_mean beside the model, NaN where absent.
-std::vector<double> test_rmse(const std::string& model, const std::vector<std::string>& targets) {
+// metrics.json's summary.test.<target>.rmse_mean in the model folder, NaN where absent.
+std::vector<double> test_rmse(const std::string& folder, const std::vector<std::string>& targets) {
   std::vector<double> out(targets.size(), kNaN);
-  std::error_code ec;
-  const fs::path folder = fs::is_directory(model, ec) ? fs::path(model) : fs::path(model).parent_path();
-  std::ifstream in(folder / "metrics.json");
+  std::ifstream in(fs::path(folder) / "metrics.json");
   if (!in) return out;
   try {
     nlohmann::json j;
@@ -104,7 +92,7 @@ RobustnessReport measure_robustness(Predictor& predictor, const RobustnessOption
   check_predicts_properties(predictor);
   RobustnessReport report;
   report.targets = predictor.target_names();
-  report.test_rmse = test_rmse(options.model, report.targets);
+  report.test_rmse = test_rmse(predictor.folder(), report.targets);
   const size_t t = report.targets.size();
   const std::vector<std::string> molecules = read_smiles(options);
   report.molecules = static_cast<int64_t>(molecules.size());

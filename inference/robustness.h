@@ -8,7 +8,7 @@
 // a kind and target is the largest |prediction(variant) − prediction(molecule)| over its
 // variants of that kind. Per kind and target the report gives the molecules that had such
 // a variant and the mean, median, 95th percentile and maximum drift, next to the model's
-// test RMSE when its folder has a metrics.json. The detail CSV has one row per variant:
+// test RMSE when its folder (Predictor::folder) has a metrics.json. The detail CSV has one row per variant:
 //   row,smiles,kind,variant,<target>_delta...,error
 // (signed delta, empty for a variant that failed, with its reason).
 #include <cstdint>
@@ -22,7 +22,6 @@ namespace molprop::inference {
 class Predictor;
 
 struct RobustnessOptions {
-  std::string model;   // for the test-RMSE column (its folder's metrics.json)
   std::string input;   // .csv, .csv.gz, .smi, .smi.gz
   std::string output;  // detail CSV, replaced atomically; "" for none
   std::string smiles_column = "smiles";
