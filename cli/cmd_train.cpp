@@ -1,5 +1,6 @@
 // molprop train: supervised training (from scratch or from a pretrained encoder).
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "cli/common.h"
@@ -33,6 +34,8 @@ FlagNames train_flag_names() {
            {"TrainRunOptions::num_folds", "--num-folds"},
            {"TrainRunOptions::ensemble_size", "--ensemble-size"},
            {"TrainRunOptions::use_descriptors", "--features descriptors"},
+           {"TrainRunOptions::target_weighting", "--target-weights"},
+           {"TrainOptions::target_weights", "--target-weights"},
            {"TrainRunOptions::from", "--from"},
            {"TrainRunOptions::head", "--head"},
            {"TrainRunOptions::representation", "--representation"},
@@ -55,11 +58,32 @@ struct TrainArgs {
   CommonOptions common;
   finetune::TrainRunOptions run;  // defaults (shown in --help) come from here
   std::string targets, units, features;
+  std::string target_weights = "equal";  // equal | sqrt | balanced | W1,W2,...
   std::string split_sizes = data::format_split_sizes(run.split_sizes);
   int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
   double dist_timeout = static_cast<double>(run.distributed_timeout_ms) / 1000.0;  // seconds
   std::string precision = "auto";
 };
+
+// --target-weights: a weighting name, or one decimal weight per target.
+void apply_target_weights(const std::string& text, finetune::TrainRunOptions& o) {
+  if (text == "equal" || text == "sqrt" || text == "balanced") {
+    o.target_weighting = text;
+    return;
+  }
+  std::stringstream ss(text);
+  for (std::string field; std::getline(ss, field, ',');) {
+    const bool decimal = !field.empty() && field.find_first_not_of("0123456789.eE+-") == std::string::npos;
+    char* end = nullptr;
+    const double w = decimal ? std::strtod(field.c_str(), &end) : 0.0;
+    if (!decimal || end != field.c_str() + field.size()) {
+      throw Error("--target-weights: expected equal, sqrt, balanced or comma-separated decimal weights, got '" +
+                  text + "'");
+    }
+    o.train.target_weights.push_back(w);
+  }
+  if (!text.empty() && text.back() == ',') throw Error("--target-weights: empty weight in '" + text + "'");
+}
 
 void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
@@ -80,6 +104,11 @@ void run(TrainArgs& a, const std::string& command_line) {
     throw Error("--features: only 'descriptors' is supported, got '" + a.features + "'");
   }
   o.use_descriptors = a.features == "descriptors";
+  apply_target_weights(a.target_weights, o);
+  if (!o.train.target_weights.empty() && !o.targets.empty() && o.train.target_weights.size() != o.targets.size()) {
+    throw Error("--target-weights: " + std::to_string(o.train.target_weights.size()) + " weights for " +
+                std::to_string(o.targets.size()) + " targets");
+  }
   o.model.encoder.depth = a.depth > 0 ? a.depth : models::default_depth(o.model.encoder.name);
   o.device = resolve_device_flag(o.device).str();
   o.distributed = distributed_env_from_environment();
@@ -135,6 +164,10 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->capture_default_str();
   sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")->capture_default_str();
   sub->add_option("--features", a->features, "Extra molecule features: 'descriptors' (RDKit 2D, standardised)");
+  sub->add_option("--target-weights", a->target_weights,
+                  "How targets share the loss: equal (every label alike), sqrt (weight ~ 1/sqrt(labels)), "
+                  "balanced (~ 1/labels: every target alike), or one weight per target (W1,W2,...)")
+      ->capture_default_str();
   sub->add_option("--split", o.split, "How to split --data")
       ->check(CLI::IsMember({"random", "scaffold", "kfold", "column"}))
       ->capture_default_str();

@@ -321,6 +321,12 @@ class TrainRun {
     const TrainRunOptions& o = o_;
     TrainOptions to = o.train;
     to.seed = o.train.seed + static_cast<uint64_t>(m);
+    if (to.target_weights.empty() && o.target_weighting != "equal") {
+      const std::vector<float> y = subset_targets(*parts.at("train"));
+      std::vector<int64_t> counts(static_cast<size_t>(tasks_), 0);
+      for (size_t i = 0; i < y.size(); ++i) counts[i % counts.size()] += std::isnan(y[i]) ? 0 : 1;
+      to.target_weights = target_weights_for(o.target_weighting, counts);
+    }
     to.quiet = o.quiet || !writer_;
     to.parallel = parallel_.get();
     if (!single_) to.label = member_label(f, splits_.size(), m, ensemble_size_);
@@ -340,6 +346,8 @@ class TrainRun {
     }
     json member{{"member", m},
                 {"seed", to.seed},
+                {"target_weighting", o.target_weighting},
+                {"target_weights", to.target_weights},
                 {"best_epoch", r.best_epoch},
                 {"best_val_rmse", r.best_val_rmse},
                 {"train_molecules_per_second", r.train_molecules_per_second}};
@@ -359,6 +367,7 @@ class TrainRun {
         {"best_epoch", r.best_epoch},
         {"best_val_rmse", r.best_val_rmse},
         {"epochs", o.train.epochs},
+        {"target_weights", to.target_weights},
         {"data", o.data},
         {"split", o.split},
         {"command",
@@ -440,6 +449,11 @@ void TrainRunOptions::validate() const {
   core::check_range("TrainRunOptions::num_folds", num_folds, 2, 100);
   core::check_range("TrainRunOptions::ensemble_size", ensemble_size, 1, 100);
   core::check_choice("TrainRunOptions::head", head, head_names());
+  core::check_choice("TrainRunOptions::target_weighting", target_weighting, {"equal", "sqrt", "balanced"});
+  if (target_weighting != "equal" && !train.target_weights.empty()) {
+    throw Error("TrainRunOptions::target_weighting " + target_weighting +
+                " and explicit TrainOptions::target_weights: give one of them");
+  }
   core::check_choice("TrainRunOptions::representation", representation, {"embedding", "ecfp"});
   core::check_threads("TrainRunOptions::threads", threads);
   training::check_distributed_timeout(distributed_timeout_ms, "TrainRunOptions::distributed_timeout_ms");
@@ -460,6 +474,22 @@ void TrainRunOptions::validate() const {
       throw Error("TrainRunOptions::head " + head + " is a closed-form fit: run it in one process");
     }
   }
+}
+
+std::vector<double> target_weights_for(const std::string& weighting, const std::vector<int64_t>& label_counts) {
+  core::check_choice("TrainRunOptions::target_weighting", weighting, {"equal", "sqrt", "balanced"});
+  double sum = 0;
+  int64_t present = 0;
+  for (int64_t n : label_counts) {
+    if (n > 0) sum += static_cast<double>(n), ++present;
+  }
+  const double mean = present > 0 ? sum / static_cast<double>(present) : 0.0;
+  std::vector<double> w;
+  for (int64_t n : label_counts) {
+    const double ratio = n > 0 ? mean / static_cast<double>(n) : 0.0;
+    w.push_back(n <= 0 ? 0.0 : weighting == "sqrt" ? std::sqrt(ratio) : weighting == "balanced" ? ratio : 1.0);
+  }
+  return w;
 }
 
 TrainRunSummary run_training(const TrainRunOptions& o) {

@@ -38,6 +38,11 @@ struct TrainRunOptions {
   std::string representation = "embedding";  // "embedding" | "ecfp"
   models::ModelConfig model;                 // encoder/readout/head options (tasks filled in)
   TrainOptions train;
+  // How the targets share the loss when train.target_weights is empty (target_weights_for):
+  // "equal" (every label alike: a target with more labels counts more), "sqrt" (weight
+  // ∝ 1/√labels) or "balanced" (∝ 1/labels: every target counts alike). Explicit
+  // train.target_weights need "equal" here.
+  std::string target_weighting = "equal";
   int threads = 1;
   std::string device = "cpu";  // models train here; batches follow the model's device
   // Data-parallel training (models/distributed.h): every rank runs the same folds and
@@ -52,6 +57,11 @@ struct TrainRunOptions {
   // molprop::Error naming the field (TrainRunOptions::num_folds, ...).
   void validate() const;
 };
+
+// The loss weight of each target under TrainRunOptions::target_weighting, from the number
+// of training labels of each target (n_t): 1, √(n̄ / n_t) or n̄ / n_t, where n̄ is the mean
+// count; a target without labels gets 0.
+std::vector<double> target_weights_for(const std::string& weighting, const std::vector<int64_t>& label_counts);
 
 // The head kinds TrainRunOptions::head accepts: "mlp", then the regressor registry's.
 std::vector<std::string> head_names();

@@ -116,6 +116,10 @@ class TrainingPasses {
     for (const auto& p : model->parameters()) {
       if (p.requires_grad()) trainable_.push_back(p);
     }
+    if (!options.target_weights.empty()) {
+      std::vector<float> w(options.target_weights.begin(), options.target_weights.end());
+      task_weights_ = torch::tensor(w).to(device_);
+    }
     step_options_.group_lr_ratios = {1.0, options.encoder_lr_ratio};
     step_options_.grad_clip = options.grad_clip;
     step_options_.parallel = options.parallel;
@@ -175,7 +179,9 @@ class TrainingPasses {
     const torch::Tensor target =
         torch::from_blob(y.data(), {batch_.num_molecules, checkpoint_.config.head.num_tasks}, torch::kFloat32)
             .to(device_);
-    const torch::Tensor loss = models::masked_mse(model_->forward(g), target);
+    const torch::Tensor pred = model_->forward(g);
+    const torch::Tensor loss =
+        task_weights_.defined() ? models::masked_mse(pred, target, task_weights_) : models::masked_mse(pred, target);
     // Data-parallel: weighted by this rank's share of the global batch, so the averaged
     // gradient is the whole batch's, also when the last batch splits unevenly.
     const double share =
@@ -191,6 +197,7 @@ class TrainingPasses {
   const torch::Device device_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::vector<torch::Tensor> trainable_;  // after freezing; the ones the step updates
+  torch::Tensor task_weights_;            // TrainOptions::target_weights; undefined = every label alike
   training::OptimizerStepOptions step_options_;
   const int world_, rank_;
   const int64_t n_, global_batch_;
@@ -286,6 +293,14 @@ void TrainOptions::validate() const {
   core::check_at_least("TrainOptions::grad_clip", grad_clip, 0);
   core::check_range<int64_t>("TrainOptions::patience", patience, 0, 1000000);
   core::check_range("TrainOptions::encoder_lr_ratio", encoder_lr_ratio, 0.0, 100.0);
+  bool any_positive = false;
+  for (double w : target_weights) {
+    core::check_range("TrainOptions::target_weights", w, 0.0, 1e6);
+    any_positive |= w > 0;
+  }
+  if (!target_weights.empty() && !any_positive) {
+    throw Error("TrainOptions::target_weights: at least one weight must be positive");
+  }
 }
 
 TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& checkpoint, const Subset& train,
@@ -293,6 +308,10 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
   MOLPROP_CHECK(train.dataset && !train.indices.empty(), "training set is empty");
   options.validate();
   const int64_t tasks = checkpoint.config.head.num_tasks;
+  if (!options.target_weights.empty() && static_cast<int64_t>(options.target_weights.size()) != tasks) {
+    throw Error("TrainOptions::target_weights: " + std::to_string(options.target_weights.size()) +
+                " weights for " + std::to_string(tasks) + " targets");
+  }
   fit_scalings(checkpoint, train);
   TrainingPasses passes(model, checkpoint, train, options);
   const bool quiet = options.quiet || passes.rank() != 0;

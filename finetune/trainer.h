@@ -37,6 +37,10 @@ struct TrainOptions {
   std::string label;              // prefix of progress lines, e.g. "fold 1/5 member 2/3"
   double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate, 0..100
   bool freeze_encoder = false;    // train only the head
+  // Loss weight per target (one per task, each in [0, 1e6], at least one positive): the
+  // loss is the weighted mean of the squared standardised errors (models::masked_mse).
+  // Empty: every present label counts alike, so a target with more labels counts more.
+  std::vector<double> target_weights;
   // Data parallelism (training/distributed.h): each step's global batch of batch_size ×
   // world molecules is split across the ranks, and gradients are averaged weighted by
   // each rank's share, so the update is that of the whole global batch.

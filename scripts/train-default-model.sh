@@ -19,7 +19,11 @@
 #
 # Usage: scripts/train-default-model.sh [ENCODER]   (default: foundation; work files in
 # build/default-model; a finished training run there is reused: delete build/default-model/run
-# to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (30), MEMBERS (3).
+# to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (30), MEMBERS (3),
+# TRAIN_ARGS (more `molprop train` flags, e.g. the recipe scripts/default-model-pilots.sh chose
+# by validation), CANONICAL_TAUTOMER=1 (the table, and predict, use RDKit's canonical tautomer
+# of each parent: `canonicalize --canonical-tautomer`, predict.json "canonical_tautomer"),
+# ONLY_DATA=1 (stop after writing the joined table, build/default-model/all.csv).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 molprop="${MOLPROP:-$root/build/cli/molprop}"
@@ -28,6 +32,10 @@ work="${MOLPROP_DEFAULT_MODEL_WORK:-$root/build/default-model}"
 threads="${MOLPROP_THREADS:-2}"
 epochs="${EPOCHS:-30}"
 members="${MEMBERS:-3}"
+# The recipe chosen by validation (scripts/default-model-pilots.sh, docs/default-model.md).
+train_args="${TRAIN_ARGS-}"
+canonical_tautomer="${CANONICAL_TAUTOMER:-0}"
+tautomer_flag=(); [ "$canonical_tautomer" = 1 ] && tautomer_flag=(--canonical-tautomer)
 dest="$root/share/molprop/models/default"
 encoder="${1:-foundation}"
 py=/usr/bin/python3  # Debian's, with python3-h5py (scripts/setup-deps.sh)
@@ -57,7 +65,7 @@ with open(out + ".tmp", "w", newline="") as f:
 import os
 os.replace(out + ".tmp", out)
 PY
-"$molprop" canonicalize --input "$work/long.csv" --output "$work/long-canonical.csv" --standardize \
+"$molprop" canonicalize --input "$work/long.csv" --output "$work/long-canonical.csv" --standardize "${tautomer_flag[@]}" \
     --threads "$threads" --quiet
 $py - "$work" "$targets" <<'PY'
 import csv, json, os, statistics, sys
@@ -95,6 +103,7 @@ counts = {t: sum(1 for v in rows.values() if t in v) for t in targets}
 print(f"train-default-model: {len(long)} labelled rows → {len(rows)} molecules ({failed} unreadable); "
       f"labels per target {counts}; molecules whose duplicates differ by > 1 unit {spread}", file=sys.stderr)
 PY
+[ "${ONLY_DATA:-0}" = 1 ] && exit 0
 
 # 2. Fine-tune (a finished run is reused).
 if [ ! -f "$work/run/seconds.txt" ]; then
@@ -102,7 +111,7 @@ if [ ! -f "$work/run/seconds.txt" ]; then
   rm -rf "$work/run"
   "$molprop" train --data "$work/all.csv" --targets "$targets" --units "$units" \
       --from "$encoder" --split scaffold --ensemble-size "$members" --seed 0 \
-      --epochs "$epochs" --output-dir "$work/run" --threads "$threads"
+      --epochs "$epochs" --output-dir "$work/run" --threads "$threads" $train_args
   echo $(( $(date +%s) - start )) > "$work/run/seconds.txt"
 fi
 train_seconds=$(cat "$work/run/seconds.txt")
@@ -148,14 +157,15 @@ PY
 rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/models"
 for ((m = 0; m < members; m++)); do cp "$work/run/models/fold0_member$m.h5" "$dest.tmp/models/"; done
 cp "$work/run/domain.h5" "$work/run/calibration.json" "$work/run/metrics.json" "$work/run/command.txt" "$dest.tmp/"
-$py - "$dest.tmp" "$members" <<'PY'
+$py - "$dest.tmp" "$members" "$canonical_tautomer" <<'PY'
 import json, sys
-dest, members = sys.argv[1], int(sys.argv[2])
+dest, members, tautomer = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 models = [f"models/fold0_member{m}.h5" for m in range(members)]
 json.dump({"complete": True, "format": "molprop-run", "format_version": 1, "models": models},
           open(f"{dest}/run.json", "w"), indent=2)
 # pKa, Henry's law constant and KOA are on request (--properties): see docs/default-model.md.
 json.dump({"format": "molprop-predict-settings", "format_version": 1, "standardize": True,
+           "canonical_tautomer": tautomer,
            "default_properties": ["logS", "logP", "logD7.4", "mp", "dG_hyd"],
            "known_elements": ["H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"]},
           open(f"{dest}/predict.json", "w"), indent=2)

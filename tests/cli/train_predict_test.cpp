@@ -203,3 +203,36 @@ TEST(CliTrainPredict, BadArgumentsAreOneClearLine) {
   EXPECT_NE(c.exit_code, 0);
   EXPECT_THAT(c.err, HasSubstr("no column 'nope'"));
 }
+
+TEST(CliTrainPredict, TargetWeightsAreRecordedAndBadOnesAreOneClearLine) {
+  const std::string scratch = molprop::testing_util::fresh_dir("cli_target_weights");
+  auto t = run_molprop("train --data " + kData + " --output-dir " + scratch +
+                           "/run --epochs 1 --hidden 16 --target-weights balanced --quiet",
+                       scratch);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const auto metrics = nlohmann::json::parse(read_file(scratch + "/run/metrics.json"));
+  const auto& member = metrics["folds"][0]["members"][0];
+  EXPECT_EQ(member["target_weighting"], "balanced");
+  ASSERT_EQ(member["target_weights"].size(), 2u);
+  // Balanced weights are inverse to the label counts: the target with gaps weighs more.
+  EXPECT_GT(member["target_weights"][1].get<double>(), 0.0);
+  EXPECT_GT(member["target_weights"][0].get<double>(), 0.0);
+  EXPECT_NE(member["target_weights"][0].get<double>(), member["target_weights"][1].get<double>());
+
+  auto explicit_weights = run_molprop("train --data " + kData + " --targets logS,size_score --output-dir " + scratch +
+                                          "/run2 --epochs 1 --hidden 16 --target-weights 2,0.5 --quiet",
+                                      scratch);
+  ASSERT_EQ(explicit_weights.exit_code, 0) << explicit_weights.err;
+  const auto m2 = nlohmann::json::parse(read_file(scratch + "/run2/metrics.json"));
+  EXPECT_EQ(m2["folds"][0]["members"][0]["target_weights"], nlohmann::json::parse("[2.0, 0.5]"));
+
+  for (const std::string bad : {"loud", "1,0x2", "1,", "1,2,3"}) {
+    auto r = run_molprop("train --data " + kData + " --targets logS,size_score --output-dir " + scratch +
+                             "/bad --epochs 1 --target-weights " + bad,
+                         scratch);
+    EXPECT_NE(r.exit_code, 0) << bad;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--target-weights")) << r.err;
+    EXPECT_FALSE(fs::exists(scratch + "/bad")) << bad;
+  }
+}

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "finetune/metrics.h"
+#include "finetune/train_run.h"
 #include "tests/util/test_data.h"
 
 using namespace molprop;
@@ -148,4 +149,85 @@ TEST(Trainer, TargetScalingIsFittedOnTrainingRowsIgnoringGaps) {
   }
   EXPECT_NEAR(ckpt.targets.mean[1], sum / n, 1e-6);
   EXPECT_EQ(ckpt.targets.names, ds.info().target_names);
+}
+
+namespace {
+
+// Row `task` of the head's last linear layer (its output for that task).
+torch::Tensor last_layer_row(models::PropertyModel& m, int64_t task) {
+  torch::Tensor last;
+  for (const auto& p : m->named_parameters()) {
+    const std::string& name = p.key();
+    if (name.rfind("head.", 0) == 0 && name.size() >= 6 && name.compare(name.size() - 6, 6, "weight") == 0) {
+      last = p.value();
+    }
+  }
+  EXPECT_TRUE(last.defined());
+  return last[task].detach().clone();
+}
+
+}  // namespace
+
+TEST(Trainer, AZeroTargetWeightLeavesThatTasksOutputLayerUntrained) {
+  data::GraphDataset ds(small_dataset("weights"));
+  const auto train = first_n(ds, 20);
+  auto trained_rows = [&](std::vector<double> target_weights) {
+    torch::manual_seed(3);
+    auto config = small_config(2, 16);
+    models::PropertyModel model(config);
+    const torch::Tensor before = last_layer_row(model, 1);
+    checkpoint::Checkpoint ckpt;
+    ckpt.config = config;
+    finetune::TrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 5;
+    o.quiet = true;
+    o.target_weights = std::move(target_weights);
+    finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+    return std::make_pair(before, last_layer_row(model, 1));
+  };
+  const auto [before_off, after_off] = trained_rows({1.0, 0.0});
+  EXPECT_TRUE(torch::equal(before_off, after_off));
+  const auto [before_on, after_on] = trained_rows({1.0, 1.0});
+  EXPECT_FALSE(torch::equal(before_on, after_on));
+}
+
+TEST(Trainer, TargetWeightsAreCheckedAgainstTheTasks) {
+  data::GraphDataset ds(small_dataset("weights-check"));
+  const auto train = first_n(ds, 10);
+  auto config = small_config(2, 16);
+  models::PropertyModel model(config);
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 1;
+  o.quiet = true;
+  auto message = [&](std::vector<double> w) {
+    o.target_weights = std::move(w);
+    try {
+      finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(message({1.0, 2.0, 3.0}), "TrainOptions::target_weights: 3 weights for 2 targets");
+  EXPECT_EQ(message({1.0, -1.0}), "TrainOptions::target_weights must be in [0, 1e+06], got -1");
+  EXPECT_EQ(message({0.0, 0.0}), "TrainOptions::target_weights: at least one weight must be positive");
+}
+
+TEST(TargetWeights, FollowTheWeightingFromTheLabelCounts) {
+  const std::vector<int64_t> counts{100, 25, 0};  // mean over targets with labels: 62.5
+  EXPECT_EQ(finetune::target_weights_for("equal", counts), (std::vector<double>{1.0, 1.0, 0.0}));
+  const auto s = finetune::target_weights_for("sqrt", counts);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_NEAR(s[0], std::sqrt(0.625), 1e-12);
+  EXPECT_NEAR(s[1], std::sqrt(2.5), 1e-12);
+  EXPECT_EQ(s[2], 0.0);
+  const auto b = finetune::target_weights_for("balanced", counts);
+  EXPECT_NEAR(b[0], 0.625, 1e-12);
+  EXPECT_NEAR(b[1], 2.5, 1e-12);
+  // Balanced: every target's labels carry the same total weight.
+  EXPECT_NEAR(b[0] * 100, b[1] * 25, 1e-9);
+  EXPECT_THROW(finetune::target_weights_for("loud", counts), Error);
 }

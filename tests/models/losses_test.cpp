@@ -71,5 +71,46 @@ TEST(MaskedMse, AllMissingIsZeroNotNan) {
   EXPECT_EQ(loss.item<float>(), 0.0f);
 }
 
+TEST(MaskedMse, UnitTaskWeightsGiveTheUnweightedLossAndGradient) {
+  const auto target = torch::tensor({{1.0f, kNaN}, {kNaN, 2.0f}, {3.0f, 4.0f}});
+  auto a = torch::tensor({{2.0f, 100.0f}, {-50.0f, 2.5f}, {3.5f, 2.0f}}).requires_grad_(true);
+  auto b = a.detach().clone().requires_grad_(true);
+  const auto plain = models::masked_mse(a, target);
+  const auto weighted = models::masked_mse(b, target, torch::ones({2}));
+  EXPECT_NEAR(plain.item<double>(), weighted.item<double>(), 1e-6);
+  plain.backward();
+  weighted.backward();
+  EXPECT_TRUE(torch::allclose(a.grad(), b.grad()));
+}
+
+TEST(MaskedMse, TaskWeightsGiveTheWeightedMeanOfThePresentEntries) {
+  const auto target = torch::tensor({{1.0f, kNaN}, {kNaN, 2.0f}, {3.0f, 4.0f}});
+  const auto pred = torch::tensor({{2.0f, 100.0f}, {-50.0f, 2.0f}, {3.0f, 2.0f}});
+  // Column 0: (2−1)², (3−3)² with weight 3; column 1: (2−2)², (2−4)² with weight 1.
+  const double expected = (3.0 * (1.0 + 0.0) + 1.0 * (0.0 + 4.0)) / (3.0 * 2 + 1.0 * 2);
+  EXPECT_NEAR(models::masked_mse(pred, target, torch::tensor({3.0f, 1.0f})).item<double>(), expected, 1e-6);
+  // Only the ratio matters.
+  EXPECT_NEAR(models::masked_mse(pred, target, torch::tensor({6.0f, 2.0f})).item<double>(), expected, 1e-6);
+}
+
+TEST(MaskedMse, AZeroTaskWeightTakesTheTaskOutOfLossAndGradient) {
+  const auto target = torch::tensor({{1.0f, 5.0f}, {3.0f, 4.0f}});
+  auto pred = torch::tensor({{2.0f, 100.0f}, {3.0f, -7.0f}}).requires_grad_(true);
+  const auto loss = models::masked_mse(pred, target, torch::tensor({1.0f, 0.0f}));
+  EXPECT_NEAR(loss.item<double>(), (1.0 + 0.0) / 2.0, 1e-6);
+  loss.backward();
+  EXPECT_EQ(pred.grad()[0][1].item<float>(), 0.0f);
+  EXPECT_EQ(pred.grad()[1][1].item<float>(), 0.0f);
+  EXPECT_NE(pred.grad()[0][0].item<float>(), 0.0f);
+}
+
+TEST(MaskedMse, WeightedWithNothingPresentGivesZeroNotNaN) {
+  auto pred = torch::ones({2, 2}).requires_grad_(true);
+  const auto loss = models::masked_mse(pred, torch::tensor({{kNaN, 1.0f}, {kNaN, 2.0f}}), torch::tensor({1.0f, 0.0f}));
+  EXPECT_EQ(loss.item<float>(), 0.0f);
+  loss.backward();
+  EXPECT_TRUE(torch::equal(pred.grad(), torch::zeros({2, 2})));
+}
+
 }  // namespace
 }  // namespace molprop
