@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <mutex>
 #include <streambuf>
+#include <stdexcept>
 #include <string>
 
 #include "core/text.h"
@@ -159,6 +160,13 @@ ParsedMol::~ParsedMol() = default;
 
 void quiet_rdkit_logs() { install_capture(); }
 
+// `mol` written as canonical isomeric SMILES and read back (sanitised, stereo perceived).
+static std::unique_ptr<RDKit::RWMol> reparse(const RDKit::ROMol& mol) {
+  std::unique_ptr<RDKit::RWMol> out(RDKit::SmilesToMol(RDKit::MolToSmiles(mol)));
+  if (!out) throw std::runtime_error("its SMILES could not be read back");
+  return out;
+}
+
 ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   install_capture();
   ParsedMol result;
@@ -205,10 +213,11 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     try {
       std::unique_ptr<RDKit::ROMol> largest(RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
       std::unique_ptr<RDKit::ROMol> neutral(RDKit::MolStandardize::Uncharger().uncharge(*largest));
-      // Re-derive stereo labels and ring info on the new molecule.
-      mol = std::make_unique<RDKit::RWMol>(*neutral);
-      RDKit::MolOps::sanitizeMol(*mol);
-      RDKit::MolOps::assignStereochemistry(*mol, /*cleanIt=*/true, /*force=*/true);
+      // The parent as its canonical SMILES reads back: the molecule a training table of
+      // standardised parents holds (`canonicalize --standardize`). The standardiser's own
+      // molecule keeps explicit-H counts on the atoms it changed, which some RDKit
+      // descriptors see (a carboxylate's parent then differed from the acid).
+      mol = reparse(*neutral);
     } catch (const std::exception& e) {
       result.error = core::capped(std::string("standardisation failed: ") + e.what());
       t_log_buffer.clear();
@@ -220,8 +229,7 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
       RDKit::MolStandardize::TautomerEnumerator enumerator;
       enumerator.setMaxTransforms(200);
       std::unique_ptr<RDKit::ROMol> canonical(enumerator.canonicalize(*mol));
-      mol = std::make_unique<RDKit::RWMol>(*canonical);
-      RDKit::MolOps::sanitizeMol(*mol);
+      mol = reparse(*canonical);  // as above: the molecule its canonical SMILES reads back
     } catch (const std::exception& e) {
       result.error = core::capped(std::string("canonical tautomer failed: ") + e.what());
       t_log_buffer.clear();

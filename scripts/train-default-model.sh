@@ -5,9 +5,11 @@
 #      of the standardised parent (`molprop canonicalize --standardize`: largest organic
 #      fragment, neutralised); duplicates within a file are averaged; labels only, no test
 #      molecule is treated differently;
-#   2. multi-task fine-tuning of the shipped foundation encoder (`--from foundation`), an
-#      ensemble of 3 (seeds 0..2), on a balanced Bemis–Murcko scaffold split 80/10/10 of the
-#      joined table (missing labels are NaN, masked out of the loss);
+#   2. multi-task fine-tuning of the shipped foundation encoder (`--from foundation`) with RDKit's
+#      43 rdkit2d-v1 descriptors as extra head inputs (`--features descriptors`, chosen by
+#      validation in scripts/default-model-pilots.sh), an ensemble of 5 (seeds 0..4), 15 epochs,
+#      on a balanced Bemis–Murcko scaffold split 80/10/10 of the joined table (missing labels
+#      are NaN, masked out of the loss);
 #   3. `molprop calibrate` on the validation split: the ensemble spread scaled per target and a
 #      domain threshold per target (the test split is never used for a choice);
 #   4. the members, domain.h5 (per-target), calibration.json, predict.json (standardise,
@@ -19,7 +21,7 @@
 #
 # Usage: scripts/train-default-model.sh [ENCODER]   (default: foundation; work files in
 # build/default-model; a finished training run there is reused: delete build/default-model/run
-# to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (30), MEMBERS (3),
+# to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (15), MEMBERS (5),
 # TRAIN_ARGS (more `molprop train` flags, e.g. the recipe scripts/default-model-pilots.sh chose
 # by validation), CANONICAL_TAUTOMER=1 (the table, and predict, use RDKit's canonical tautomer
 # of each parent: `canonicalize --canonical-tautomer`, predict.json "canonical_tautomer"),
@@ -30,10 +32,10 @@ molprop="${MOLPROP:-$root/build/cli/molprop}"
 shared="${MOLPROP_SHARED_DATA_DIR:-$root/../shared/data}"
 work="${MOLPROP_DEFAULT_MODEL_WORK:-$root/build/default-model}"
 threads="${MOLPROP_THREADS:-2}"
-epochs="${EPOCHS:-30}"
-members="${MEMBERS:-3}"
+epochs="${EPOCHS:-15}"
+members="${MEMBERS:-5}"
 # The recipe chosen by validation (scripts/default-model-pilots.sh, docs/default-model.md).
-train_args="${TRAIN_ARGS-}"
+train_args="${TRAIN_ARGS---features descriptors}"
 canonical_tautomer="${CANONICAL_TAUTOMER:-0}"
 tautomer_flag=(); [ "$canonical_tautomer" = 1 ] && tautomer_flag=(--canonical-tautomer)
 dest="$root/share/molprop/models/default"
