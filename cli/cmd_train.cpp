@@ -1,4 +1,5 @@
 // molprop train: supervised training (from scratch or from a pretrained encoder).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -67,7 +68,8 @@ struct TrainArgs {
 
 // --target-weights: a weighting name, or one decimal weight per target.
 void apply_target_weights(const std::string& text, finetune::TrainRunOptions& o) {
-  if (text == "equal" || text == "sqrt" || text == "balanced") {
+  const std::vector<std::string> names = finetune::target_weighting_names();
+  if (std::find(names.begin(), names.end(), text) != names.end()) {
     o.target_weighting = text;
     return;
   }
@@ -105,10 +107,6 @@ void run(TrainArgs& a, const std::string& command_line) {
   }
   o.use_descriptors = a.features == "descriptors";
   apply_target_weights(a.target_weights, o);
-  if (!o.train.target_weights.empty() && !o.targets.empty() && o.train.target_weights.size() != o.targets.size()) {
-    throw Error("--target-weights: " + std::to_string(o.train.target_weights.size()) + " weights for " +
-                std::to_string(o.targets.size()) + " targets");
-  }
   o.model.encoder.depth = a.depth > 0 ? a.depth : models::default_depth(o.model.encoder.name);
   o.device = resolve_device_flag(o.device).str();
   o.distributed = distributed_env_from_environment();

@@ -449,10 +449,15 @@ void TrainRunOptions::validate() const {
   core::check_range("TrainRunOptions::num_folds", num_folds, 2, 100);
   core::check_range("TrainRunOptions::ensemble_size", ensemble_size, 1, 100);
   core::check_choice("TrainRunOptions::head", head, head_names());
-  core::check_choice("TrainRunOptions::target_weighting", target_weighting, {"equal", "sqrt", "balanced"});
+  core::check_choice("TrainRunOptions::target_weighting", target_weighting, target_weighting_names());
   if (target_weighting != "equal" && !train.target_weights.empty()) {
     throw Error("TrainRunOptions::target_weighting " + target_weighting +
                 " and explicit TrainOptions::target_weights: give one of them");
+  }
+  // Checked again against the dataset's tasks in train_model; here before any featurising.
+  if (!train.target_weights.empty() && !targets.empty() && train.target_weights.size() != targets.size()) {
+    throw Error("TrainOptions::target_weights: " + std::to_string(train.target_weights.size()) + " weights for " +
+                std::to_string(targets.size()) + " targets");
   }
   core::check_choice("TrainRunOptions::representation", representation, {"embedding", "ecfp"});
   core::check_threads("TrainRunOptions::threads", threads);
@@ -476,8 +481,10 @@ void TrainRunOptions::validate() const {
   }
 }
 
+std::vector<std::string> target_weighting_names() { return {"equal", "sqrt", "balanced"}; }
+
 std::vector<double> target_weights_for(const std::string& weighting, const std::vector<int64_t>& label_counts) {
-  core::check_choice("TrainRunOptions::target_weighting", weighting, {"equal", "sqrt", "balanced"});
+  core::check_choice("TrainRunOptions::target_weighting", weighting, target_weighting_names());
   double sum = 0;
   int64_t present = 0;
   for (int64_t n : label_counts) {

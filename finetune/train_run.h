@@ -58,6 +58,9 @@ struct TrainRunOptions {
   void validate() const;
 };
 
+// The weightings TrainRunOptions::target_weighting accepts: "equal", "sqrt", "balanced".
+std::vector<std::string> target_weighting_names();
+
 // The loss weight of each target under TrainRunOptions::target_weighting, from the number
 // of training labels of each target (n_t): 1, √(n̄ / n_t) or n̄ / n_t, where n̄ is the mean
 // count; a target without labels gets 0.

@@ -17,7 +17,7 @@ threads="${MOLPROP_THREADS:-2}"
 epochs="${EPOCHS:-15}"
 py=/usr/bin/python3
 [ -f "$work/all.csv" ] || MOLPROP="$molprop" ONLY_DATA=1 "$root/scripts/train-default-model.sh"
-targets="logS,logP,logD7.4,mp,dG_hyd,pKa_acidic,pKa_basic,logHL,logKOA"
+targets="$(head -n 1 "$work/all.csv" | cut -d, -f2-)"  # the table's columns after smiles
 if [ $# -eq 0 ]; then
   set -- "equal=--target-weights equal" "sqrt=--target-weights sqrt" "balanced=--target-weights balanced" \
          "descriptors=--features descriptors"
