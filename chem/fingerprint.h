@@ -27,6 +27,17 @@ PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const Finge
 // Number of set bits.
 int popcount(const PackedFingerprint& fp);
 
+// out[r] = popcount(query ∧ row r) for the n rows of `words` words each, stored one after
+// another at `rows`: the hot loop of the applicability-domain search. Uses AVX-512
+// VPOPCNTDQ where the CPU has it (checked once at run time; portable binaries included),
+// else POPCNT, else plain C++; all give the same counts.
+void and_popcounts(const uint64_t* query, const uint64_t* rows, size_t words, size_t n, int32_t* out);
+// The same with a chosen kernel, for tests and benchmarks: "portable" (no special
+// instructions) or "avx512" (only where avx512_popcount_available()).
+void and_popcounts_with(std::string_view kernel, const uint64_t* query, const uint64_t* rows, size_t words,
+                        size_t n, int32_t* out);
+bool avx512_popcount_available();
+
 // Tanimoto similarity of two equal-length 0/1 vectors (1 when both are empty).
 double tanimoto(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b);
 

@@ -2,6 +2,8 @@
 #include <GraphMol/SmilesParse/SmilesWrite.h>
 #include <gtest/gtest.h>
 
+#include <bitset>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -134,6 +136,44 @@ TEST(Fingerprint, RejectsBadOptions) {
   options.num_bits = 2048;
   options.radius = -1;
   EXPECT_THROW(morgan_fingerprint(*parsed.mol, options), molprop::Error);
+}
+
+// The domain search's kernel: every kernel gives the bit-by-bit count, for 2048-bit rows
+// (the fast path) and for widths that are not a multiple of 8 words, sparse and dense.
+TEST(AndPopcounts, EveryKernelCountsTheCommonBitsOfEachRow) {
+  std::mt19937_64 rng(7);
+  for (const size_t words : {size_t{32}, size_t{1}, size_t{9}, size_t{19}}) {
+    const size_t n = 300;
+    std::vector<uint64_t> query(words), rows(words * n);
+    for (auto& w : query) w = rng() & rng();  // ~1/4 of the bits
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = (i / words) % 3 == 0 ? rng() : rng() & rng() & rng();
+    rows[0] = ~uint64_t{0};  // a full word and an empty row
+    std::fill(rows.begin() + static_cast<std::ptrdiff_t>(words), rows.begin() + static_cast<std::ptrdiff_t>(2 * words),
+              0);
+    std::vector<int32_t> expected(n);
+    for (size_t r = 0; r < n; ++r) {
+      int count = 0;
+      for (size_t w = 0; w < words; ++w) count += static_cast<int>(std::bitset<64>(query[w] & rows[r * words + w]).count());
+      expected[r] = count;
+    }
+    EXPECT_EQ(expected[1], 0);
+    std::vector<int32_t> got(n, -1);
+    and_popcounts(query.data(), rows.data(), words, n, got.data());
+    EXPECT_EQ(got, expected) << words << " words, the dispatched kernel";
+    std::fill(got.begin(), got.end(), -1);
+    and_popcounts_with("portable", query.data(), rows.data(), words, n, got.data());
+    EXPECT_EQ(got, expected) << words << " words, portable";
+    if (avx512_popcount_available()) {
+      std::fill(got.begin(), got.end(), -1);
+      and_popcounts_with("avx512", query.data(), rows.data(), words, n, got.data());
+      EXPECT_EQ(got, expected) << words << " words, avx512";
+    } else {
+      EXPECT_THROW(and_popcounts_with("avx512", query.data(), rows.data(), words, n, got.data()), molprop::Error);
+    }
+  }
+  std::vector<int32_t> out(1);
+  const uint64_t one = 1;
+  EXPECT_THROW(and_popcounts_with("sse", &one, &one, 1, 1, out.data()), molprop::Error);
 }
 
 }  // namespace
