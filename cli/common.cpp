@@ -167,12 +167,15 @@ c10::Device resolve_device_flag(const std::string& spec) {
   }
 }
 
-void configure_allocator_for_streaming() { mallopt(M_ARENA_MAX, 2); }
-
 void configure_allocator_for_training() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 64 << 20);
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
+}
+
+void configure_allocator_for_streaming() {
+  mallopt(M_ARENA_MAX, 2);
+  configure_allocator_for_training();
 }
 
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line) {

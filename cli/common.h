@@ -38,8 +38,11 @@ int resolve_threads(const CommonOptions& options);
 
 // For streaming jobs (predict, embed) whose peak memory must stay flat: two malloc
 // arenas, so that every featurising thread does not grow (and keep) a heap of its own
-// (10k molecules, default model: 297 → 261 MB peak RSS at equal speed). A fixed mmap
-// threshold (16 MB) was tried as well and cost 10–15% speed for no lower peak.
+// (10k molecules, default model: 297 → 261 MB peak RSS at equal speed), and freed memory
+// kept as for training (below): every batch allocates and frees the same multi-MB tensors,
+// and glibc's defaults handed them back to the kernel each time, so a quarter of predict's
+// cycles went to page faults (20k ZINC, one D-MPNN, 2 threads, idle machine: 6.6-15 s
+// before, 4.4-4.8 s after; docs/performance.md).
 void configure_allocator_for_streaming();
 
 // For training and pretraining, whose every step allocates and frees the same large
