@@ -28,7 +28,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
 void add_precision_option(CLI::App& app, std::string& precision) {
   app.add_option("--precision", precision,
                  "Dense-layer arithmetic: fp32 (LibTorch BLAS, as before), bf16 (oneDNN, fp32 accumulation; needs "
-                 "native bf16), or auto (inference: bf16 where the CPU has it, else oneDNN fp32; training: fp32)")
+                 "native bf16), or auto (inference: bf16 where the CPU has it, else oneDNN fp32; training: bf16 where the CPU has it, else fp32)")
       ->check(CLI::IsMember(models::precision_choices()))
       ->capture_default_str();
 }

@@ -1,5 +1,11 @@
 #include "models/dmpnn.h"
 
+#include <ATen/Parallel.h>
+
+#include <cstring>
+
+#include "models/onednn_gemm.h"
+
 namespace molprop::models {
 
 DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
@@ -19,7 +25,124 @@ DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
   if (options.virtual_node) w_u_ = register_module("w_u", Dense(h, h));
 }
 
+namespace {
+
+// fp32 → bf16 as torch's Tensor::to(kBFloat16) rounds it (nearest, ties to even; NaN stays
+// a quiet NaN), so the fused path feeds the GEMM exactly the operands the tensor path does.
+inline uint16_t to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  if (f != f) return 0x7FC0;
+  return static_cast<uint16_t>((bits + ((bits >> 16) & 1u) + 0x7FFFu) >> 16);
+}
+
+// message_e = incoming[src_e] − state[rev_e], in the GEMM's input type.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void gather_messages_f32(
+    const float* incoming, const float* state, const int64_t* src, const int64_t* rev, int64_t first, int64_t last,
+    int64_t h, float* out) {
+  for (int64_t e = first; e < last; ++e) {
+    const float* a = incoming + src[e] * h;
+    const float* b = state + rev[e] * h;
+    float* o = out + e * h;
+    for (int64_t j = 0; j < h; ++j) o[j] = a[j] - b[j];
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void gather_messages_bf16(
+    const float* incoming, const float* state, const int64_t* src, const int64_t* rev, int64_t first, int64_t last,
+    int64_t h, uint16_t* out) {
+  for (int64_t e = first; e < last; ++e) {
+    const float* a = incoming + src[e] * h;
+    const float* b = state + rev[e] * h;
+    uint16_t* o = out + e * h;
+    for (int64_t j = 0; j < h; ++j) o[j] = to_bf16(a[j] - b[j]);
+  }
+}
+
+// state_e = relu(h0_e + product_e) (+ state_e with residual connections).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(const float* h0, const float* product,
+                                                                               int64_t first, int64_t last, int64_t h,
+                                                                               bool residual, float* state) {
+  for (int64_t i = first * h; i < last * h; ++i) {
+    const float v = h0[i] + product[i];
+    const float next = (v > 0.0f || v != v) ? v : 0.0f;  // torch::relu keeps a NaN
+    state[i] = residual ? next + state[i] : next;
+  }
+}
+
+// incoming[dst_e] += state_e in edge order (the order of index_add_, so the same sums).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_to_atoms(const float* state,
+                                                                                  const int64_t* dst, int64_t edges,
+                                                                                  int64_t h, float* incoming) {
+  for (int64_t e = 0; e < edges; ++e) {
+    float* a = incoming + dst[e] * h;
+    const float* s = state + e * h;
+    for (int64_t j = 0; j < h; ++j) a[j] += s[j];
+  }
+}
+
+}  // namespace
+
+bool DmpnnEncoder::fused_applies(const GraphTensors& g) const {
+  const DensePath path = dense_path();
+  return !is_training() && !torch::GradMode::is_enabled() && path != DensePath::kReference && !w_u_ &&
+         options_.norm == "none" && g.num_edges > 0 && g.edge_src.device().is_cpu() &&
+         atom_in_->parameters()[0].scalar_type() == torch::kFloat32;
+}
+
+std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g) {
+  const int64_t h = options_.hidden, edges = g.num_edges;
+  const bool bf16 = dense_path() == DensePath::kOnednnBf16;
+  const torch::Tensor src = g.edge_src.contiguous(), dst = g.edge_dst.contiguous(), rev = g.edge_rev.contiguous();
+  const int64_t* src_p = src.data_ptr<int64_t>();
+  const int64_t* dst_p = dst.data_ptr<int64_t>();
+  const int64_t* rev_p = rev.data_ptr<int64_t>();
+  // h⁰ = A_in[x_src] + B[x_e], written as the tensor path computes it.
+  const torch::Tensor h0 = (atom_in_(g.atom_features).index_select(0, src) + bond_in_(g.bond_features)).contiguous();
+  torch::Tensor state = torch::relu(h0);
+  auto atom_sum = [&](const torch::Tensor& edge_states) {
+    torch::Tensor sums = torch::zeros({g.num_atoms, h}, edge_states.options());
+    scatter_to_atoms(edge_states.data_ptr<float>(), dst_p, edges, h, sums.data_ptr<float>());
+    return sums;
+  };
+  std::vector<torch::Tensor> incoming{atom_sum(state)};
+  if (norms_.empty()) return incoming;
+  const torch::Tensor weight = w_h_->weight.to(bf16 ? torch::kBFloat16 : torch::kFloat32).contiguous();
+  torch::Tensor message = torch::empty({edges, h}, h0.options().dtype(bf16 ? torch::kBFloat16 : torch::kFloat32));
+  torch::Tensor product = torch::empty({edges, h}, h0.options());
+  GemmOperands op;
+  op.type = bf16 ? GemmType::kBFloat16 : GemmType::kFloat32;
+  op.m = edges;
+  op.k = h;
+  op.n = h;
+  op.a = message.data_ptr();
+  op.b = weight.data_ptr();
+  op.trans_b = true;  // x · Wᵀ, W stored out × in
+  op.c = product.data_ptr<float>();
+  op.threads = dense_threads();
+  constexpr int64_t kGrain = 64;  // edges per task of LibTorch's intra-op pool
+  for (size_t t = 0; t < norms_.size(); ++t) {
+    const float* in_p = incoming.back().data_ptr<float>();
+    const float* state_p = state.data_ptr<float>();
+    at::parallel_for(0, edges, kGrain, [&](int64_t first, int64_t last) {
+      if (bf16) {
+        gather_messages_bf16(in_p, state_p, src_p, rev_p, first, last, h,
+                             reinterpret_cast<uint16_t*>(message.data_ptr<at::BFloat16>()));
+      } else {
+        gather_messages_f32(in_p, state_p, src_p, rev_p, first, last, h, message.data_ptr<float>());
+      }
+    });
+    onednn_gemm(op);
+    at::parallel_for(0, edges, kGrain, [&](int64_t first, int64_t last) {
+      update_states(h0.data_ptr<float>(), op.c, first, last, h, options_.residual, state.data_ptr<float>());
+    });
+    incoming.push_back(atom_sum(state));
+  }
+  return incoming;
+}
+
 std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
+  if (fused_applies(g)) return run_fused(g);
   const int64_t h = options_.hidden;
   auto atom_sum = [&](const torch::Tensor& edge_states) {
     return torch::zeros({g.num_atoms, h}, edge_states.options()).index_add_(0, g.edge_dst, edge_states);

@@ -23,10 +23,18 @@ class DmpnnEncoder : public Encoder {
   torch::Tensor forward(const GraphTensors& g) override;
   std::vector<torch::Tensor> layer_states(const GraphTensors& g) override;
   int64_t out_dim() const override { return options_.hidden; }
+  // Whether forward/layer_states on `g` take the fused inference path (run_fused): eval
+  // mode, no autograd, a oneDNN dense path, no normalisation or virtual node, on the CPU.
+  bool fused_applies(const GraphTensors& g) const;
 
  private:
   // Per layer (input layer first), the A × hidden sums of messages into each atom.
   std::vector<torch::Tensor> run(const GraphTensors& g);
+  // The same without autograd on the oneDNN paths, as two passes over the edges per layer
+  // (gather the messages in the GEMM's type; add h⁰, ReLU and scatter into the atoms)
+  // instead of seven tensor ops: bit-for-bit what run() gives on those paths (a test
+  // checks). Used when fused_applies().
+  std::vector<torch::Tensor> run_fused(const GraphTensors& g);
   torch::Tensor atom_output(const GraphTensors& g, const torch::Tensor& incoming);
 
   EncoderOptions options_;

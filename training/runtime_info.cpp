@@ -1,6 +1,7 @@
 #include "training/runtime_info.h"
 
 #include "models/dense.h"
+#include "models/onednn_gemm.h"
 #include "models/precision.h"
 
 #include <dlfcn.h>
@@ -81,19 +82,38 @@ double measure_sgemm_gflops(int m, int k, int n, double seconds) {
 
 namespace {
 
-double dense_gflops(models::DensePath path, const torch::Tensor& x, const torch::Tensor& w, double seconds) {
-  models::set_dense_path(path);
-  torch::Tensor y = models::dense(x, w, {});  // warm-up (and primitive creation)
+// Repeats `product` for about `seconds` after one warm-up call; GFLOP/s of an m×k·k×n product.
+template <typename F>
+double gflops(int m, int k, int n, double seconds, F&& product) {
+  product();  // warm-up (primitive creation, first touch of the output)
   int64_t reps = 0;
   const auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
   do {
-    y = models::dense(x, w, {});
+    product();
     ++reps;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   } while (elapsed < seconds);
-  return 2.0 * static_cast<double>(x.size(0)) * static_cast<double>(x.size(1)) * static_cast<double>(w.size(0)) *
-         static_cast<double>(reps) / elapsed / 1e9;
+  return 2.0 * m * k * n * static_cast<double>(reps) / elapsed / 1e9;
+}
+
+// oneDNN's matmul alone: operands already in `type`, the output allocated once.
+double onednn_gflops(models::GemmType type, const torch::Tensor& x, const torch::Tensor& w, torch::Tensor& y,
+                     double seconds) {
+  const auto dtype = type == models::GemmType::kBFloat16 ? torch::kBFloat16 : torch::kFloat32;
+  const torch::Tensor xc = x.to(dtype).contiguous(), wc = w.to(dtype).contiguous();
+  models::GemmOperands op;
+  op.type = type;
+  op.m = x.size(0);
+  op.k = x.size(1);
+  op.n = w.size(0);
+  op.a = xc.data_ptr();
+  op.b = wc.data_ptr();
+  op.trans_b = true;
+  op.c = y.data_ptr<float>();
+  op.threads = models::dense_threads();
+  return gflops(static_cast<int>(op.m), static_cast<int>(op.k), static_cast<int>(op.n), seconds,
+                [&] { models::onednn_gemm(op); });
 }
 
 }  // namespace
@@ -103,14 +123,16 @@ GemmPeaks measure_gemm_peaks(int m, int k, int n, double seconds) {
   torch::manual_seed(0);
   const torch::Tensor x = torch::randn({m, k});
   const torch::Tensor w = torch::randn({n, k});
-  const models::DensePath saved = models::dense_path();
+  torch::Tensor y = torch::empty({m, n});
+  const torch::Tensor wt = w.t();
   GemmPeaks p;
-  p.openblas_fp32 = dense_gflops(models::DensePath::kReference, x, w, seconds);
-  p.onednn_fp32 = dense_gflops(models::DensePath::kOnednnFp32, x, w, seconds);
+  // The bare products, without the dense layer's conversions and allocations: the
+  // machine's arithmetic limit that the models' rates are compared with.
+  p.openblas_fp32 = gflops(m, k, n, seconds, [&] { torch::mm_out(y, x, wt); });
+  p.onednn_fp32 = onednn_gflops(models::GemmType::kFloat32, x, w, y, seconds);
   if (models::detect_cpu_features().native_bf16()) {
-    p.onednn_bf16 = dense_gflops(models::DensePath::kOnednnBf16, x, w, seconds);
+    p.onednn_bf16 = onednn_gflops(models::GemmType::kBFloat16, x, w, y, seconds);
   }
-  models::set_dense_path(saved);
   return p;
 }
 

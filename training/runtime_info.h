@@ -43,10 +43,11 @@ void configure_worker_threads();
 // torch::mm, repeated for about `seconds`.
 double measure_sgemm_gflops(int m, int k, int n, double seconds);
 
-// The same m×k by k×n product through each dense-layer path (models/dense.h), each
-// repeated for about `seconds` on the current thread settings: the machine's arithmetic
-// peak for this shape, measured in the same run as whatever it is compared with.
-// bf16 is 0 where the CPU has no native bf16 (it is not run). Restores the dense path.
+// The same m×k by k×n product through each GEMM the dense layers use (models/dense.h),
+// each repeated for about `seconds` on the current thread settings (models::dense_threads
+// for oneDNN): the bare products, operands already in their type and the output allocated
+// once, so the machine's arithmetic peak for this shape, measured in the same run as
+// whatever it is compared with. bf16 is 0 where the CPU has no native bf16 (not run).
 struct GemmPeaks {
   double openblas_fp32 = 0;  // GFLOP/s, the reference path (LibTorch → OpenBLAS sgemm)
   double onednn_fp32 = 0;

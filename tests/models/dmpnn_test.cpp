@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/check.h"
+#include "models/onednn_gemm.h"
 #include "tests/util/tiny_graphs.h"
 
 namespace molprop {
@@ -153,6 +154,55 @@ TEST(Dmpnn, GradientsReachEveryParameter) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key();
     EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
   }
+}
+
+TEST(Dmpnn, FusedInferenceIsBitForBitTheTensorPathOnTheOnednnPaths) {
+  std::vector<models::DensePath> paths = {models::DensePath::kOnednnFp32};
+  if (models::onednn_bf16_available()) paths.push_back(models::DensePath::kOnednnBf16);
+  const auto g = tiny_tensors(tiny_mols());
+  for (const models::DensePath path : paths) {
+    models::set_dense_path(path);
+    for (const char* jk : {"last", "sum", "concat"}) {
+      for (const bool residual : {false, true}) {
+        SCOPED_TRACE(models::dense_path_name(path) + " jk " + jk + (residual ? " residual" : ""));
+        models::EncoderOptions o = tiny_encoder_options("dmpnn");
+        o.hidden = 37;  // not a multiple of any vector width: the loops' tails run too
+        o.depth = 4;
+        o.jk = jk;
+        o.residual = residual;
+        auto encoder = seeded_dmpnn(3, o);
+        EXPECT_FALSE(encoder->fused_applies(g));  // autograd on: the tensor path
+        const torch::Tensor tensor_path = encoder->forward(g).detach();
+        const std::vector<torch::Tensor> tensor_layers = encoder->layer_states(g);
+        torch::NoGradGuard no_grad;
+        ASSERT_TRUE(encoder->fused_applies(g));
+        EXPECT_TRUE(torch::equal(encoder->forward(g), tensor_path));
+        const std::vector<torch::Tensor> fused_layers = encoder->layer_states(g);
+        ASSERT_EQ(fused_layers.size(), tensor_layers.size());
+        for (size_t t = 0; t < fused_layers.size(); ++t) EXPECT_TRUE(torch::equal(fused_layers[t], tensor_layers[t]));
+      }
+    }
+  }
+  models::set_dense_path(models::DensePath::kReference);
+}
+
+TEST(Dmpnn, FusedInferenceIsNotUsedWhereItWouldDiffer) {
+  const auto g = tiny_tensors(tiny_mols());
+  torch::NoGradGuard no_grad;
+  models::set_dense_path(models::DensePath::kReference);
+  EXPECT_FALSE(seeded_dmpnn(0)->fused_applies(g));  // the reference path stays bit-for-bit as before
+  models::set_dense_path(models::DensePath::kOnednnFp32);
+  auto encoder = seeded_dmpnn(0);
+  EXPECT_TRUE(encoder->fused_applies(g));
+  encoder->train();
+  EXPECT_FALSE(encoder->fused_applies(g));  // dropout and batch statistics in training mode
+  models::EncoderOptions o = tiny_encoder_options("dmpnn");
+  o.norm = "layer";
+  EXPECT_FALSE(seeded_dmpnn(0, o)->fused_applies(g));
+  o = tiny_encoder_options("dmpnn");
+  o.virtual_node = true;
+  EXPECT_FALSE(seeded_dmpnn(0, o)->fused_applies(g));
+  models::set_dense_path(models::DensePath::kReference);
 }
 
 TEST(Dmpnn, AVirtualNodeKeepsMoleculesApartAndReachesEveryAtom) {

@@ -58,11 +58,12 @@ TEST(Precision, AutoPicksBf16ForInferenceOnlyWhereNative) {
   EXPECT_EQ(resolve_precision("auto", cpu(false, false, false), PrecisionUse::kInference), DensePath::kReference);
 }
 
-TEST(Precision, AutoTrainsOnTheReferencePath) {
-  EXPECT_EQ(resolve_precision("auto", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kReference);
+TEST(Precision, AutoTrainsInBf16WhereTheCpuHasItElseOnTheReferencePath) {
+  EXPECT_EQ(resolve_precision("auto", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kOnednnBf16);
+  EXPECT_EQ(resolve_precision("auto", cpu(true, true, false), PrecisionUse::kTraining), DensePath::kReference);
   EXPECT_EQ(resolve_precision("auto", cpu(false, false, false), PrecisionUse::kTraining), DensePath::kReference);
-  // bf16 training stays available on request.
-  EXPECT_EQ(resolve_precision("bf16", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kOnednnBf16);
+  // The reference path stays available on request, bit-for-bit as before.
+  EXPECT_EQ(resolve_precision("fp32", cpu(true, true, true), PrecisionUse::kTraining), DensePath::kReference);
 }
 
 TEST(Precision, UnknownNameListsTheChoices) {
