@@ -129,8 +129,11 @@ TEST(DefaultModelSanity, SaltsAndMetalsAreFlaggedWithTheReason) {
   for (size_t t = 0; t < predictor.target_names().size(); ++t) {
     EXPECT_FALSE(p[0].target_in_domain[t]);
     EXPECT_FALSE(p[1].target_in_domain[t]);
-    // Sodium acetate is predicted as acetic acid, the parent.
-    EXPECT_FLOAT_EQ(p[0].mean[t], p[2].mean[t]);
+    // Sodium acetate is predicted as acetic acid, the parent: the same graph and
+    // descriptors, at another place in the batch, where the GEMM may sum in another order
+    // (OpenBLAS's Haswell kernel, single-threaded: 9 ULP apart in logD7.4), so equal to
+    // float rounding rather than bit for bit.
+    EXPECT_NEAR(p[0].mean[t], p[2].mean[t], 1e-5f * std::max(1.0f, std::abs(p[2].mean[t])));
   }
 }
 
