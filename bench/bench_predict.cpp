@@ -8,7 +8,6 @@
 // Usage: bench_predict [zinc250k.csv.gz] [N=100000]
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,13 +79,9 @@ int main(int argc, char** argv) {
   const std::string input = argc > 1 ? argv[1] : std::string(MOLPROP_SHARED_DATA_DIR) + "/zinc250k.csv.gz";
   const size_t n = argc > 2 ? std::stoul(argv[2]) : 100000;
   chem::quiet_rdkit_logs();
-  // The yardstick parses under the allocator settings `molprop predict` runs with
-  // (cli::configure_allocator_for_streaming): with glibc's defaults every thread's freed
-  // molecules went back to the kernel and bare parsing measured 15-26k mol/s run to run.
-  mallopt(M_ARENA_MAX, 2);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  // The yardstick parses under the allocator settings `molprop predict` runs with: with
+  // glibc's defaults every thread's freed molecules went back to the kernel.
+  training::configure_allocator_for_streaming();
   const std::string dir =
       std::filesystem::temp_directory_path() / ("molprop_bench_predict_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

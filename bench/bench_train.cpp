@@ -2,7 +2,6 @@
 // arithmetic rate as a fraction of the GEMM peak of its dense path measured in the same run, for several
 // ways of sharing the cores between LibTorch's OpenMP threads and OpenBLAS's threads.
 // Usage: bench_train [esol.csv] [epochs=3]
-#include <malloc.h>
 #include <unistd.h>
 #include <chrono>
 #include <cstdio>
@@ -22,10 +21,7 @@ using namespace molprop;
 int main(int argc, char** argv) {
   const std::string csv = argc > 1 ? argv[1] : std::string(MOLPROP_SHARED_DATA_DIR) + "/esol.csv";
   const int64_t epochs = argc > 2 ? std::stoll(argv[2]) : 3;
-  // As `molprop train` runs (cli::configure_allocator_for_training): freed step tensors kept.
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  training::configure_allocator_for_training();  // as `molprop train` runs
   const std::string dir =
       std::filesystem::temp_directory_path() / ("molprop_bench_train_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

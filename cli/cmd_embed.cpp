@@ -31,7 +31,7 @@ struct EmbedArgs {
 };
 
 void run(EmbedArgs& a) {
-  configure_allocator_for_streaming();
+  training::configure_allocator_for_streaming();
   resolve_shard(a.shard, a.options.output, a.options.shard_index, a.options.num_shards);
   const int threads = resolve_threads(a.common);
   training::configure_worker_threads();

@@ -41,7 +41,7 @@ struct PredictArgs {
 };
 
 void run(PredictArgs& a) {
-  configure_allocator_for_streaming();
+  training::configure_allocator_for_streaming();
   const int threads = resolve_threads(a.common);
   training::configure_worker_threads();
   auto& o = a.options;

@@ -8,6 +8,7 @@
 #include "models/readout.h"
 #include "pretrain/objective.h"
 #include "pretrain/pretrainer.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 namespace {
@@ -49,7 +50,7 @@ struct PretrainArgs {
 };
 
 void run(PretrainArgs& a, const std::string& command_line) {
-  configure_allocator_for_training();
+  training::configure_allocator_for_training();
   const int threads = resolve_threads(a.common);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   auto& o = a.options;

@@ -11,6 +11,7 @@
 #include "models/encoder.h"
 #include "models/model_config.h"
 #include "models/readout.h"
+#include "training/runtime_info.h"
 
 namespace molprop::cli {
 namespace {
@@ -89,7 +90,7 @@ void apply_target_weights(const std::string& text, finetune::TrainRunOptions& o)
 
 void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
-  configure_allocator_for_training();
+  training::configure_allocator_for_training();
   o.threads = resolve_threads(a.common);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   o.quiet = a.common.quiet;

@@ -1,6 +1,5 @@
 #include "cli/common.h"
 
-#include <malloc.h>
 
 #include <algorithm>
 
@@ -165,17 +164,6 @@ c10::Device resolve_device_flag(const std::string& spec) {
     // "'tpu' is not a device; ..." → "--device: 'tpu' ..."; "cuda: no CUDA here" → "--device cuda: ..."
     throw Error((message.rfind('\'', 0) == 0 ? "--device: " : "--device ") + message);
   }
-}
-
-void configure_allocator_for_training() {
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  mallopt(M_TOP_PAD, 64 << 20);
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-}
-
-void configure_allocator_for_streaming() {
-  mallopt(M_ARENA_MAX, 2);
-  configure_allocator_for_training();
 }
 
 void log_info(const CommonOptions& options, const std::string& command, const std::string& line) {

@@ -36,22 +36,6 @@ std::string resolve_precision_flag(const std::string& precision, bool training);
 // Resolves threads = 0 to the core count and applies training::configure_threads.
 int resolve_threads(const CommonOptions& options);
 
-// For streaming jobs (predict, embed) whose peak memory must stay flat: two malloc
-// arenas, so that every featurising thread does not grow (and keep) a heap of its own
-// (10k molecules, default model: 297 → 261 MB peak RSS at equal speed), and freed memory
-// kept as for training (below): every batch allocates and frees the same multi-MB tensors,
-// and glibc's defaults handed them back to the kernel each time, so a quarter of predict's
-// cycles went to page faults (20k ZINC, one D-MPNN, 2 threads, idle machine: 6.6-15 s
-// before, 4.4-4.8 s after; docs/performance.md).
-void configure_allocator_for_streaming();
-
-// For training and pretraining, whose every step allocates and frees the same large
-// tensors: glibc would trim the heap top after each step and grow it again in the next
-// (thousands of brk calls per run) and mmap/munmap each large block. Keep freed memory
-// (trim threshold 1 GB, top pad 64 MB) and serve blocks up to 256 MB from the heap.
-// Peak RSS is what the step needs anyway.
-void configure_allocator_for_training();
-
 // --shard INDEX/COUNT (or RANK/WORLD_SIZE from a launcher when `spec` is empty) into
 // index/count; replaces "{shard}" in `output` by the index (required when the shard comes
 // from the environment, so that ranks write different files). One clear error otherwise.

@@ -5,6 +5,7 @@
 #include "models/precision.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <torch/torch.h>
@@ -63,23 +64,6 @@ bool set_blas_threads(int n) {
   return true;
 }
 
-double measure_sgemm_gflops(int m, int k, int n, double seconds) {
-  torch::NoGradGuard no_grad;
-  torch::manual_seed(0);
-  auto a = torch::randn({m, k});
-  auto b = torch::randn({k, n});
-  auto c = torch::mm(a, b);  // warm-up
-  int64_t reps = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  do {
-    c = torch::mm(a, b);
-    ++reps;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
-  return 2.0 * m * k * n * static_cast<double>(reps) / elapsed / 1e9;
-}
-
 namespace {
 
 // Repeats `product` for about `seconds` after one warm-up call; GFLOP/s of an m×k·k×n product.
@@ -96,6 +80,19 @@ double gflops(int m, int k, int n, double seconds, F&& product) {
   } while (elapsed < seconds);
   return 2.0 * m * k * n * static_cast<double>(reps) / elapsed / 1e9;
 }
+
+}  // namespace
+
+double measure_sgemm_gflops(int m, int k, int n, double seconds) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(0);
+  auto a = torch::randn({m, k});
+  auto b = torch::randn({k, n});
+  torch::Tensor c;
+  return gflops(m, k, n, seconds, [&] { c = torch::mm(a, b); });
+}
+
+namespace {
 
 // oneDNN's matmul alone: operands already in `type`, the output allocated once.
 double onednn_gflops(models::GemmType type, const torch::Tensor& x, const torch::Tensor& w, torch::Tensor& y,
@@ -134,6 +131,17 @@ GemmPeaks measure_gemm_peaks(int m, int k, int n, double seconds) {
     p.onednn_bf16 = onednn_gflops(models::GemmType::kBFloat16, x, w, y, seconds);
   }
   return p;
+}
+
+void configure_allocator_for_training() {
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 64 << 20);
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+}
+
+void configure_allocator_for_streaming() {
+  mallopt(M_ARENA_MAX, 2);
+  configure_allocator_for_training();
 }
 
 }  // namespace molprop::training

@@ -39,6 +39,23 @@ void configure_threads(int n);
 // 1, oneDNN 1.
 void configure_worker_threads();
 
+// For training and pretraining, whose every step allocates and frees the same large
+// tensors: glibc would trim the heap top after each step and grow it again in the next
+// (thousands of brk calls per run) and mmap/munmap each large block. Keep freed memory
+// (trim threshold 1 GB, top pad 64 MB) and serve blocks up to 256 MB from the heap.
+// Peak RSS is what the step needs anyway. Process-wide (glibc malloc settings).
+void configure_allocator_for_training();
+
+// For streaming jobs (predict, embed) whose peak memory must stay flat: two malloc
+// arenas, so that every featurising thread does not grow (and keep) a heap of its own
+// (10k molecules, default model: 297 → 261 MB peak RSS at equal speed), and freed memory
+// kept as for training: every batch allocates and frees the same multi-MB tensors, and
+// glibc's defaults handed them back to the kernel each time, so a quarter of predict's
+// cycles went to page faults (20k ZINC, one D-MPNN, 2 threads, idle machine: 6.6-15 s
+// before, 4.3-5.4 s after; docs/performance.md). The benchmarks use it too, so their
+// yardsticks run as the commands do.
+void configure_allocator_for_streaming();
+
 // Measures single-precision matrix product throughput (GFLOP/s) with an m×k by k×n
 // torch::mm, repeated for about `seconds`.
 double measure_sgemm_gflops(int m, int k, int n, double seconds);
