@@ -1,6 +1,5 @@
 #include "cli/common.h"
 
-
 #include <algorithm>
 
 #include <cstdio>
