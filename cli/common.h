@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "training/distributed.h"
+#include "training/distributed_env.h"
 
 namespace molprop::cli {
 

@@ -23,6 +23,7 @@
 #include "finetune/representations.h"
 #include "finetune/train_inputs.h"
 #include "regression/regressor.h"
+#include "training/distributed.h"
 
 namespace molprop::finetune {
 namespace fs = std::filesystem;

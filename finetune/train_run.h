@@ -12,7 +12,7 @@
 #include "data/splits.h"
 #include "finetune/trainer.h"
 #include "models/model_config.h"
-#include "training/distributed.h"
+#include "training/distributed_env.h"
 
 namespace molprop::finetune {
 

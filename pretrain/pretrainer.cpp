@@ -20,6 +20,7 @@
 #include "models/graph_tensors.h"
 #include "pretrain/objective.h"
 #include "pretrain/resume_file.h"
+#include "training/distributed.h"
 #include "training/optimizer_step.h"
 
 namespace molprop::pretrain {

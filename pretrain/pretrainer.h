@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "models/model_config.h"
-#include "training/distributed.h"
+#include "training/distributed_env.h"
 #include "training/schedule.h"
 
 namespace molprop::pretrain {

@@ -73,7 +73,9 @@ TEST(FeaturizeStream, KeepsInputOrderWithSeveralThreads) {
       EXPECT_EQ(rows[k].fields[1], std::to_string(k + 1));
       EXPECT_EQ(rows[k].smiles, rows[k].fields[0]);
       EXPECT_EQ(rows[k].mol.ok(), k % 5 != 4) << "row " << rows[k].row;
-      if (rows[k].mol.ok()) EXPECT_EQ(rows[k].mol.graph.num_atoms, static_cast<int32_t>(k % 7 + 1));
+      if (rows[k].mol.ok()) {
+        EXPECT_EQ(rows[k].mol.graph.num_atoms, static_cast<int32_t>(k % 7 + 1));
+      }
     }
     EXPECT_TRUE(stream.at_end());
   }

@@ -82,7 +82,9 @@ TEST(DefaultModelSanity, EverydayMoleculesAreRightOrFlagged) {
                   std::to_string(value) + ");";
       }
       // The reported σ covers a wrong answer it calls in-domain at least at 3σ.
-      if (p.target_in_domain[t]) EXPECT_LE(std::abs(error), 3 * p.std[t] + kMargins.at(property)) << report;
+      if (p.target_in_domain[t]) {
+        EXPECT_LE(std::abs(error), 3 * p.std[t] + kMargins.at(property)) << report;
+      }
     }
   }
   EXPECT_GT(measured, 60);
