@@ -5,9 +5,6 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
-#include <cstdlib>
-#include <sstream>
-
 #include "core/check.h"
 
 #ifndef USE_C10D_GLOO

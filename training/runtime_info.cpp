@@ -81,19 +81,6 @@ double gflops(int m, int k, int n, double seconds, F&& product) {
   return 2.0 * m * k * n * static_cast<double>(reps) / elapsed / 1e9;
 }
 
-}  // namespace
-
-double measure_sgemm_gflops(int m, int k, int n, double seconds) {
-  torch::NoGradGuard no_grad;
-  torch::manual_seed(0);
-  auto a = torch::randn({m, k});
-  auto b = torch::randn({k, n});
-  torch::Tensor c;
-  return gflops(m, k, n, seconds, [&] { c = torch::mm(a, b); });
-}
-
-namespace {
-
 // oneDNN's matmul alone: operands already in `type`, the output allocated once.
 double onednn_gflops(models::GemmType type, const torch::Tensor& x, const torch::Tensor& w, torch::Tensor& y,
                      double seconds) {
@@ -114,6 +101,15 @@ double onednn_gflops(models::GemmType type, const torch::Tensor& x, const torch:
 }
 
 }  // namespace
+
+double measure_sgemm_gflops(int m, int k, int n, double seconds) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(0);
+  auto a = torch::randn({m, k});
+  auto b = torch::randn({k, n});
+  torch::Tensor c;
+  return gflops(m, k, n, seconds, [&] { c = torch::mm(a, b); });
+}
 
 GemmPeaks measure_gemm_peaks(int m, int k, int n, double seconds) {
   torch::NoGradGuard no_grad;
