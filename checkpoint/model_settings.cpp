@@ -55,6 +55,11 @@ PredictSettings load_predict_settings(const std::string& folder) {
   try {
     s.standardize = j.value("standardize", false);
     s.canonical_tautomer = j.value("canonical_tautomer", false);
+    s.tautomer_forms = j.value("tautomer_forms", 0);
+    if (s.tautomer_forms < 0 || s.tautomer_forms > chem::kMaxTautomerForms) {
+      throw Error(path.string() + ": tautomer_forms must be 0 (off) to " + std::to_string(chem::kMaxTautomerForms) +
+                  ", got " + std::to_string(s.tautomer_forms));
+    }
     s.default_properties = j.value("default_properties", std::vector<std::string>{});
     for (const auto& symbol : j.value("known_elements", std::vector<std::string>{})) {
       const int z = chem::element_number(symbol);
@@ -74,6 +79,7 @@ void save_predict_settings(const std::string& folder, const PredictSettings& set
                                                            {"format_version", kFormatVersion},
                                                            {"standardize", settings.standardize},
                                                            {"canonical_tautomer", settings.canonical_tautomer},
+                                                           {"tautomer_forms", settings.tautomer_forms},
                                                            {"default_properties", settings.default_properties},
                                                            {"known_elements", elements}});
 }

@@ -6,6 +6,7 @@
 //     {"format": "molprop-predict-settings", "format_version": 1,
 //      "standardize": true,                       // largest fragment + neutralise first
 //      "canonical_tautomer": false,               // then RDKit's canonical tautomer
+//      "tautomer_forms": 4,                       // average over the 4 most plausible tautomers (0: off)
 //      "default_properties": ["logS", "logP"],    // columns shown without --properties
 //      "known_elements": ["H", "C", "N", "O"]}    // other elements: out of domain
 //
@@ -31,6 +32,7 @@ inline constexpr const char* kCalibrationFileName = "calibration.json";
 struct PredictSettings {
   bool standardize = false;
   bool canonical_tautomer = false;              // then RDKit's canonical tautomer
+  int tautomer_forms = 0;                       // average over this many tautomers (chem::ParseOptions)
   std::vector<std::string> default_properties;  // empty: every target
   std::vector<int> known_elements;              // atomic numbers; empty: no element check
 };

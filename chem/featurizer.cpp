@@ -71,6 +71,7 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
   ParseOptions parse_options;
   parse_options.standardize = options.standardize;
   parse_options.canonical_tautomer = options.canonical_tautomer;
+  parse_options.tautomer_forms = options.tautomer_forms;
   parse_options.max_smiles_length = options.max_smiles_length;
   parse_options.max_atoms = options.max_atoms;
   ParsedMol parsed = parse_smiles(smiles, parse_options);
@@ -86,6 +87,12 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
     if (options.fingerprint) out.fingerprint = packed_morgan_fingerprint(*parsed.mol);
     if (options.canonical_smiles) out.canonical_smiles = chem::canonical_smiles(*parsed.mol);
     if (options.domain_notes) out.domain_note = domain_note(parsed, options);
+    for (const auto& form : parsed.forms) {
+      FeaturizedForm& f = out.forms.emplace_back();
+      f.graph = build_graph(*form);
+      if (options.descriptors) f.descriptors = descriptor_set(options.descriptor_set).compute(*form);
+      if (options.canonical_smiles) f.canonical_smiles = chem::canonical_smiles(*form);
+    }
   } catch (const std::exception& e) {
     out = FeaturizedMol{};
     out.error = std::string("featurisation failed: ") + e.what();

@@ -19,6 +19,10 @@ namespace molprop::chem {
 struct FeaturizeOptions {
   bool standardize = false;  // largest fragment + neutralise before featurising
   bool canonical_tautomer = false;  // then RDKit's canonical tautomer (chem::ParseOptions)
+  // Also featurise the compound's most plausible tautomers (ParseOptions::tautomer_forms,
+  // 0: off) into FeaturizedMol::forms: graph and descriptors of each, for a prediction
+  // averaged over them.
+  int tautomer_forms = 0;
   bool descriptors = false;  // compute the molecule-level descriptors of descriptor_set
   // descriptor_set() name (chem/descriptors.h); rdkit2d-v1 is the 43-value set older files hold.
   std::string descriptor_set = kDefaultDescriptorSet;
@@ -36,6 +40,13 @@ struct FeaturizeOptions {
   std::vector<int> known_elements;
 };
 
+// One tautomer of FeaturizeOptions::tautomer_forms: what a model needs of it.
+struct FeaturizedForm {
+  MolGraph graph;
+  std::vector<float> descriptors;  // empty unless requested
+  std::string canonical_smiles;    // empty unless requested
+};
+
 struct FeaturizedMol {
   MolGraph graph;
   std::vector<float> descriptors;   // empty unless requested
@@ -48,6 +59,9 @@ struct FeaturizedMol {
   // fragment, CC(=O)O"; "contains Sn, an element the model was not trained on"); empty
   // when nothing is unusual.
   std::string domain_note;
+  // With FeaturizeOptions::tautomer_forms: the most plausible tautomers (at least one), which
+  // a prediction averages over instead of using `graph`; empty otherwise.
+  std::vector<FeaturizedForm> forms;
   std::string error;                // non-empty ⇔ the molecule failed
 
   bool ok() const { return error.empty(); }

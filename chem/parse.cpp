@@ -167,6 +167,26 @@ static std::unique_ptr<RDKit::RWMol> reparse(const RDKit::ROMol& mol) {
   return out;
 }
 
+// ParseOptions::tautomer_forms: the `count` best-scored tautomers of `mol`, ties by SMILES.
+static std::vector<std::unique_ptr<RDKit::ROMol>> most_plausible_tautomers(const RDKit::ROMol& mol, int count) {
+  RDKit::MolStandardize::TautomerEnumerator enumerator;
+  enumerator.setMaxTransforms(200);
+  const RDKit::MolStandardize::TautomerEnumeratorResult found = enumerator.enumerate(mol);
+  std::vector<std::pair<int, std::string>> ranked;  // (-score, SMILES): sorted, best first
+  for (const auto& [smiles, tautomer] : found.smilesTautomerMap()) {
+    ranked.emplace_back(-RDKit::MolStandardize::TautomerScoringFunctions::scoreTautomer(*tautomer.tautomer), smiles);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<std::unique_ptr<RDKit::ROMol>> forms;
+  for (const auto& [score, smiles] : ranked) {
+    if (static_cast<int>(forms.size()) == count) break;
+    // The molecule its SMILES reads back, as for the canonical tautomer above.
+    forms.push_back(reparse(*found.smilesTautomerMap().at(smiles).tautomer));
+  }
+  if (forms.empty()) forms.push_back(reparse(mol));
+  return forms;
+}
+
 ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   install_capture();
   ParsedMol result;
@@ -232,6 +252,20 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
       mol = reparse(*canonical);  // as above: the molecule its canonical SMILES reads back
     } catch (const std::exception& e) {
       result.error = core::capped(std::string("canonical tautomer failed: ") + e.what());
+      t_log_buffer.clear();
+      return result;
+    }
+  }
+  if (options.tautomer_forms > 0) {
+    if (options.tautomer_forms > kMaxTautomerForms) {
+      result.error = "tautomer_forms must be at most " + std::to_string(kMaxTautomerForms) + ", got " +
+                     std::to_string(options.tautomer_forms);
+      return result;
+    }
+    try {
+      result.forms = most_plausible_tautomers(*mol, options.tautomer_forms);
+    } catch (const std::exception& e) {
+      result.error = core::capped(std::string("tautomer enumeration failed: ") + e.what());
       t_log_buffer.clear();
       return result;
     }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace RDKit {
 class ROMol;
@@ -26,6 +27,7 @@ namespace molprop::chem {
 // atoms.
 constexpr int kDefaultMaxSmilesLength = 2000;
 constexpr int kDefaultMaxAtoms = 500;
+constexpr int kMaxTautomerForms = 64;
 
 struct ParseOptions {
   // Keep the largest organic fragment and neutralise charges (RDKit MolStandardize),
@@ -35,6 +37,13 @@ struct ParseOptions {
   // at most 200 transforms), after standardisation: every tautomer of a compound becomes
   // the same graph (docs/robustness.md).
   bool canonical_tautomer = false;
+  // Also keep the compound's `tautomer_forms` most plausible tautomers in ParsedMol::forms
+  // (after standardisation): RDKit's TautomerEnumerator (at most 200 transforms) lists them,
+  // they are ordered by RDKit's tautomer score, highest first, ties by SMILES (so the first
+  // is normally RDKit's canonical tautomer), and each is re-read from its canonical SMILES.
+  // The list does not depend on which tautomer the SMILES wrote, so a prediction averaged
+  // over it does not either (docs/robustness.md). 0: off; at most kMaxTautomerForms.
+  int tautomer_forms = 0;
   // Longest SMILES (characters, after trimming surrounding whitespace) handed to RDKit.
   int max_smiles_length = kDefaultMaxSmilesLength;
   // Most atoms a SMILES may write (counted on the string before parsing: every bracket
@@ -48,6 +57,9 @@ struct ParsedMol {
   // Disconnected components the SMILES wrote ("CC(=O)[O-].[Na+]": 2), counted before
   // standardisation kept the largest.
   int components = 1;
+  // With ParseOptions::tautomer_forms: the most plausible tautomers, in order (at least the
+  // molecule itself when enumeration finds nothing else); empty otherwise.
+  std::vector<std::unique_ptr<RDKit::ROMol>> forms;
 
   bool ok() const { return mol != nullptr; }
   ParsedMol();

@@ -14,6 +14,7 @@ FlagNames canonicalize_flag_names() {
       {"CanonicalizeCsvOptions::output", "--output"},
       {"CanonicalizeCsvOptions::smiles_column", "--smiles-column"},
       {"CanonicalizeCsvOptions::chunk_rows", "--chunk-rows"},
+      {"CanonicalizeCsvOptions::tautomer_forms", "--tautomer-forms"},
       {"CanonicalizeCsvOptions::threads", "--threads"},
   };
 }
@@ -50,6 +51,9 @@ void register_canonicalize(CLI::App& app) {
   sub->add_flag("--standardize", o.standardize, "Keep the largest fragment and neutralise charges first");
   sub->add_flag("--canonical-tautomer", o.canonical_tautomer,
                 "Then write RDKit's canonical tautomer (every tautomer of a compound gives one SMILES)");
+  sub->add_option("--tautomer-forms", o.tautomer_forms,
+                  "Also write a column 'tautomers': the N most plausible tautomers (RDKit's score), space-separated")
+      ->check(CLI::Range(0, chem::kMaxTautomerForms));
   sub->add_option("--chunk-rows", o.chunk_rows, "Rows per unit of parallel work")->capture_default_str();
   add_common_options(*sub, args->common);
   sub->footer(

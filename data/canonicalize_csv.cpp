@@ -10,6 +10,7 @@ namespace molprop::data {
 void CanonicalizeCsvOptions::validate() const {
   core::check_range("CanonicalizeCsvOptions::chunk_rows", chunk_rows, 1, 1 << 20);
   core::check_range("CanonicalizeCsvOptions::threads", threads, 1, 1 << 16);
+  core::check_range("CanonicalizeCsvOptions::tautomer_forms", tautomer_forms, 0, chem::kMaxTautomerForms);
 }
 
 std::string csv_cell(const std::string& text) {
@@ -28,6 +29,7 @@ CanonicalizeSummary canonicalize_csv(const CanonicalizeCsvOptions& options) {
   stream_options.smiles_column = options.smiles_column;
   stream_options.featurize.standardize = options.standardize;
   stream_options.featurize.canonical_tautomer = options.canonical_tautomer;
+  stream_options.featurize.tautomer_forms = options.tautomer_forms;
   stream_options.featurize.canonical_smiles = true;
   stream_options.threads = options.threads;
   stream_options.chunk_rows = options.chunk_rows;
@@ -37,14 +39,20 @@ CanonicalizeSummary canonicalize_csv(const CanonicalizeCsvOptions& options) {
   FeaturizeStream stream(options.input, stream_options);
   core::AtomicOutputFile out(options.output);
   std::ostream& os = out.stream();
-  os << "row,smiles,canonical_smiles,error\n";
+  os << "row,smiles,canonical_smiles,error" << (options.tautomer_forms > 0 ? ",tautomers\n" : "\n");
   CanonicalizeSummary summary;
   stream.run([&](FeaturizedChunk& chunk) {
     for (const FeaturizedRow& row : chunk.rows) {
       ++summary.rows;
       if (!row.mol.ok()) ++summary.failed;
       os << row.row << ',' << csv_cell(row.smiles) << ',' << csv_cell(row.mol.canonical_smiles) << ','
-         << csv_cell(row.mol.error) << '\n';
+         << csv_cell(row.mol.error);
+      if (options.tautomer_forms > 0) {
+        std::string forms;
+        for (const chem::FeaturizedForm& f : row.mol.forms) forms += (forms.empty() ? "" : " ") + f.canonical_smiles;
+        os << ',' << csv_cell(forms);
+      }
+      os << '\n';
     }
   });
   stream.finish();

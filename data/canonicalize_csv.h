@@ -5,6 +5,8 @@
 // Streams the input through the featurising stream (data/featurize_stream.h) on a thread
 // pool and writes, in input order, one output row per input row:
 //   row,smiles,canonical_smiles,error
+// and with tautomer_forms > 0 a fifth column, tautomers: the compound's most plausible
+// tautomers (chem::ParseOptions::tautomer_forms), canonical SMILES separated by spaces.
 // (1-based data row, the SMILES as given, RDKit's canonical isomeric SMILES, and the reason
 // when the SMILES could not be read: then canonical_smiles is empty). Nothing is dropped or
 // reordered; the output is replaced atomically.
@@ -21,6 +23,7 @@ struct CanonicalizeCsvOptions {
   std::string smiles_column = "smiles";  // ignored for .smi files (first field)
   bool standardize = false;              // largest fragment + neutralise first (chem::ParseOptions)
   bool canonical_tautomer = false;       // then RDKit's canonical tautomer (chem::ParseOptions)
+  int tautomer_forms = 0;                // > 0: also the column of that many tautomers
   int threads = 1;
   int chunk_rows = 1024;  // rows per unit of work, 1..2^20
   bool quiet = false;     // no progress line

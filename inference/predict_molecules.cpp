@@ -35,14 +35,45 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   check_predicts_properties(predictor);
   data::Batch batch;
   batch.num_descriptors = predictor.num_descriptors();
+  // A molecule with tautomer forms (FeaturizeOptions::tautomer_forms) is predicted as the
+  // mean over its forms: mean and spread each averaged.
+  size_t rows = 0;
   for (const chem::FeaturizedMol* m : molecules) {
-    if (m->ok()) append_graph(m->graph, m->descriptors.data(), batch);
+    if (!m->ok()) continue;
+    if (m->forms.empty()) {
+      append_graph(m->graph, m->descriptors.data(), batch);
+      ++rows;
+    }
+    for (const chem::FeaturizedForm& f : m->forms) {
+      append_graph(f.graph, f.descriptors.data(), batch);
+      ++rows;
+    }
   }
   std::vector<float> mean, std;
   predictor.predict(batch, mean, std);
+  const size_t t = predictor.target_names().size();
+  if (rows != molecules.size()) {
+    std::vector<float> row_mean = std::move(mean), row_std = std::move(std);
+    mean.clear();
+    std.clear();
+    size_t r = 0;
+    for (const chem::FeaturizedMol* m : molecules) {
+      if (!m->ok()) continue;
+      const size_t n = std::max<size_t>(1, m->forms.size());
+      for (size_t j = 0; j < t; ++j) {
+        float sum_mean = 0, sum_std = 0;
+        for (size_t f = 0; f < n; ++f) {
+          sum_mean += row_mean[(r + f) * t + j];
+          sum_std += row_std[(r + f) * t + j];
+        }
+        mean.push_back(sum_mean / static_cast<float>(n));
+        std.push_back(sum_std / static_cast<float>(n));
+      }
+      r += n;
+    }
+  }
 
   const checkpoint::ApplicabilityDomain* domain = predictor.domain();
-  const size_t t = predictor.target_names().size();
   std::vector<MoleculePrediction> out(molecules.size());
   size_t k = 0;  // index among predicted molecules
   for (size_t i = 0; i < molecules.size(); ++i) {

@@ -103,6 +103,7 @@ chem::FeaturizeOptions Predictor::featurize_options() const {
   o.fingerprint = domain_ != nullptr;
   o.standardize = settings_.standardize;
   o.canonical_tautomer = settings_.canonical_tautomer;
+  o.tautomer_forms = settings_.tautomer_forms;
   o.domain_notes = domain_ != nullptr;
   o.known_elements = settings_.known_elements;
   return o;

@@ -109,4 +109,45 @@ TEST(Variants, TheCanonicalTautomerOptionMakesEveryTautomerOneGraph) {
   EXPECT_EQ(featurize_smiles("Oc1ccccn1", f).graph.atom_features, featurize_smiles("O=c1cccc[nH]1", f).graph.atom_features);
 }
 
+TEST(Variants, TautomerFormsAreOneListForEveryTautomerOfACompound) {
+  ParseOptions o;
+  o.tautomer_forms = 4;
+  ParseOptions canonical;
+  canonical.canonical_tautomer = true;
+  const auto forms_of = [&](const std::string& smiles) {
+    const ParsedMol p = parse_smiles(smiles, o);
+    EXPECT_TRUE(p.ok()) << smiles << ": " << p.error;
+    std::vector<std::string> out;
+    for (const auto& f : p.forms) out.push_back(canonical_smiles(*f));
+    return out;
+  };
+  for (const std::string s : {"Oc1ccccn1", "CC(=O)CC(C)=O", "O=C1NC(=O)C=C1", "Cc1cc(O)nn1C"}) {
+    const std::vector<std::string> forms = forms_of(s);
+    ASSERT_GE(forms.size(), 2u) << s;
+    EXPECT_LE(forms.size(), 4u) << s;
+    // The most plausible first: RDKit's canonical tautomer.
+    EXPECT_EQ(forms.front(), canonical_smiles(*parse_smiles(s, canonical).mol)) << s;
+    const auto tautomers = of_kind(enumerate_variants(s), "tautomer");
+    ASSERT_FALSE(tautomers.empty()) << s;
+    for (const auto& t : tautomers) EXPECT_EQ(forms_of(t), forms) << s << " vs its tautomer " << t;
+  }
+  // A molecule without other tautomers is its own one form; the count is range-checked.
+  EXPECT_EQ(forms_of("CCO"), std::vector<std::string>{"CCO"});
+  o.tautomer_forms = kMaxTautomerForms + 1;
+  EXPECT_NE(parse_smiles("CCO", o).error.find("tautomer_forms must be at most 64"), std::string::npos);
+  // Featurised: one graph per form, with descriptors when asked for.
+  FeaturizeOptions f;
+  f.tautomer_forms = 3;
+  f.descriptors = true;
+  const FeaturizedMol m = featurize_smiles("Oc1ccccn1", f);
+  ASSERT_TRUE(m.ok()) << m.error;
+  ASSERT_EQ(m.forms.size(), 3u);  // 2-pyridone, 2-hydroxypyridine and a non-aromatic form
+  for (const auto& form : m.forms) {
+    EXPECT_EQ(form.graph.num_atoms, 7);
+    EXPECT_EQ(form.descriptors.size(), m.descriptors.size());
+  }
+  EXPECT_NE(m.forms[0].graph.atom_features, m.forms[1].graph.atom_features);
+  EXPECT_TRUE(featurize_smiles("Oc1ccccn1").forms.empty());
+}
+
 }  // namespace

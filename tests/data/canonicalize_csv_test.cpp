@@ -92,6 +92,26 @@ TEST(CanonicalizeCsv, StandardizeKeepsTheLargestFragment) {
   EXPECT_EQ(lines[1], "1,CC(=O)[O-].[Na+],CC(=O)O,");
 }
 
+TEST(CanonicalizeCsv, TautomerFormsAreAFifthColumn) {
+  const std::string dir = temp_dir();
+  CanonicalizeCsvOptions o;
+  o.input = write_file(dir + "/in.smi", "O=c1cccc[nH]1\nCCO\nC1CC\n");
+  o.output = dir + "/out.csv";
+  o.tautomer_forms = 2;
+  o.quiet = true;
+  canonicalize_csv(o);
+  const auto lines = lines_of(o.output);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "row,smiles,canonical_smiles,error,tautomers");
+  // 2-pyridone (RDKit's canonical tautomer) first, then 2-hydroxypyridine.
+  EXPECT_EQ(lines[1], "1,O=c1cccc[nH]1,O=c1cccc[nH]1,,O=c1cccc[nH]1 Oc1ccccn1");
+  EXPECT_EQ(lines[2], "2,CCO,CCO,,CCO");
+  EXPECT_THAT(lines[3], testing::StartsWith("3,C1CC,,"));
+  EXPECT_THAT(lines[3], testing::EndsWith(","));  // no forms for a row that failed
+  o.tautomer_forms = 65;
+  EXPECT_THROW(o.validate(), Error);
+}
+
 TEST(CanonicalizeCsv, MissingColumnNamesTheFileAndWritesNothing) {
   const std::string dir = temp_dir();
   CanonicalizeCsvOptions o;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "checkpoint/default_model.h"
+#include "chem/parse.h"
 #include "data/csv_reader.h"
 #include "inference/predict_molecules.h"
 #include "inference/predictor.h"
@@ -204,6 +205,44 @@ TEST(DefaultModelRobustness, WithCanonicalTautomersOnTautomerPairsGiveTheSamePre
   inference::Predictor predictor(dir);
   ASSERT_TRUE(predictor.settings().canonical_tautomer);
   expect_no_drift(predictor, pairs);
+}
+
+// tautomer_forms (predict.json): the prediction is the mean over the compound's most plausible
+// tautomers, so tautomer pairs are predicted alike, and each value is the mean of what the
+// model predicts for the forms one by one.
+TEST(DefaultModelRobustness, WithTautomerFormsTheMeanOverTheFormsIsPredictedForEveryTautomer) {
+  const auto pairs = read_pairs("tautomer");
+  ASSERT_GE(pairs.size(), 10u);
+  const std::string dir = testing_util::fresh_dir("default_model_tautomer_forms") + "/default";
+  std::filesystem::copy(checkpoint::default_model_dir(), dir, std::filesystem::copy_options::recursive);
+  nlohmann::json settings = nlohmann::json::parse(std::ifstream(dir + "/predict.json"));
+  settings["tautomer_forms"] = 4;
+  std::ofstream(dir + "/predict.json") << settings.dump(2);
+  inference::Predictor predictor(dir);
+  ASSERT_EQ(predictor.settings().tautomer_forms, 4);
+  expect_no_drift(predictor, pairs);
+
+  chem::ParseOptions o;
+  o.tautomer_forms = 4;
+  const chem::ParsedMol parsed = chem::parse_smiles("CC(=O)CC(C)=O", o);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_GE(parsed.forms.size(), 2u);
+  std::vector<std::string> forms;
+  for (const auto& f : parsed.forms) forms.push_back(chem::canonical_smiles(*f));
+  inference::Predictor plain(checkpoint::default_model_dir());
+  const auto one_by_one = inference::predict_smiles(plain, forms, 32);
+  const auto averaged = inference::predict_smiles(predictor, {"CC(=O)CC(C)=O"}, 32);
+  ASSERT_TRUE(averaged.at(0).ok()) << averaged[0].error;
+  for (size_t t = 0; t < predictor.target_names().size(); ++t) {
+    double mean = 0, std = 0;
+    for (const auto& p : one_by_one) {
+      ASSERT_TRUE(p.ok()) << p.error;
+      mean += p.mean[t] / static_cast<double>(forms.size());
+      std += p.std[t] / static_cast<double>(forms.size());
+    }
+    EXPECT_NEAR(averaged[0].mean[t], mean, 1e-3 * (1 + std::abs(mean))) << predictor.target_names()[t];
+    EXPECT_NEAR(averaged[0].std[t], std, 1e-3 * (1 + std)) << predictor.target_names()[t];
+  }
 }
 
 }  // namespace
