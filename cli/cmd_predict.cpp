@@ -37,6 +37,7 @@ struct PredictArgs {
   std::string shard;  // "i/n"
   std::string device = "cpu";
   std::string precision = "auto";
+  int tautomer_forms = -1;  // -1: the model's predict.json
   inference::PredictCsvOptions options;
 };
 
@@ -61,6 +62,7 @@ void run(PredictArgs& a) {
     if (!predictor.domain()) throw Error(model + ": --domain-threshold given, but the model has no domain.h5");
     predictor.domain()->set_threshold(a.domain_threshold);
   }
+  if (a.tautomer_forms >= 0) predictor.set_tautomer_forms(a.tautomer_forms);
   if (a.model.empty()) log_info(a.common, "predict", "default model: " + model);
   const inference::PredictSummary s = inference::predict_csv(predictor, o);
   char line[256];
@@ -99,6 +101,7 @@ void register_predict(CLI::App& app) {
                   "Comma-separated targets to write, e.g. logP,logS, or 'all' (default: the model's default "
                   "properties; 'molprop inspect MODEL' lists its targets)")
       ->delimiter(',');
+  add_tautomer_forms_option(*sub, a->tautomer_forms);
   sub->add_option("--smiles-column", a->options.smiles_column, "CSV input: SMILES column")->capture_default_str();
   sub->add_option("--batch-size", a->options.batch_size, "Molecules per inference batch")->capture_default_str();
   add_precision_option(*sub, a->precision);

@@ -28,6 +28,7 @@ struct RobustnessArgs {
   CommonOptions common;
   std::string model;  // default: the shipped default model
   std::vector<std::string> variants = {"spelling", "tautomer", "charge", "explicit_h"};
+  int tautomer_forms = -1;  // -1: the model's predict.json
   inference::RobustnessOptions options;
 };
 
@@ -54,6 +55,7 @@ void run(RobustnessArgs& a) {
   if (default_model) a.model = checkpoint::default_model_dir(default_model_override());
   o.validate();
   inference::Predictor predictor(a.model);
+  if (a.tautomer_forms >= 0) predictor.set_tautomer_forms(a.tautomer_forms);
   if (default_model) log_info(a.common, "robustness", "default model: " + a.model);
   const inference::RobustnessReport r = inference::measure_robustness(predictor, o);
   std::printf("%-11s %-11s %9s %9s %7s %7s %7s %7s %9s\n", "kind", "target", "molecules", "variants", "mean",
@@ -95,6 +97,7 @@ void register_robustness(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--max-tautomers", a->options.variants.max_tautomers, "Other tautomers per molecule")
       ->capture_default_str();
+  add_tautomer_forms_option(*sub, a->tautomer_forms);
   sub->add_option("--max-molecules", a->options.max_molecules, "Only the first N molecules (0: all)")
       ->capture_default_str();
   sub->add_option("--worst", a->options.worst, "Worst molecules listed per kind")->capture_default_str();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "checkpoint/default_model.h"
+#include "chem/parse.h"
 #include "core/check.h"
 #include "core/options.h"
 #include "models/precision.h"
@@ -48,6 +49,14 @@ void add_parse_limit_options(CLI::App& app, int& max_smiles_length, int& max_ato
       ->capture_default_str();
   app.add_option("--max-atoms", max_atoms, "Most atoms a SMILES may write; a larger molecule fails its row")
       ->capture_default_str();
+}
+
+void add_tautomer_forms_option(CLI::App& app, int& forms) {
+  app.add_option("--tautomer-forms", forms,
+                 "Predict each molecule as the mean over its N most plausible tautomers (RDKit's tautomer score), "
+                 "so every tautomer of a compound gets the same answer; 0: as written (default: the model's "
+                 "predict.json)")
+      ->check(CLI::Range(0, chem::kMaxTautomerForms));
 }
 
 int resolve_threads(const CommonOptions& options) {

@@ -23,6 +23,10 @@ CLI::Validator existing_file_or_stdin();
 // Adds --max-smiles-length and --max-atoms (chem/parse.h: longer SMILES fail their row).
 void add_parse_limit_options(CLI::App& app, int& max_smiles_length, int& max_atoms);
 
+// Adds --tautomer-forms N (Predictor::set_tautomer_forms; `forms` stays -1 when not given:
+// the model's predict.json decides).
+void add_tautomer_forms_option(CLI::App& app, int& forms);
+
 // Adds --threads and --quiet to a subcommand.
 void add_common_options(CLI::App& app, CommonOptions& options);
 

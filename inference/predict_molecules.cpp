@@ -37,22 +37,17 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   batch.num_descriptors = predictor.num_descriptors();
   // A molecule with tautomer forms (FeaturizeOptions::tautomer_forms) is predicted as the
   // mean over its forms: mean and spread each averaged.
-  size_t rows = 0;
+  bool any_forms = false;
   for (const chem::FeaturizedMol* m : molecules) {
     if (!m->ok()) continue;
-    if (m->forms.empty()) {
-      append_graph(m->graph, m->descriptors.data(), batch);
-      ++rows;
-    }
-    for (const chem::FeaturizedForm& f : m->forms) {
-      append_graph(f.graph, f.descriptors.data(), batch);
-      ++rows;
-    }
+    if (m->forms.empty()) append_graph(m->graph, m->descriptors.data(), batch);
+    for (const chem::FeaturizedForm& f : m->forms) append_graph(f.graph, f.descriptors.data(), batch);
+    any_forms |= !m->forms.empty();
   }
   std::vector<float> mean, std;
   predictor.predict(batch, mean, std);
   const size_t t = predictor.target_names().size();
-  if (rows != molecules.size()) {
+  if (any_forms) {
     std::vector<float> row_mean = std::move(mean), row_std = std::move(std);
     mean.clear();
     std.clear();

@@ -70,6 +70,14 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
   }
 }
 
+void Predictor::set_tautomer_forms(int forms) {
+  if (forms < 0 || forms > chem::kMaxTautomerForms) {
+    throw Error("Predictor tautomer_forms must be 0 (off) to " + std::to_string(chem::kMaxTautomerForms) + ", got " +
+                std::to_string(forms));
+  }
+  settings_.tautomer_forms = forms;
+}
+
 void Predictor::disable_calibration() {
   spread_scale_.clear();
   spread_floor_.clear();

@@ -44,6 +44,10 @@ class Predictor {
   const checkpoint::Calibration& calibration() const { return calibration_; }
   // The targets shown when a user names none: predict.json's default_properties, or all.
   std::vector<std::string> default_properties() const;
+  // Each prediction from now on the mean over the compound's `forms` most plausible
+  // tautomers (predict.json's tautomer_forms, chem::ParseOptions; 0: off). Throws
+  // molprop::Error outside 0..chem::kMaxTautomerForms.
+  void set_tautomer_forms(int forms);
   // Raw ensemble spread and the domain file's thresholds from now on (what `calibrate`
   // measures before it writes a new calibration.json).
   void disable_calibration();

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -95,6 +96,47 @@ TEST(CliRobustness, AModelThatCanonicalisesTautomersDoesNotDriftBetweenThem) {
   }
   EXPECT_EQ(rows.size(), 2u);  // logS, size_score
   EXPECT_NE(before.out, after.out);  // without the option the tautomers did move the model
+}
+
+// --tautomer-forms on predict and robustness: the mean over the most plausible tautomers, the
+// same for every tautomer; out-of-range counts are one clear line.
+TEST(CliRobustness, TautomerFormsGiveEveryTautomerTheSamePrediction) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_forms");
+  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
+                           "/run --epochs 1 --hidden 16 --quiet",
+                       dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::ofstream(dir + "/in.csv") << "smiles\nOc1ccccn1\nCC(=O)CC(C)=O\nO=C1NC(=O)C=C1\nCc1cc(O)nn1C\n";
+  auto r = run_molprop("robustness " + dir + "/in.csv --model " + dir + "/run --variants tautomer --tautomer-forms 4 --quiet",
+                       dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = drift_rows(r.out);
+  ASSERT_EQ(rows.size(), 2u);  // logS, size_score
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.molecules, 4) << row.target;
+    EXPECT_LT(row.max, 1e-4) << row.target;
+  }
+  // predict: 2-pyridone and 2-hydroxypyridine, as written they differ, with forms they agree.
+  std::ofstream(dir + "/pair.csv") << "smiles\nO=c1cccc[nH]1\nOc1ccccn1\n";
+  const auto values = [&](const std::string& flags) {
+    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir + "/p.csv --quiet " + flags,
+                         dir);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    std::istringstream in(read_file(dir + "/p.csv"));
+    std::string line;
+    std::getline(in, line);
+    std::vector<double> v;
+    while (std::getline(in, line)) v.push_back(std::stod(line.substr(line.find(',') + 1)));
+    return v;
+  };
+  const auto as_written = values(""), averaged = values("--tautomer-forms 4");
+  ASSERT_EQ(as_written.size(), 2u);
+  ASSERT_EQ(averaged.size(), 2u);
+  EXPECT_GT(std::abs(as_written[0] - as_written[1]), 1e-4);
+  EXPECT_NEAR(averaged[0], averaged[1], 1e-5);
+  auto bad = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --tautomer-forms 65", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("--tautomer-forms"));
 }
 
 }  // namespace
