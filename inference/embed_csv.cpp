@@ -215,6 +215,7 @@ data::FeaturizeStreamOptions stream_options(const Predictor& predictor, const Em
   o.featurize = predictor.featurize_options();
   o.featurize.fingerprint = false;  // only predict reports the applicability domain
   o.featurize.descriptors = false;
+  o.featurize.tautomer_forms = 0;  // the embedding is of the molecule as written: no enumeration
   o.threads = options.threads;
   o.chunk_rows = options.batch_size;
   o.shard_index = options.shard_index;

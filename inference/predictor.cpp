@@ -8,6 +8,7 @@
 #include "checkpoint/model_inputs.h"
 #include "chem/descriptors.h"
 #include "core/check.h"
+#include "core/options.h"
 #include "data/scaler.h"
 #include "models/graph_tensors.h"
 
@@ -71,10 +72,7 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
 }
 
 void Predictor::set_tautomer_forms(int forms) {
-  if (forms < 0 || forms > chem::kMaxTautomerForms) {
-    throw Error("Predictor tautomer_forms must be 0 (off) to " + std::to_string(chem::kMaxTautomerForms) + ", got " +
-                std::to_string(forms));
-  }
+  core::check_range("Predictor::tautomer_forms", forms, 0, chem::kMaxTautomerForms);
   settings_.tautomer_forms = forms;
 }
 
