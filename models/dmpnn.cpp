@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "models/onednn_gemm.h"
-#include "models/segment_ops.h"
 
 namespace molprop::models {
 
@@ -148,26 +147,16 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g) {
 std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
   if (fused_applies(g)) return run_fused(g);
   const int64_t h = options_.hidden;
+  auto atom_sum = [&](const torch::Tensor& edge_states) {
+    return torch::zeros({g.num_atoms, h}, edge_states.options()).index_add_(0, g.edge_dst, edge_states);
+  };
   std::vector<torch::Tensor> incoming;  // per layer: A × h sums of messages into each atom
   if (g.num_edges == 0) {
     // No bonds anywhere in the batch (e.g. single atoms, ions): no messages.
     incoming.push_back(torch::zeros({g.num_atoms, h}, atom_in_->parameters()[0].options()));
     return incoming;
   }
-  // The edges grouped by target atom (the sums), and for the gradients of the gathers by
-  // source atom and by reverse edge: segment_ops.h, bit-for-bit index_add_ / index_select.
-  const bool cpu = g.edge_dst.device().is_cpu();
-  const bool grads = torch::GradMode::is_enabled();
-  const RowGroups by_dst = cpu ? group_rows(g.edge_dst, g.num_atoms) : RowGroups{};
-  const RowGroups by_src = cpu && grads ? group_rows(g.edge_src, g.num_atoms) : RowGroups{};
-  const RowGroups by_rev = cpu && grads ? group_rows(g.edge_rev, g.num_edges) : RowGroups{};
-  auto atom_sum = [&](const torch::Tensor& edge_states) {
-    return sum_rows_into(edge_states, g.edge_dst, g.num_atoms, cpu ? &by_dst : nullptr);
-  };
-  auto from_src = [&](const torch::Tensor& atoms) {
-    return gather_rows(atoms, g.edge_src, cpu && grads ? &by_src : nullptr);
-  };
-  const torch::Tensor h0 = from_src(atom_in_(g.atom_features)) + bond_in_(g.bond_features);
+  const torch::Tensor h0 = atom_in_(g.atom_features).index_select(0, g.edge_src) + bond_in_(g.bond_features);
   torch::Tensor state = dropout_(torch::relu(h0));
   incoming.push_back(atom_sum(state));
   // Virtual node: per-molecule state, and each edge's molecule (through its source atom).
@@ -181,8 +170,7 @@ std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
     edge_mol = g.atom_to_mol.index_select(0, g.edge_src);
   }
   for (size_t t = 0; t < norms_.size(); ++t) {
-    torch::Tensor message =
-        from_src(incoming.back()) - gather_rows(state, g.edge_rev, cpu && grads ? &by_rev : nullptr);
+    torch::Tensor message = incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
     if (w_u_) {
       const torch::Tensor mean =
           torch::zeros({g.num_molecules, h}, state.options()).index_add_(0, g.atom_to_mol, incoming.back()) *

@@ -1,7 +1,6 @@
 #include "models/gine.h"
 
 #include "models/dense.h"
-#include "models/segment_ops.h"
 
 namespace molprop::models {
 
@@ -23,18 +22,11 @@ std::vector<torch::Tensor> GineEncoder::layer_states(const GraphTensors& g) {
   std::vector<torch::Tensor> states;
   torch::Tensor h = atom_in_(g.atom_features);
   const auto depth = static_cast<size_t>(options_.depth);
-  // Edges grouped by target and source atom: segment_ops.h (bit-for-bit index_add / index_select).
-  const bool cpu = g.edge_dst.device().is_cpu() && g.num_edges > 0;
-  const RowGroups by_dst = cpu ? group_rows(g.edge_dst, g.num_atoms) : RowGroups{};
-  const RowGroups by_src = cpu && torch::GradMode::is_enabled() ? group_rows(g.edge_src, g.num_atoms) : RowGroups{};
   for (size_t l = 0; l < depth; ++l) {
-    torch::Tensor agg;
+    torch::Tensor agg = torch::zeros_like(h);
     if (g.num_edges > 0) {
-      const torch::Tensor msg = torch::relu(gather_rows(h, g.edge_src, by_src.groups > 0 ? &by_src : nullptr) +
-                                            bond_in_[l](g.bond_features));
-      agg = sum_rows_into(msg, g.edge_dst, g.num_atoms, cpu ? &by_dst : nullptr);
-    } else {
-      agg = torch::zeros_like(h);
+      const torch::Tensor msg = torch::relu(h.index_select(0, g.edge_src) + bond_in_[l](g.bond_features));
+      agg = agg.index_add(0, g.edge_dst, msg);
     }
     torch::Tensor out = norms_[l].forward(mlps_[l]->forward(h + agg));
     if (l + 1 < depth) out = torch::relu(out);

@@ -2,7 +2,6 @@
 
 #include "core/check.h"
 #include "core/options.h"
-#include "models/segment_ops.h"
 
 namespace molprop::models {
 
@@ -25,11 +24,12 @@ std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_
 }
 
 torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  return sum_rows_into(atoms, g.atom_to_mol, g.num_molecules);
+  return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
 }
 
 torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  torch::Tensor sum = sum_rows_into(atoms, g.atom_to_mol, g.num_molecules);
+  torch::Tensor sum =
+      torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
   torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())
                             .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
   return sum / count.clamp_min(1).unsqueeze(1);
