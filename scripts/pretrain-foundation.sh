@@ -36,11 +36,19 @@ fi
 
 resume=()
 [ -f "$work/run/resume.pt" ] && resume=(--resume)
+# Wall time over all invocations: wall-seconds is rewritten every minute while this runs (and
+# at exit), so even a killed session loses at most a minute of the count.
 start=$(date +%s)
+prev=0
+[ -f "$work/wall-seconds" ] && prev=$(cat "$work/wall-seconds")
+record_wall() {
+  echo $(( prev + $(date +%s) - start )) > "$work/wall-seconds.tmp" && mv "$work/wall-seconds.tmp" "$work/wall-seconds"
+}
+( while sleep 60; do record_wall; done ) &
+ticker=$!
 finish() {
-  local prev=0
-  [ -f "$work/wall-seconds" ] && prev=$(cat "$work/wall-seconds")
-  echo $(( prev + $(date +%s) - start )) > "$work/wall-seconds"
+  kill "$ticker" 2>/dev/null || true
+  record_wall
 }
 trap finish EXIT
 # Recipe (pilots, docs/results.md): D-MPNN 300×3, batch norm, descriptors (15% of the 332
