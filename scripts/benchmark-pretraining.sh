@@ -32,6 +32,7 @@ declare -A setup=(
   [scratch]=""
   [scratch-desc]="--features descriptors"
   [finetuned]="--from $encoder"
+  [finetuned-head]="--from $encoder --from-head"
   [finetuned-lr01]="--from $encoder --encoder-lr-ratio 0.1"
   [finetuned-lr1]="--from $encoder --encoder-lr-ratio 1"
   [frozen-mlp]="--from $encoder --freeze-encoder"
@@ -68,7 +69,8 @@ import json, statistics, sys
 out, elapsed = sys.argv[1], int(sys.argv[2])
 datasets, rows, seeds = sys.argv[3].split(), sys.argv[4].split(), sys.argv[5].split()
 labels = {"scratch": "D-MPNN from scratch", "scratch-desc": "from scratch + descriptor features",
-          "finetuned": "foundation, fine-tuned", "finetuned-lr01": "foundation, fine-tuned, encoder lr × 0.1",
+          "finetuned": "foundation, fine-tuned",
+          "finetuned-head": "foundation, fine-tuned, head's hidden layers from the encoder's descriptor head", "finetuned-lr01": "foundation, fine-tuned, encoder lr × 0.1",
           "finetuned-lr1": "foundation, fine-tuned, encoder lr × 1", "frozen-mlp": "foundation, frozen + MLP",
           "frozen-ridge": "foundation, frozen + ridge", "frozen-gp": "foundation, frozen + GP",
           "ecfp-ridge": "ECFP4 + ridge", "ecfp-gp": "ECFP4 + GP (Tanimoto)"}
