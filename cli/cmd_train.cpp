@@ -38,7 +38,6 @@ FlagNames train_flag_names() {
            {"TrainRunOptions::use_descriptors", "--features descriptors"},
            {"TrainRunOptions::target_weighting", "--target-weights"},
            {"TrainOptions::target_weights", "--target-weights"},
-           {"TrainRunOptions::from_head", "--from-head"},
            {"TrainRunOptions::from", "--from"},
            {"TrainRunOptions::head", "--head"},
            {"TrainRunOptions::representation", "--representation"},
@@ -189,10 +188,6 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")
       ->capture_default_str();
   sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model: 'foundation' (the encoder shipped with molprop) or a path");
-  sub->add_flag("--from-head", o.from_head,
-                "With --from: start the head's hidden layers from the pretrained head too (for 'foundation': its "
-                "descriptor predictor), so only the last layer starts from scratch; no --features descriptors")
-      ->needs("--from");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
   sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
       ->check(CLI::IsMember(finetune::head_names()))

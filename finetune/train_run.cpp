@@ -144,23 +144,7 @@ models::ModelConfig member_config(const TrainRunOptions& o, int64_t tasks, int64
   models::ModelConfig config = o.model;
   if (!o.from.empty()) {
     // The pretrained encoder defines the encoder's shape.
-    const models::ModelConfig pretrained = checkpoint::read_checkpoint_info(o.from).config;
-    config.encoder = pretrained.encoder;
-    if (o.from_head) {
-      // ... and with from_head the readout and the head's hidden layers too.
-      if (pretrained.head.layers < 2) {
-        throw Error(o.from + ": TrainRunOptions::from_head needs a pretrained head with hidden layers; this one has " +
-                    std::to_string(pretrained.head.layers) + " layer");
-      }
-      if (pretrained.num_descriptors != num_descriptors) {
-        throw Error(o.from + ": TrainRunOptions::from_head needs the pretrained head's inputs: it reads " +
-                    std::to_string(pretrained.num_descriptors) + " descriptor features, this run has " +
-                    std::to_string(num_descriptors));
-      }
-      config.readout = pretrained.readout;
-      config.head.hidden = pretrained.head.hidden;
-      config.head.layers = pretrained.head.layers;
-    }
+    config.encoder = checkpoint::read_checkpoint_info(o.from).config.encoder;
   }
   checkpoint::set_feature_vocabulary(config);
   config.head.num_tasks = tasks;
@@ -350,13 +334,6 @@ class TrainRun {
     torch::manual_seed(to.seed);
     models::PropertyModel model(config_);
     if (!o.from.empty()) checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
-    if (o.from_head) {
-      // Every hidden layer of the head (Sequential: Linear, ReLU, Dropout per hidden layer); the
-      // last Linear, which maps to the pretraining's outputs, stays freshly initialised.
-      for (int64_t l = 0; l + 1 < config_.head.layers; ++l) {
-        checkpoint::load_weights_with_prefix(o.from, "head.layers." + std::to_string(3 * l) + ".", model);
-      }
-    }
     model->to(torch::Device(o.device));
     checkpoint::Checkpoint checkpoint;
     checkpoint.config = config_;
@@ -490,10 +467,6 @@ void TrainRunOptions::validate() const {
   model.readout.validate();
   model.head.validate();
   train.validate();
-  if (from_head && from.empty()) throw Error("TrainRunOptions::from_head needs TrainRunOptions::from");
-  if (from_head && head != "mlp") {
-    throw Error("TrainRunOptions::from_head is for the MLP head, not TrainRunOptions::head " + head);
-  }
   if (head != "mlp") {
     if (use_descriptors) {
       throw Error("TrainRunOptions::use_descriptors is not supported with TrainRunOptions::head " + head);

@@ -30,11 +30,6 @@ struct TrainRunOptions {
   int ensemble_size = 1;               // models per split, 1..100
   bool use_descriptors = false;        // join the dataset's RDKit descriptors after the readout
   std::string from;                    // pretrained checkpoint whose encoder is reused
-  // With `from`: also start the head's hidden layers from the pretrained model's head (for
-  // the foundation encoder, its descriptor predictor: the layer from which the 332
-  // descriptors are read linearly), so only the last layer starts from scratch. The head's
-  // shape and readout then come from `from`, and the descriptor inputs must match its own.
-  bool from_head = false;
   // "mlp": the model's own head, trained (end to end unless freeze_encoder).
   // "ridge" | "gp": a closed-form regressor on fixed representations: the `from`
   // model's embeddings, or ECFP4 fingerprints with representation "ecfp" (a baseline;

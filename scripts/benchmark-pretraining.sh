@@ -11,7 +11,9 @@
 #   results-dir  default build/pretraining-results; re-running skips finished runs
 # Environment: MOLPROP (default build/cli/molprop), MOLPROP_SHARED_DATA_DIR, SEEDS ("0 1 2"),
 #   DATASETS ("esol freesolv lipophilicity opera_logp bradley_mp"), ROWS (the row names below;
-#   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default),
+#   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default;
+#   finetuned-ep60, -ep100, -bs32, -ep60-bs32, -drop01, -lr5e4 and scratch-ep60 are the
+#   fine-tuning pilots of docs/results.md, "Fine-tuning, second look"),
 #   PARALLEL (training runs at once, one thread each; default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +34,13 @@ declare -A setup=(
   [scratch]=""
   [scratch-desc]="--features descriptors"
   [finetuned]="--from $encoder"
-  [finetuned-head]="--from $encoder --from-head"
+  [finetuned-ep60]="--from $encoder --epochs 60"
+  [finetuned-ep100]="--from $encoder --epochs 100"
+  [finetuned-ep60-bs32]="--from $encoder --epochs 60 --batch-size 32"
+  [scratch-ep60]="--epochs 60"
+  [finetuned-drop01]="--from $encoder --dropout 0.1"
+  [finetuned-lr5e4]="--from $encoder --lr 5e-4"
+  [finetuned-bs32]="--from $encoder --batch-size 32"
   [finetuned-lr01]="--from $encoder --encoder-lr-ratio 0.1"
   [finetuned-lr1]="--from $encoder --encoder-lr-ratio 1"
   [frozen-mlp]="--from $encoder --freeze-encoder"
@@ -70,7 +78,11 @@ out, elapsed = sys.argv[1], int(sys.argv[2])
 datasets, rows, seeds = sys.argv[3].split(), sys.argv[4].split(), sys.argv[5].split()
 labels = {"scratch": "D-MPNN from scratch", "scratch-desc": "from scratch + descriptor features",
           "finetuned": "foundation, fine-tuned",
-          "finetuned-head": "foundation, fine-tuned, head's hidden layers from the encoder's descriptor head", "finetuned-lr01": "foundation, fine-tuned, encoder lr × 0.1",
+          "finetuned-ep60": "foundation, fine-tuned, 60 epochs", "finetuned-ep100": "foundation, fine-tuned, 100 epochs",
+          "finetuned-ep60-bs32": "foundation, fine-tuned, 60 epochs, batch 32", "scratch-ep60": "D-MPNN from scratch, 60 epochs",
+          "finetuned-drop01": "foundation, fine-tuned, dropout 0.1",
+          "finetuned-lr5e4": "foundation, fine-tuned, lr 5e-4", "finetuned-bs32": "foundation, fine-tuned, batch 32",
+          "finetuned-lr01": "foundation, fine-tuned, encoder lr × 0.1",
           "finetuned-lr1": "foundation, fine-tuned, encoder lr × 1", "frozen-mlp": "foundation, frozen + MLP",
           "frozen-ridge": "foundation, frozen + ridge", "frozen-gp": "foundation, frozen + GP",
           "ecfp-ridge": "ECFP4 + ridge", "ecfp-gp": "ECFP4 + GP (Tanimoto)"}
