@@ -34,6 +34,7 @@ declare -A setup=(
   [scratch]=""
   [scratch-desc]="--features descriptors"
   [finetuned]="--from $encoder"
+  [finetuned-desc]="--from $encoder --features descriptors"
   [finetuned-ep60]="--from $encoder --epochs 60"
   [finetuned-ep100]="--from $encoder --epochs 100"
   [finetuned-ep60-bs32]="--from $encoder --epochs 60 --batch-size 32"
@@ -78,6 +79,7 @@ out, elapsed = sys.argv[1], int(sys.argv[2])
 datasets, rows, seeds = sys.argv[3].split(), sys.argv[4].split(), sys.argv[5].split()
 labels = {"scratch": "D-MPNN from scratch", "scratch-desc": "from scratch + descriptor features",
           "finetuned": "foundation, fine-tuned",
+          "finetuned-desc": "foundation, fine-tuned + descriptor features",
           "finetuned-ep60": "foundation, fine-tuned, 60 epochs", "finetuned-ep100": "foundation, fine-tuned, 100 epochs",
           "finetuned-ep60-bs32": "foundation, fine-tuned, 60 epochs, batch 32", "scratch-ep60": "D-MPNN from scratch, 60 epochs",
           "finetuned-drop01": "foundation, fine-tuned, dropout 0.1",
