@@ -30,26 +30,30 @@ mkdir -p "$out"
 
 declare -A target=([esol]=logS [freesolv]=dG_hyd_kcal_mol [lipophilicity]=logD7.4 [opera_logp]=logP
                    [bradley_mp]=mp_C)
-declare -A setup=(
-  [scratch]=""
-  [scratch-desc]="--features descriptors"
-  [finetuned]="--from $encoder"
-  [finetuned-desc]="--from $encoder --features descriptors"
-  [finetuned-ep60]="--from $encoder --epochs 60"
-  [finetuned-ep100]="--from $encoder --epochs 100"
-  [finetuned-ep60-bs32]="--from $encoder --epochs 60 --batch-size 32"
-  [scratch-ep60]="--epochs 60"
-  [finetuned-drop01]="--from $encoder --dropout 0.1"
-  [finetuned-lr5e4]="--from $encoder --lr 5e-4"
-  [finetuned-bs32]="--from $encoder --batch-size 32"
-  [finetuned-lr01]="--from $encoder --encoder-lr-ratio 0.1"
-  [finetuned-lr1]="--from $encoder --encoder-lr-ratio 1"
-  [frozen-mlp]="--from $encoder --freeze-encoder"
-  [frozen-ridge]="--from $encoder --head ridge"
-  [frozen-gp]="--from $encoder --head gp"
-  [ecfp-ridge]="--head ridge --representation ecfp"
-  [ecfp-gp]="--head gp --representation ecfp"
-)
+# Every row once: its name, its label in the tables, and its `molprop train` options.
+declare -A setup label
+row() { label[$1]=$2; setup[$1]=$3; }
+row scratch             "D-MPNN from scratch"                          ""
+row scratch-desc        "from scratch + descriptor features"           "--features descriptors"
+row finetuned           "foundation, fine-tuned"                       "--from $encoder"
+row finetuned-desc      "foundation, fine-tuned + descriptor features" "--from $encoder --features descriptors"
+row finetuned-ep60      "foundation, fine-tuned, 60 epochs"            "--from $encoder --epochs 60"
+row finetuned-ep100     "foundation, fine-tuned, 100 epochs"           "--from $encoder --epochs 100"
+row finetuned-ep60-bs32 "foundation, fine-tuned, 60 epochs, batch 32"  "--from $encoder --epochs 60 --batch-size 32"
+row scratch-ep60        "D-MPNN from scratch, 60 epochs"               "--epochs 60"
+row finetuned-drop01    "foundation, fine-tuned, dropout 0.1"          "--from $encoder --dropout 0.1"
+row finetuned-lr5e4     "foundation, fine-tuned, lr 5e-4"              "--from $encoder --lr 5e-4"
+row finetuned-bs32      "foundation, fine-tuned, batch 32"             "--from $encoder --batch-size 32"
+row finetuned-lr01      "foundation, fine-tuned, encoder lr × 0.1"     "--from $encoder --encoder-lr-ratio 0.1"
+row finetuned-lr1       "foundation, fine-tuned, encoder lr × 1"       "--from $encoder --encoder-lr-ratio 1"
+row frozen-mlp          "foundation, frozen + MLP"                     "--from $encoder --freeze-encoder"
+row frozen-ridge        "foundation, frozen + ridge"                   "--from $encoder --head ridge"
+row frozen-gp           "foundation, frozen + GP"                      "--from $encoder --head gp"
+row ecfp-ridge          "ECFP4 + ridge"                                "--head ridge --representation ecfp"
+row ecfp-gp             "ECFP4 + GP (Tanimoto)"                        "--head gp --representation ecfp"
+for name in $rows; do
+  [ -n "${setup[$name]+x}" ] || { echo "benchmark-pretraining.sh: unknown row '$name'" >&2; exit 2; }
+done
 start=$(date +%s)
 queue="$out/queue.txt"
 : > "$queue"
@@ -59,7 +63,6 @@ for ds in $datasets; do
   [ -f "$out/$ds.h5" ] || "$molprop" featurize --input "$shared/$ds.csv" --output "$out/$ds.h5" \
       --targets "${target[$ds]}" --scaffolds --descriptors --threads 2 --quiet
   for name in $rows; do
-    [ -n "${setup[$name]+x}" ] || { echo "benchmark-pretraining.sh: unknown row '$name'" >&2; exit 2; }
     for seed in $seeds; do
       echo -e "$out/$ds-$name-seed$seed\t--data $out/$ds.h5 --split scaffold --seed $seed ${setup[$name]}" >> "$queue"
     done
@@ -73,21 +76,13 @@ if [[ " $rows " =~ \ (finetuned|frozen) ]] && [ ! -f "$oversmoothing" ]; then
 fi
 elapsed=$(( $(date +%s) - start ))
 
-python3 - "$out" "$elapsed" "$datasets" "$rows" "$seeds" <<'PY'
+row_labels=()
+for name in $rows; do row_labels+=("${label[$name]}"); done
+python3 - "$out" "$elapsed" "$datasets" "$rows" "$seeds" "${row_labels[@]}" <<'PY'
 import json, statistics, sys
 out, elapsed = sys.argv[1], int(sys.argv[2])
 datasets, rows, seeds = sys.argv[3].split(), sys.argv[4].split(), sys.argv[5].split()
-labels = {"scratch": "D-MPNN from scratch", "scratch-desc": "from scratch + descriptor features",
-          "finetuned": "foundation, fine-tuned",
-          "finetuned-desc": "foundation, fine-tuned + descriptor features",
-          "finetuned-ep60": "foundation, fine-tuned, 60 epochs", "finetuned-ep100": "foundation, fine-tuned, 100 epochs",
-          "finetuned-ep60-bs32": "foundation, fine-tuned, 60 epochs, batch 32", "scratch-ep60": "D-MPNN from scratch, 60 epochs",
-          "finetuned-drop01": "foundation, fine-tuned, dropout 0.1",
-          "finetuned-lr5e4": "foundation, fine-tuned, lr 5e-4", "finetuned-bs32": "foundation, fine-tuned, batch 32",
-          "finetuned-lr01": "foundation, fine-tuned, encoder lr × 0.1",
-          "finetuned-lr1": "foundation, fine-tuned, encoder lr × 1", "frozen-mlp": "foundation, frozen + MLP",
-          "frozen-ridge": "foundation, frozen + ridge", "frozen-gp": "foundation, frozen + GP",
-          "ecfp-ridge": "ECFP4 + ridge", "ecfp-gp": "ECFP4 + GP (Tanimoto)"}
+labels = dict(zip(rows, sys.argv[6:]))
 names = {"esol": "ESOL", "freesolv": "FreeSolv", "lipophilicity": "Lipophilicity",
          "opera_logp": "opera_logp", "bradley_mp": "bradley_mp (°C)"}
 # Validation first (what choices may look at), then test.
