@@ -50,6 +50,7 @@ FlagNames train_flag_names() {
            {"TrainOptions::patience", "--patience"},
            {"TrainOptions::encoder_lr_ratio", "--encoder-lr-ratio"},
            {"TrainOptions::freeze_encoder", "--freeze-encoder"},
+           {"TrainOptions::workers", "--workers"},
        }) {
     names.push_back(std::move(entry));
   }
@@ -65,6 +66,7 @@ struct TrainArgs {
   int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
   double dist_timeout = static_cast<double>(run.distributed_timeout_ms) / 1000.0;  // seconds
   std::string precision = "auto";
+  int workers = 0;  // 0: --threads
 };
 
 // --target-weights: a weighting name, or one decimal weight per target.
@@ -92,6 +94,7 @@ void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
   training::configure_allocator_for_training();
   o.threads = resolve_threads(a.common);
+  o.train.workers = a.workers > 0 ? a.workers : std::min(o.threads, 64);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
   o.quiet = a.common.quiet;
   o.command_line = command_line;
@@ -116,8 +119,9 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.validate();
   const finetune::TrainRunSummary s = finetune::run_training(o);
   if (a.common.quiet || o.distributed.rank != 0) return;
-  std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s, %d threads, %s)\n",
-               s.model_paths.size(), o.output_dir.c_str(), s.train_molecules_per_second, o.threads, arithmetic.c_str());
+  std::fprintf(stderr, "molprop train: %zu model(s) in %s (%.0f training mol/s, %d thread%s, %d step worker%s, %s)\n",
+               s.model_paths.size(), o.output_dir.c_str(), s.train_molecules_per_second, o.threads,
+               o.threads == 1 ? "" : "s", s.workers, s.workers == 1 ? "" : "s", arithmetic.c_str());
   for (const auto& t : s.tasks) {
     std::fprintf(stderr, "  %-5s %-20s RMSE %.4f ± %.4f   MAE %.4f   R² %.3f\n", t.split.c_str(), t.task.c_str(),
                  t.rmse.mean, t.rmse.std, t.mae.mean, t.r2.mean);
@@ -178,6 +182,11 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--seed", o.train.seed, "Seed for the split, initialisation, dropout and batch order")
       ->capture_default_str();
   sub->add_option("--epochs", o.train.epochs, "Training epochs")->capture_default_str();
+  sub->add_option("--workers", a->workers,
+                  "Threads that share each step, each on its own part of the batch (default: --threads; 1: the "
+                  "whole batch on one thread, its matrix products on --threads). Needs --dropout 0 and no batch norm, "
+                  "else 1")
+      ->check(CLI::Range(1, 64));
   sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")->capture_default_str();
   sub->add_option("--lr", o.train.schedule.max_lr, "Peak learning rate (Noam schedule)")->capture_default_str();
   sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")

@@ -340,6 +340,7 @@ class TrainRun {
     checkpoint.target_units = o.target_units;
     const TrainResult r = train_model(model, checkpoint, *parts.at("train"), *parts.at("val"), to);
     train_mps_sum_ += r.train_molecules_per_second;
+    summary_.workers = r.workers;
     ++train_runs_;
     for (const auto& e : r.log) {
       log << f << "," << m << "," << e.epoch << "," << e.train_loss << "," << e.val_rmse << "," << e.lr << ","

@@ -79,6 +79,7 @@ struct TrainRunSummary {
   };
   std::vector<TaskSummary> tasks;
   double train_molecules_per_second = 0;
+  int workers = 1;  // TrainOptions::workers as used (1 where the model cannot be cut into parts)
   std::vector<std::string> model_paths;
 };
 

@@ -1,17 +1,22 @@
 #include "finetune/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 
 #include "checkpoint/model_inputs.h"
 #include "core/check.h"
 #include "core/options.h"
+#include "core/ordered_pipeline.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "data/scaler.h"
+#include "models/dense.h"
 #include "models/graph_tensors.h"
 #include "models/losses.h"
 #include "training/distributed.h"
@@ -93,6 +98,51 @@ std::unique_ptr<torch::optim::Adam> make_optimizer(models::PropertyModel& model,
   return std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions(options.schedule.init_lr));
 }
 
+// Whether a step may be cut into parts run on model copies (TrainOptions::workers) without
+// changing what it computes beyond float rounding: dropout would draw its masks from one
+// generator in whatever order the threads reach it, batch norm would see part statistics,
+// and data parallelism across processes already splits the batch.
+bool parts_are_exact(const models::ModelConfig& config, const TrainOptions& options) {
+  return options.workers > 1 && !options.parallel && config.encoder.dropout == 0 && config.head.dropout == 0 &&
+         config.encoder.norm != "batch";
+}
+
+// `indices` cut into at most `parts` consecutive runs of about equal atom count (each
+// non-empty): the work of a D-MPNN step grows with atoms and bonds, not molecules.
+std::vector<std::vector<int64_t>> cut_by_atoms(const std::vector<int64_t>& indices, const std::vector<int32_t>& atoms,
+                                               int parts) {
+  const auto n = static_cast<int64_t>(indices.size());
+  parts = static_cast<int>(std::min<int64_t>(parts, n));
+  double total = 0;
+  for (int64_t i : indices) total += std::max(1, atoms[static_cast<size_t>(i)]);
+  std::vector<std::vector<int64_t>> out(static_cast<size_t>(parts));
+  double seen = 0;
+  int64_t next = 0;
+  for (int p = 0; p < parts; ++p) {
+    auto& part = out[static_cast<size_t>(p)];
+    const double goal = total * (p + 1) / parts;
+    const int64_t keep_for_rest = parts - p - 1;  // molecules the later parts need at least
+    while (next < n - keep_for_rest) {
+      const double a = std::max(1, atoms[static_cast<size_t>(indices[static_cast<size_t>(next)])]);
+      // A molecule goes to the part its middle falls in (the last part takes the rest).
+      if (!part.empty() && p < parts - 1 && seen + a / 2 > goal) break;
+      seen += a;
+      part.push_back(indices[static_cast<size_t>(next++)]);
+    }
+  }
+  return out;
+}
+
+// The denominator masked_mse divides by for these targets (rows × tasks, NaN = missing):
+// the count of present labels, or with task weights their weighted count.
+double label_weight(const std::vector<float>& targets, size_t tasks, const std::vector<double>& task_weights) {
+  double sum = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!std::isnan(targets[i])) sum += task_weights.empty() ? 1.0 : task_weights[i % tasks];
+  }
+  return sum;
+}
+
 // What one epoch's training pass adds up.
 struct EpochPass {
   double loss_sum = 0;       // of the batch losses (standardised units)
@@ -120,6 +170,12 @@ class TrainingPasses {
       std::vector<float> w(options.target_weights.begin(), options.target_weights.end());
       task_weights_ = torch::tensor(w).to(device_);
     }
+    if (parts_are_exact(model->config(), options) && device_.is_cpu()) {
+      atoms_ = train.dataset->atom_counts();
+      workers_ = options.workers;
+      for (int k = 1; k < workers_; ++k) replicas_.push_back(make_replica());
+      pool_ = std::make_unique<core::ThreadPool>(workers_ - 1);
+    }
     step_options_.group_lr_ratios = {1.0, options.encoder_lr_ratio};
     step_options_.grad_clip = options.grad_clip;
     step_options_.parallel = options.parallel;
@@ -131,6 +187,7 @@ class TrainingPasses {
   }
 
   int rank() const { return rank_; }
+  int workers() const { return workers_; }
 
   // One pass over the training set in the epoch's shuffled order, in train mode.
   EpochPass run_epoch(int64_t epoch, bool quiet) {
@@ -151,13 +208,15 @@ class TrainingPasses {
       if (skip && !options_.parallel) continue;
       pass.lr = schedule_.lr(step_);
       optimizer_->zero_grad();
-      const torch::Tensor loss = skip ? torch::Tensor() : backward_batch(global_end - start);
+      double loss = 0;
+      if (!skip) loss = workers_ > 1 && idx_.size() > 1 ? backward_in_parts() : backward_batch(global_end - start);
       // A rank with nothing to learn from still takes the step (the others wait for it in
       // the gradient exchange); its missing gradients count as zeros.
       training::optimizer_step(*optimizer_, trainable_, pass.lr, step_options_);
       ++step_;
+      if (workers_ > 1) copy_weights_to_replicas();
       if (skip) continue;
-      pass.loss_sum += loss.item<double>();
+      pass.loss_sum += loss;
       ++pass.loss_batches;
       pass.molecules += static_cast<int64_t>(idx_.size());
       char extra[64];
@@ -171,23 +230,130 @@ class TrainingPasses {
  private:
   // Loss of this rank's batch idx_ (of a global batch of `global_size` molecules), after
   // accumulating its gradient.
-  torch::Tensor backward_batch(int64_t global_size) {
+  double backward_batch(int64_t global_size) {
     train_.dataset->collate(idx_, batch_);
-    std::vector<float> y = batch_.targets;
-    data::apply_scaling(y, checkpoint_.targets);
-    models::GraphTensors g = models::to_tensors(batch_, device_, checkpoint::scaled_descriptors(batch_, checkpoint_));
-    const torch::Tensor target =
-        torch::from_blob(y.data(), {batch_.num_molecules, checkpoint_.config.head.num_tasks}, torch::kFloat32)
-            .to(device_);
-    const torch::Tensor pred = model_->forward(g);
-    const torch::Tensor loss =
-        task_weights_.defined() ? models::masked_mse(pred, target, task_weights_) : models::masked_mse(pred, target);
     // Data-parallel: weighted by this rank's share of the global batch, so the averaged
     // gradient is the whole batch's, also when the last batch splits unevenly.
     const double share =
         options_.parallel ? static_cast<double>(idx_.size()) * world_ / static_cast<double>(global_size) : 1.0;
-    (loss * share).backward();
-    return loss;
+    return backward_part(model_, batch_, share) / share;
+  }
+
+  // Backpropagates `batch`'s loss × `share` through `model`; returns that product.
+  double backward_part(models::PropertyModel& model, const data::Batch& batch, double share) {
+    std::vector<float> y = batch.targets;
+    data::apply_scaling(y, checkpoint_.targets);
+    models::GraphTensors g = models::to_tensors(batch, device_, checkpoint::scaled_descriptors(batch, checkpoint_));
+    const torch::Tensor target =
+        torch::from_blob(y.data(), {batch.num_molecules, checkpoint_.config.head.num_tasks}, torch::kFloat32)
+            .to(device_);
+    const torch::Tensor pred = model->forward(g);
+    const torch::Tensor loss =
+        task_weights_.defined() ? models::masked_mse(pred, target, task_weights_) : models::masked_mse(pred, target);
+    const torch::Tensor weighted = loss * share;
+    weighted.backward();
+    return weighted.item<double>();
+  }
+
+  // TrainOptions::workers: idx_ cut into parts of about equal atom count, part k learnt
+  // by model copy k (0 = the model itself) on its own thread, each part's loss weighted by
+  // its share of the batch's labels, so the summed gradient is the whole batch's. The
+  // gradients are summed into the model's in part order (deterministic). Returns the loss.
+  double backward_in_parts() {
+    const std::vector<std::vector<int64_t>> parts = cut_by_atoms(idx_, atoms_, workers_);
+    const size_t n = parts.size();
+    part_batches_.resize(n);
+    std::vector<double> weight(n), loss(n, 0.0);
+    double total = 0;
+    for (size_t k = 0; k < n; ++k) {
+      train_.dataset->collate(parts[k], part_batches_[k]);
+      weight[k] = label_weight(part_batches_[k].targets, static_cast<size_t>(checkpoint_.config.head.num_tasks),
+                               options_.target_weights);
+      total += weight[k];
+    }
+    auto run = [&](size_t k) {
+      models::ScopedThreads one(1);
+      models::PropertyModel& model = k == 0 ? model_ : replicas_[k - 1];
+      if (k > 0) model->zero_grad();
+      // masked_mse divides by the part's own label weight (1 when it has none, and then
+      // its loss is 0): rescaled to the batch's, the parts' losses add up to the batch's.
+      loss[k] = backward_part(model, part_batches_[k], total > 0 && weight[k] > 0 ? weight[k] / total : 0.0);
+    };
+    std::vector<std::future<void>> helpers;
+    for (size_t k = 1; k < n; ++k) {
+      auto task = std::make_shared<std::packaged_task<void()>>([&run, k] { run(k); });
+      helpers.push_back(task->get_future());
+      pool_->submit([task] { (*task)(); });
+    }
+    std::exception_ptr failure;
+    try {
+      run(0);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    for (auto& h : helpers) {
+      try {
+        h.get();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> params = model_->parameters();
+    for (size_t k = 1; k < n; ++k) {
+      const std::vector<torch::Tensor> copy = replicas_[k - 1]->parameters();
+      for (size_t i = 0; i < params.size(); ++i) {
+        const torch::Tensor& g = copy[i].grad();
+        if (!g.defined()) continue;
+        torch::Tensor& into = params[i].mutable_grad();
+        if (into.defined()) {
+          into.add_(g);
+        } else {
+          into = g.clone();
+        }
+      }
+    }
+    double sum = 0;
+    for (double l : loss) sum += l;
+    return sum;
+  }
+
+  // A copy of the model for a worker: same weights and trainable set, its own gradients.
+  // Built without touching LibTorch's global generator, so the run's random stream does
+  // not depend on the worker count.
+  models::PropertyModel make_replica() {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    torch::Tensor state;
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      state = generator.get_state();
+    }
+    models::PropertyModel replica(model_->config());
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(state);
+    }
+    replica->to(device_);
+    const std::vector<torch::Tensor> from = model_->parameters(), to = replica->parameters();
+    for (size_t i = 0; i < from.size(); ++i) to[i].set_requires_grad(from[i].requires_grad());
+    const std::vector<torch::Tensor> from_buffers = model_->buffers(), to_buffers = replica->buffers();
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < from_buffers.size(); ++i) to_buffers[i].copy_(from_buffers[i]);
+    for (size_t i = 0; i < from.size(); ++i) to[i].copy_(from[i]);
+    replica->train();
+    return replica;
+  }
+
+  void copy_weights_to_replicas() {
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> params = model_->parameters();
+    for (auto& replica : replicas_) {
+      const std::vector<torch::Tensor> to = replica->parameters();
+      for (size_t i = 0; i < params.size(); ++i) {
+        if (params[i].requires_grad()) to[i].copy_(params[i]);
+      }
+    }
   }
 
   models::PropertyModel& model_;
@@ -205,6 +371,12 @@ class TrainingPasses {
   int64_t step_ = 0;
   data::Batch batch_;
   std::vector<int64_t> order_, idx_;
+  // TrainOptions::workers, where parts_are_exact(); 1 = every step whole on this thread.
+  int workers_ = 1;
+  std::vector<models::PropertyModel> replicas_;  // workers 1.., in step with model_ after every step
+  std::unique_ptr<core::ThreadPool> pool_;
+  std::vector<int32_t> atoms_;  // per dataset molecule, to cut batches
+  std::vector<data::Batch> part_batches_;
 };
 
 // Early stopping's memory: the best epoch so far and its weights. Without a validation
@@ -293,6 +465,7 @@ void TrainOptions::validate() const {
   core::check_at_least("TrainOptions::grad_clip", grad_clip, 0);
   core::check_range<int64_t>("TrainOptions::patience", patience, 0, 1000000);
   core::check_range("TrainOptions::encoder_lr_ratio", encoder_lr_ratio, 0.0, 100.0);
+  core::check_range("TrainOptions::workers", workers, 1, 64);
   bool any_positive = false;
   for (double w : target_weights) {
     core::check_range("TrainOptions::target_weights", w, 0.0, 1e6);
@@ -343,6 +516,7 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
   result.best_val_rmse =
       std::isnan(result.log[best.epoch - 1].val_rmse) ? std::numeric_limits<double>::quiet_NaN() : best.score;
   result.train_seconds = train_time;
+  result.workers = passes.workers();
   const auto n = static_cast<int64_t>(train.indices.size());
   result.train_molecules_per_second =
       train_time > 0 ? static_cast<double>(n * static_cast<int64_t>(result.log.size())) / train_time : 0;

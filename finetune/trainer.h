@@ -2,7 +2,7 @@
 // Supervised training of one PropertyModel: multi-task regression with a NaN-masked MSE
 // loss on standardised targets, Adam with Chemprop's Noam-like schedule, gradient
 // clipping, and early stopping that keeps the epoch with the best validation RMSE.
-// Deterministic for a given seed and thread count.
+// Deterministic for a given seed, thread count and TrainOptions::workers.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -45,6 +45,16 @@ struct TrainOptions {
   // world molecules is split across the ranks, and gradients are averaged weighted by
   // each rank's share, so the update is that of the whole global batch.
   training::DataParallel* parallel = nullptr;
+  // Threads that share each step, 1..64: the batch is cut into this many parts of about
+  // equal atom count, each part's forward and backward run at once on its own copy of the
+  // model with one thread, and the gradients are summed in part order, so the update is
+  // the whole batch's (each part's loss weighted by its share of the labels) and the run
+  // is deterministic for a given seed and worker count. Tiny graph batches keep two
+  // threads of one product mostly waiting; two parts keep both busy (docs/performance.md).
+  // Used only where the parts cannot change the result beyond float rounding: no dropout,
+  // no batch norm, one process (no `parallel`); otherwise, and for batches with fewer
+  // molecules than workers, the step runs whole on the calling thread.
+  int workers = 1;
 
   // Range-checks every setting (and the schedule's); throws molprop::Error naming the
   // field (TrainOptions::epochs, ...).
@@ -68,6 +78,7 @@ struct TrainResult {
   std::vector<EpochLog> log;
   double train_seconds = 0;
   double train_molecules_per_second = 0;  // over all epochs, training passes only
+  int workers = 1;                        // TrainOptions::workers as used (see there)
 };
 
 // Fits per-task target scaling and descriptor scaling on `train` (stored into

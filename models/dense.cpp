@@ -1,5 +1,8 @@
 #include "models/dense.h"
 
+#include <ATen/Parallel.h>
+#include <omp.h>
+
 #include <atomic>
 
 #include "core/check.h"
@@ -10,6 +13,7 @@ namespace {
 
 std::atomic<DensePath> g_path{DensePath::kReference};
 std::atomic<int> g_threads{0};
+thread_local int t_threads = 0;  // ScopedThreads; 0 = none
 
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
@@ -74,7 +78,21 @@ class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
 
 void set_dense_path(DensePath path) { g_path.store(path); }
 void set_dense_threads(int n) { g_threads.store(n > 0 ? n : 0); }
-int dense_threads() { return g_threads.load(); }
+int dense_threads() { return t_threads > 0 ? t_threads : g_threads.load(); }
+
+ScopedThreads::ScopedThreads(int n) : saved_dense_(t_threads), saved_openmp_(0) {
+  MOLPROP_CHECK(n >= 1, "ScopedThreads: n must be at least 1, got " << n);
+  // LibTorch sets a thread's OpenMP team size lazily at its first parallel op, from its
+  // process-wide setting: take that first, so it cannot overwrite ours later.
+  saved_openmp_ = at::get_num_threads();
+  omp_set_num_threads(n);
+  t_threads = n;
+}
+
+ScopedThreads::~ScopedThreads() {
+  t_threads = saved_dense_;
+  omp_set_num_threads(saved_openmp_);
+}
 DensePath dense_path() { return g_path.load(); }
 
 std::string dense_path_name(DensePath path) {

@@ -29,7 +29,24 @@ std::string dense_path_name(DensePath path);
 // Threads of each oneDNN product (OpenMP, set around the call only, so LibTorch's own
 // element-wise ops keep their setting); 0: whatever OpenMP has. Process-wide.
 void set_dense_threads(int n);
+// The calling thread's setting: its ScopedThreads override, else the process's.
 int dense_threads();
+
+// While alive, the calling thread's own work runs on `n` threads (n ≥ 1): its dense
+// products and fused D-MPNN loops (dense_threads, whatever set_dense_threads says) and
+// LibTorch's intra-op ops (OpenMP's team size is a per-thread setting). Other threads keep
+// theirs. A training worker that runs its part of a batch beside others sets 1. Restores
+// both on destruction.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int n);
+  ~ScopedThreads();
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int saved_dense_, saved_openmp_;
+};
 
 // y = x · Wᵀ + b through dense_path(); x is rows × in, W out × in, b out (or undefined).
 torch::Tensor dense(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);

@@ -6,6 +6,49 @@
 #include "models/gine.h"
 
 namespace molprop::models {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// out[index[r, f]] += grad[r] for every row r and feature f, in that order (deterministic).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_into_table(const float* grad,
+                                                                                     const int64_t* index, int64_t rows,
+                                                                                     int64_t features, int64_t dim,
+                                                                                     float* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* g = grad + r * dim;
+    for (int64_t f = 0; f < features; ++f) {
+      float* o = out + index[r * features + f] * dim;
+      for (int64_t j = 0; j < dim; ++j) o[j] += g[j];
+    }
+  }
+}
+
+// Each row's sum of its features' table rows, computed by EmbeddingBag(sum) as before (so
+// the values are bit-for-bit the same), with a backward that adds each row's gradient into
+// its table rows directly: EmbeddingBag's own backward sorts the indices first, and was
+// 9 % of an ESOL training run.
+class CategoricalSum : public torch::autograd::Function<CategoricalSum> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& table, const torch::Tensor& index) {
+    ctx->save_for_backward({index});
+    ctx->saved_data["rows"] = table.size(0);
+    namespace F = torch::nn::functional;
+    return F::embedding_bag(index, table, F::EmbeddingBagFuncOptions().mode(torch::kSum));
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const torch::Tensor index = ctx->get_saved_variables()[0];
+    const torch::Tensor grad = grad_outputs[0].to(torch::kFloat32).contiguous();
+    torch::Tensor table_grad = torch::zeros({ctx->saved_data["rows"].toInt(), grad.size(1)}, grad.options());
+    add_rows_into_table(grad.data_ptr<float>(), index.data_ptr<int64_t>(), index.size(0), index.size(1),
+                        grad.size(1), table_grad.data_ptr<float>());
+    return {table_grad, torch::Tensor()};
+  }
+};
+
+}  // namespace
 
 const core::Registry<EncoderFactory>& encoder_registry() {
   static const core::Registry<EncoderFactory> registry{
@@ -60,6 +103,10 @@ torch::Tensor CategoricalEmbeddingImpl::forward(const torch::Tensor& categories)
     return torch::zeros({0, bag_->weight.size(1)}, bag_->weight.options());
   }
   // Each row is one "bag" of feature rows, summed.
+  const torch::Tensor& table = bag_->weight;
+  if (table.device().is_cpu() && table.scalar_type() == torch::kFloat32) {
+    return CategoricalSum::apply(table, (categories + offsets_).contiguous());
+  }
   return bag_(categories + offsets_);
 }
 

@@ -4,6 +4,9 @@
 //   2. with data parallelism, the gradients are averaged over the ranks;
 //   3. with grad_clip > 0, their joint L2 norm is clipped to grad_clip;
 //   4. optimizer.step().
+// For Adam on CPU float32 parameters (no weight decay, no AMSGrad), 3 and 4 run fused, one
+// pass per parameter, with the same arithmetic and the state kept in the optimizer (a
+// step costs ~10 LibTorch ops per parameter tensor otherwise: 8 % of an ESOL training run).
 // Every rank must take every step, also one that had nothing to learn from: the average
 // is a collective, and its missing gradients count as zeros.
 #include <torch/types.h>

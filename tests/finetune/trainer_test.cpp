@@ -231,3 +231,86 @@ TEST(TargetWeights, FollowTheWeightingFromTheLabelCounts) {
   EXPECT_NEAR(b[0] * 100, b[1] * 25, 1e-9);
   EXPECT_THROW(finetune::target_weights_for("loud", counts), Error);
 }
+
+namespace {
+
+struct WorkerRun {
+  std::vector<torch::Tensor> start, end;
+  finetune::TrainResult result;
+};
+
+// Two tasks with gaps (so the parts' label counts differ), optional task weights.
+WorkerRun train_with_workers(data::GraphDataset& ds, int workers, std::vector<double> target_weights = {},
+                             double dropout = 0) {
+  const auto train = first_n(ds, 30);
+  torch::manual_seed(5);
+  auto config = small_config(2, 32);
+  config.encoder.dropout = dropout;
+  models::PropertyModel model(config);
+  WorkerRun run;
+  run.start = weights(model);
+  checkpoint::Checkpoint ckpt;
+  ckpt.config = config;
+  finetune::TrainOptions o;
+  o.epochs = 2;
+  o.batch_size = 10;
+  o.quiet = true;
+  o.seed = 4;
+  o.workers = workers;
+  o.target_weights = std::move(target_weights);
+  run.result = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+  run.end = weights(model);
+  return run;
+}
+
+// Mean |a − b| over every weight.
+double mean_abs_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+  double sum = 0;
+  int64_t n = 0;
+  for (size_t k = 0; k < a.size(); ++k) {
+    sum += (a[k] - b[k]).abs().sum().item<double>();
+    n += a[k].numel();
+  }
+  return sum / static_cast<double>(n);
+}
+
+}  // namespace
+
+TEST(Trainer, WorkersLearnWhatTheWholeBatchTeaches) {
+  data::GraphDataset ds(small_dataset("workers"));
+  for (const std::vector<double>& task_weights : {std::vector<double>{}, std::vector<double>{1.0, 0.3}}) {
+    const WorkerRun one = train_with_workers(ds, 1, task_weights), two = train_with_workers(ds, 2, task_weights),
+                    three = train_with_workers(ds, 3, task_weights);
+    ASSERT_EQ(one.result.workers, 1);
+    ASSERT_EQ(two.result.workers, 2);
+    ASSERT_EQ(three.result.workers, 3);
+    // The first batch's loss is computed before any update: the parts' weighted losses
+    // add up to the whole batch's (label counts differ between parts: task 2 has gaps).
+    EXPECT_NEAR(two.result.log[0].train_loss, one.result.log[0].train_loss, 1e-3 * one.result.log[0].train_loss);
+    EXPECT_NEAR(three.result.log[0].train_loss, one.result.log[0].train_loss, 1e-3 * one.result.log[0].train_loss);
+    // Six Adam steps moved the weights; cutting the batches into parts changes them only by
+    // float rounding (a part's gradient missing or mis-weighted moves them as far again).
+    const double moved = mean_abs_difference(one.start, one.end);
+    ASSERT_GT(moved, 1e-4);
+    EXPECT_LT(mean_abs_difference(one.end, two.end), 1e-3 * moved);
+    EXPECT_LT(mean_abs_difference(one.end, three.end), 1e-3 * moved);
+  }
+}
+
+TEST(Trainer, WorkersAreDeterministic) {
+  data::GraphDataset ds(small_dataset("workers-determinism"));
+  const WorkerRun a = train_with_workers(ds, 2), b = train_with_workers(ds, 2);
+  for (size_t k = 0; k < a.end.size(); ++k) EXPECT_TRUE(torch::equal(a.end[k], b.end[k])) << k;
+  EXPECT_EQ(a.result.log[1].train_loss, b.result.log[1].train_loss);
+}
+
+TEST(Trainer, WorkersNeedAModelWhosePartsCannotDiffer) {
+  data::GraphDataset ds(small_dataset("workers-dropout"));
+  // Dropout would draw its masks in whatever order the threads reach the generator.
+  EXPECT_EQ(train_with_workers(ds, 2, {}, 0.1).result.workers, 1);
+  finetune::TrainOptions o;
+  o.workers = 0;
+  EXPECT_THROW(o.validate(), Error);
+  o.workers = 65;
+  EXPECT_THROW(o.validate(), Error);
+}

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/check.h"
 #include "models/onednn_gemm.h"
 #include "models/precision.h"
@@ -139,6 +141,29 @@ TEST(OnednnGemm, TransposedOperandsMatchTorch) {
       EXPECT_LT(max_rel(c, torch::mm(a, b)), 1e-5) << "trans_a " << ta << " trans_b " << tb;
     }
   }
+}
+
+
+TEST(ScopedThreads, SetsTheCallingThreadsThreadsOnly) {
+  models::set_dense_threads(2);
+  at::set_num_threads(2);
+  {
+    models::ScopedThreads one(1);
+    EXPECT_EQ(models::dense_threads(), 1);
+    EXPECT_EQ(at::get_num_threads(), 1);
+    int other_dense = 0;
+    std::thread([&] { other_dense = models::dense_threads(); }).join();
+    EXPECT_EQ(other_dense, 2);  // another thread keeps the process's setting
+    {
+      models::ScopedThreads three(3);
+      EXPECT_EQ(models::dense_threads(), 3);
+    }
+    EXPECT_EQ(models::dense_threads(), 1);
+  }
+  EXPECT_EQ(models::dense_threads(), 2);
+  EXPECT_EQ(at::get_num_threads(), 2);
+  EXPECT_THROW(models::ScopedThreads(0), Error);
+  models::set_dense_threads(0);
 }
 
 }  // namespace

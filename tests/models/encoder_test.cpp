@@ -101,6 +101,30 @@ TEST(CategoricalEmbedding, EqualsTheSumOfOneRowPerFeature) {
   EXPECT_EQ(emb->mask_index(1), 2);
 }
 
+TEST(CategoricalEmbedding, ValuesAndGradientsAreEmbeddingBagsWithoutItsSort) {
+  torch::manual_seed(4);
+  const std::vector<int64_t> cardinalities{7, 3, 5};
+  models::CategoricalEmbedding emb(cardinalities, 33);
+  const auto table = emb->named_parameters()["table.weight"];
+  // 200 rows with repeated categories (the case EmbeddingBag's backward sorts for).
+  const auto categories = torch::stack({torch::randint(0, 8, {200}), torch::randint(0, 4, {200}),
+                                        torch::randint(0, 6, {200})}, 1).to(torch::kLong);
+  const auto upstream = torch::randn({200, 33});
+  const auto out = emb(categories);
+  (out * upstream).sum().backward();
+  const auto grad = table.grad().clone();
+
+  const auto reference_table = table.detach().clone().requires_grad_(true);
+  const auto offsets = torch::tensor({0L, 8L, 12L}).unsqueeze(0);
+  namespace F = torch::nn::functional;
+  const auto reference =
+      F::embedding_bag(categories + offsets, reference_table, F::EmbeddingBagFuncOptions().mode(torch::kSum));
+  (reference * upstream).sum().backward();
+  EXPECT_TRUE(torch::equal(out, reference));  // the values are EmbeddingBag's, bit for bit
+  EXPECT_TRUE(torch::allclose(grad, reference_table.grad(), 1e-5, 1e-5));
+  EXPECT_GT(grad.abs().sum().item<double>(), 1.0);
+}
+
 TEST(CategoricalEmbedding, ZeroRowsAndWrongFeatureCounts) {
   models::CategoricalEmbedding emb(std::vector<int64_t>{4, 2}, 5);
   EXPECT_EQ(emb(torch::zeros({0, 2}, torch::kLong)).sizes(), (std::vector<int64_t>{0, 5}));

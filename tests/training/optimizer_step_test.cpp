@@ -102,5 +102,58 @@ TEST(OptimizerStep, NoClippingWhenGradClipIsZero) {
   }
 }
 
+
+// Two equal parameter sets (a matrix, a vector with an untouched entry, a parameter without
+// gradient) with the same gradients each step.
+struct AdamCase {
+  std::vector<torch::Tensor> params;
+  void set_gradients(int step, double scale) {
+    const float s = static_cast<float>(scale * (step + 1));
+    params[0].mutable_grad() = torch::linspace(-3, 2, 12).reshape({3, 4}) * s;
+    params[1].mutable_grad() = torch::tensor({0.5f, -0.25f, 0.0f}) * s;
+  }
+};
+
+AdamCase adam_case() {
+  AdamCase c;
+  c.params.push_back(torch::linspace(0, 1, 12).reshape({3, 4}).requires_grad_());
+  c.params.push_back(torch::tensor({1.0f, -1.0f, 2.0f}).requires_grad_());
+  c.params.push_back(torch::ones({2}).requires_grad_());  // never gets a gradient
+  return c;
+}
+
+TEST(OptimizerStep, FusedAdamStepIsLibTorchsAdamWithClipping) {
+  for (double clip : {0.0, 1.0}) {
+    AdamCase fused = adam_case(), reference = adam_case();
+    torch::optim::Adam fused_adam(fused.params, torch::optim::AdamOptions(1e-2));
+    torch::optim::Adam reference_adam(reference.params, torch::optim::AdamOptions(1e-2));
+    OptimizerStepOptions options;
+    options.grad_clip = clip;
+    for (int step = 0; step < 4; ++step) {
+      fused.set_gradients(step, 3.0);
+      reference.set_gradients(step, 3.0);
+      optimizer_step(fused_adam, {fused.params[0], fused.params[1]}, 2e-2, options);
+      // LibTorch's own clip and step (the unfused path of optimizer_step).
+      for (auto& group : reference_adam.param_groups()) group.options().set_lr(2e-2);
+      if (clip > 0) torch::nn::utils::clip_grad_norm_(std::vector<torch::Tensor>{reference.params[0], reference.params[1]}, clip);
+      reference_adam.step();
+      for (size_t k = 0; k < 2; ++k) {
+        EXPECT_TRUE(torch::allclose(fused.params[k], reference.params[k], 1e-5, 1e-6)) << "clip " << clip << " step " << step << " param " << k;
+        // The gradients are left clipped, as clip_grad_norm_ leaves them.
+        EXPECT_TRUE(torch::allclose(fused.params[k].grad(), reference.params[k].grad(), 1e-5, 1e-6)) << k;
+      }
+      // Every step moved the parameters (lr 2e-2 against a 1e-6 tolerance).
+      EXPECT_FALSE(torch::allclose(fused.params[0], adam_case().params[0], 0, 1e-3));
+    }
+    EXPECT_TRUE(torch::equal(fused.params[2], torch::ones({2})));
+    // The state lives in the optimizer, as LibTorch's: saving and resuming keep working.
+    ASSERT_EQ(fused_adam.state().size(), 2u);
+    for (const auto& [key, state] : fused_adam.state()) {
+      EXPECT_EQ(static_cast<const torch::optim::AdamParamState&>(*state).step(), 4) << key;
+    }
+    ASSERT_EQ(reference_adam.state().size(), 2u);
+  }
+}
+
 }  // namespace
 }  // namespace molprop::training
