@@ -1,6 +1,7 @@
 // Training throughput of the default D-MPNN (300×3, batch 50) on ESOL, and the model's
 // arithmetic rate as a fraction of the GEMM peak of its dense path measured in the same run, for several
-// ways of sharing the cores between LibTorch's OpenMP threads and OpenBLAS's threads.
+// ways of sharing the cores: one step on n threads of each product (workers 1), or each step cut into n
+// parts learnt at once on one thread each (TrainOptions::workers = n, `molprop train`'s default).
 // Usage: bench_train [esol.csv] [epochs=3]
 #include <unistd.h>
 #include <chrono>
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
       static_cast<long long>(config.encoder.hidden), static_cast<long long>(config.encoder.depth),
       static_cast<long long>(epochs));
   std::printf("model arithmetic: %.2f MFLOP per molecule per training step\n\n", train_flops / 1e6);
-  std::printf("%-36s %10s %10s %12s %10s\n", "threads, dense path", "peak GF/s", "mol/s", "model GF/s", "fraction");
+  std::printf("%-46s %10s %10s %12s %10s\n", "threads (step workers), dense path", "peak GF/s", "mol/s", "model GF/s",
+              "fraction");
   const bool bf16 = models::detect_cpu_features().native_bf16();
   for (const int threads : {1, 2}) {
     training::configure_threads(threads);
@@ -62,24 +64,29 @@ int main(int argc, char** argv) {
     for (const models::DensePath path :
          {models::DensePath::kReference, models::DensePath::kOnednnFp32, models::DensePath::kOnednnBf16}) {
       if (path == models::DensePath::kOnednnBf16 && !bf16) continue;
-      const double peak = path == models::DensePath::kReference    ? peaks.openblas_fp32
-                          : path == models::DensePath::kOnednnFp32 ? peaks.onednn_fp32
-                                                                   : peaks.onednn_bf16;
-      models::set_dense_path(path);
-      finetune::Subset train{&ds, {}};
-      for (int64_t i = 0; i < n; ++i) train.indices.push_back(i);
-      torch::manual_seed(0);
-      models::PropertyModel model(config);
-      checkpoint::Checkpoint ckpt;
-      ckpt.config = config;
-      finetune::TrainOptions o;
-      o.epochs = epochs;
-      o.quiet = true;
-      const finetune::TrainResult r = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
-      const double rate = r.train_molecules_per_second;
-      const std::string label = std::to_string(threads) + ", " + models::dense_path_name(path);
-      std::printf("%-36s %10.1f %10.0f %12.1f %10.3f\n", label.c_str(), peak, rate, rate * train_flops / 1e9,
-                  rate * train_flops / 1e9 / peak);
+      for (const int workers : {1, threads}) {
+        if (workers == threads && threads == 1) continue;  // the same run as workers 1
+        const double peak = path == models::DensePath::kReference    ? peaks.openblas_fp32
+                            : path == models::DensePath::kOnednnFp32 ? peaks.onednn_fp32
+                                                                     : peaks.onednn_bf16;
+        models::set_dense_path(path);
+        finetune::Subset train{&ds, {}};
+        for (int64_t i = 0; i < n; ++i) train.indices.push_back(i);
+        torch::manual_seed(0);
+        models::PropertyModel model(config);
+        checkpoint::Checkpoint ckpt;
+        ckpt.config = config;
+        finetune::TrainOptions o;
+        o.epochs = epochs;
+        o.quiet = true;
+        o.workers = workers;
+        const finetune::TrainResult r = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+        const double rate = r.train_molecules_per_second;
+        const std::string label = std::to_string(threads) + " (" + std::to_string(r.workers) + " worker" +
+                                  (r.workers == 1 ? "" : "s") + "), " + models::dense_path_name(path);
+        std::printf("%-46s %10.1f %10.0f %12.1f %10.3f\n", label.c_str(), peak, rate, rate * train_flops / 1e9,
+                    rate * train_flops / 1e9 / peak);
+      }
     }
   }
   models::set_dense_path(models::DensePath::kReference);

@@ -8,6 +8,7 @@
 #include "core/check.h"
 #include "data/splits.h"
 #include "finetune/train_run.h"
+#include "models/dense.h"
 #include "models/encoder.h"
 #include "models/model_config.h"
 #include "models/readout.h"
@@ -82,8 +83,8 @@ void apply_target_weights(const std::string& text, finetune::TrainRunOptions& o)
     char* end = nullptr;
     const double w = decimal ? std::strtod(field.c_str(), &end) : 0.0;
     if (!decimal || end != field.c_str() + field.size()) {
-      throw Error("--target-weights: expected equal, sqrt, balanced or comma-separated decimal weights, got '" +
-                  text + "'");
+      throw Error("--target-weights: expected equal, sqrt, balanced or comma-separated decimal weights, got '" + text +
+                  "'");
     }
     o.train.target_weights.push_back(w);
   }
@@ -94,8 +95,12 @@ void run(TrainArgs& a, const std::string& command_line) {
   auto& o = a.run;
   training::configure_allocator_for_training();
   o.threads = resolve_threads(a.common);
-  o.train.workers = a.workers > 0 ? a.workers : std::min(o.threads, 64);
   const std::string arithmetic = resolve_precision_flag(a.precision, true);
+  // Default: one step worker per thread on the oneDNN paths; the reference path's OpenBLAS has
+  // one thread pool per process, which concurrent products share (bench_train: slower with two).
+  o.train.workers = a.workers != 0                                          ? a.workers
+                    : models::dense_path() == models::DensePath::kReference ? 1
+                                                                            : std::min(o.threads, 64);
   o.quiet = a.common.quiet;
   o.command_line = command_line;
   if (!o.from.empty()) o.from = resolve_model_argument(o.from);
@@ -182,11 +187,11 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--seed", o.train.seed, "Seed for the split, initialisation, dropout and batch order")
       ->capture_default_str();
   sub->add_option("--epochs", o.train.epochs, "Training epochs")->capture_default_str();
-  sub->add_option("--workers", a->workers,
-                  "Threads that share each step, each on its own part of the batch (default: --threads; 1: the "
-                  "whole batch on one thread, its matrix products on --threads). Needs --dropout 0 and no batch norm, "
-                  "else 1")
-      ->check(CLI::Range(1, 64));
+  sub->add_option(
+      "--workers", a->workers,
+      "Threads that share each step, each on its own part of the batch, 1..64 (0, the default: --threads, or 1 with "
+      "--precision fp32; 1: the whole batch on one thread, its matrix products on --threads). Needs "
+      "--dropout 0 and no batch norm, else 1");
   sub->add_option("--batch-size", o.train.batch_size, "Molecules per batch")->capture_default_str();
   sub->add_option("--lr", o.train.schedule.max_lr, "Peak learning rate (Noam schedule)")->capture_default_str();
   sub->add_option("--init-lr", o.train.schedule.init_lr, "Learning rate at the start of warm-up")
@@ -196,7 +201,9 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--grad-clip", o.train.grad_clip, "Max gradient norm (0 = off)")->capture_default_str();
   sub->add_option("--patience", o.train.patience, "Stop after N epochs without val improvement (0 = off)")
       ->capture_default_str();
-  sub->add_option("--from", o.from, "Pretrained checkpoint whose encoder initialises the model: 'foundation' (the encoder shipped with molprop) or a path");
+  sub->add_option("--from", o.from,
+                  "Pretrained checkpoint whose encoder initialises the model: 'foundation' (the encoder shipped with "
+                  "molprop) or a path");
   sub->add_flag("--freeze-encoder", o.train.freeze_encoder, "With --from: train only the head")->needs("--from");
   sub->add_option("--head", o.head, "mlp (trained), or ridge / gp fitted in closed form on frozen --from embeddings")
       ->check(CLI::IsMember(finetune::head_names()))

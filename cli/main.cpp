@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   molprop::cli::register_canonicalize(app);
   molprop::cli::register_calibrate(app);
   molprop::cli::register_robustness(app);
+  // Parse errors in one line, like every other error (CLI11 adds "Run with --help ..." on a second).
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "molprop: error: " + std::string(e.what()) + " (--help lists the options)\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -482,8 +482,8 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
   options.validate();
   const int64_t tasks = checkpoint.config.head.num_tasks;
   if (!options.target_weights.empty() && static_cast<int64_t>(options.target_weights.size()) != tasks) {
-    throw Error("TrainOptions::target_weights: " + std::to_string(options.target_weights.size()) +
-                " weights for " + std::to_string(tasks) + " targets");
+    throw Error("TrainOptions::target_weights: " + std::to_string(options.target_weights.size()) + " weights for " +
+                std::to_string(tasks) + " targets");
   }
   fit_scalings(checkpoint, train);
   TrainingPasses passes(model, checkpoint, train, options);

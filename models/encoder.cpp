@@ -13,9 +13,9 @@ using torch::autograd::tensor_list;
 
 // out[index[r, f]] += grad[r] for every row r and feature f, in that order (deterministic).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_into_table(const float* grad,
-                                                                                     const int64_t* index, int64_t rows,
-                                                                                     int64_t features, int64_t dim,
-                                                                                     float* out) {
+                                                                                      const int64_t* index,
+                                                                                      int64_t rows, int64_t features,
+                                                                                      int64_t dim, float* out) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* g = grad + r * dim;
     for (int64_t f = 0; f < features; ++f) {
@@ -42,8 +42,8 @@ class CategoricalSum : public torch::autograd::Function<CategoricalSum> {
     const torch::Tensor index = ctx->get_saved_variables()[0];
     const torch::Tensor grad = grad_outputs[0].to(torch::kFloat32).contiguous();
     torch::Tensor table_grad = torch::zeros({ctx->saved_data["rows"].toInt(), grad.size(1)}, grad.options());
-    add_rows_into_table(grad.data_ptr<float>(), index.data_ptr<int64_t>(), index.size(0), index.size(1),
-                        grad.size(1), table_grad.data_ptr<float>());
+    add_rows_into_table(grad.data_ptr<float>(), index.data_ptr<int64_t>(), index.size(0), index.size(1), grad.size(1),
+                        table_grad.data_ptr<float>());
     return {table_grad, torch::Tensor()};
   }
 };

@@ -18,9 +18,9 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) double sum_of_squar
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void adam_update(float* p, float* g, float* m, float* v,
-                                                                             int64_t n, float scale, float beta1,
-                                                                             float beta2, float step_size,
-                                                                             float inv_sqrt_bc2, float eps) {
+                                                                              int64_t n, float scale, float beta1,
+                                                                              float beta2, float step_size,
+                                                                              float inv_sqrt_bc2, float eps) {
   const float one_minus_beta1 = 1.0f - beta1, one_minus_beta2 = 1.0f - beta2;
   for (int64_t i = 0; i < n; ++i) {
     const float grad = g[i] * scale;

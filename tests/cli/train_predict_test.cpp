@@ -236,3 +236,30 @@ TEST(CliTrainPredict, TargetWeightsAreRecordedAndBadOnesAreOneClearLine) {
     EXPECT_FALSE(fs::exists(scratch + "/bad")) << bad;
   }
 }
+
+TEST(CliTrainPredict, StepWorkersFollowTheThreadsWhereThePartsCannotDiffer) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_train_workers");
+  const std::string base = "train --data " + kData + " --epochs 2 --hidden 32 --seed 1 --threads 2 --output-dir " + dir;
+  auto summary = [](const std::string& err) {
+    const auto at = err.find(" model(s) in ");  // the run's summary line
+    return at == std::string::npos ? std::string() : err.substr(at, err.find('\n', at) - at);
+  };
+  auto oneDNN = run_molprop(base + "/a --precision bf16", dir);
+  if (oneDNN.exit_code != 0) {
+    // A CPU without native bf16 says so in one line; oneDNN fp32 is the other path with workers.
+    EXPECT_THAT(oneDNN.err, HasSubstr("bf16"));
+    oneDNN = run_molprop(base + "/a --precision auto", dir);
+  }
+  ASSERT_EQ(oneDNN.exit_code, 0) << oneDNN.err;
+  EXPECT_THAT(summary(oneDNN.err), HasSubstr("2 threads, 2 step workers")) << oneDNN.err;
+  auto reference = run_molprop(base + "/b --precision fp32", dir);
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+  EXPECT_THAT(summary(reference.err), HasSubstr("2 threads, 1 step worker,")) << reference.err;
+  auto dropout = run_molprop(base + "/c --dropout 0.1 --workers 2", dir);
+  ASSERT_EQ(dropout.exit_code, 0) << dropout.err;
+  EXPECT_THAT(summary(dropout.err), HasSubstr("1 step worker,")) << dropout.err;
+  auto bad = run_molprop(base + "/d --workers 65", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(count_lines(bad.err), 1) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--workers"));
+}

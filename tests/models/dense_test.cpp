@@ -143,7 +143,6 @@ TEST(OnednnGemm, TransposedOperandsMatchTorch) {
   }
 }
 
-
 TEST(ScopedThreads, SetsTheCallingThreadsThreadsOnly) {
   models::set_dense_threads(2);
   at::set_num_threads(2);

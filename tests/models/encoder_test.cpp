@@ -107,8 +107,9 @@ TEST(CategoricalEmbedding, ValuesAndGradientsAreEmbeddingBagsWithoutItsSort) {
   models::CategoricalEmbedding emb(cardinalities, 33);
   const auto table = emb->named_parameters()["table.weight"];
   // 200 rows with repeated categories (the case EmbeddingBag's backward sorts for).
-  const auto categories = torch::stack({torch::randint(0, 8, {200}), torch::randint(0, 4, {200}),
-                                        torch::randint(0, 6, {200})}, 1).to(torch::kLong);
+  const auto categories =
+      torch::stack({torch::randint(0, 8, {200}), torch::randint(0, 4, {200}), torch::randint(0, 6, {200})}, 1)
+          .to(torch::kLong);
   const auto upstream = torch::randn({200, 33});
   const auto out = emb(categories);
   (out * upstream).sum().backward();

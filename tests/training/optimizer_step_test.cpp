@@ -102,7 +102,6 @@ TEST(OptimizerStep, NoClippingWhenGradClipIsZero) {
   }
 }
 
-
 // Two equal parameter sets (a matrix, a vector with an untouched entry, a parameter without
 // gradient) with the same gradients each step.
 struct AdamCase {
@@ -135,10 +134,12 @@ TEST(OptimizerStep, FusedAdamStepIsLibTorchsAdamWithClipping) {
       optimizer_step(fused_adam, {fused.params[0], fused.params[1]}, 2e-2, options);
       // LibTorch's own clip and step (the unfused path of optimizer_step).
       for (auto& group : reference_adam.param_groups()) group.options().set_lr(2e-2);
-      if (clip > 0) torch::nn::utils::clip_grad_norm_(std::vector<torch::Tensor>{reference.params[0], reference.params[1]}, clip);
+      if (clip > 0)
+        torch::nn::utils::clip_grad_norm_(std::vector<torch::Tensor>{reference.params[0], reference.params[1]}, clip);
       reference_adam.step();
       for (size_t k = 0; k < 2; ++k) {
-        EXPECT_TRUE(torch::allclose(fused.params[k], reference.params[k], 1e-5, 1e-6)) << "clip " << clip << " step " << step << " param " << k;
+        EXPECT_TRUE(torch::allclose(fused.params[k], reference.params[k], 1e-5, 1e-6))
+            << "clip " << clip << " step " << step << " param " << k;
         // The gradients are left clipped, as clip_grad_norm_ leaves them.
         EXPECT_TRUE(torch::allclose(fused.params[k].grad(), reference.params[k].grad(), 1e-5, 1e-6)) << k;
       }
