@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "checkpoint/feature_vocabulary.h"
 #include "data/featurize_csv.h"
@@ -64,8 +65,7 @@ int main(int argc, char** argv) {
     for (const models::DensePath path :
          {models::DensePath::kReference, models::DensePath::kOnednnFp32, models::DensePath::kOnednnBf16}) {
       if (path == models::DensePath::kOnednnBf16 && !bf16) continue;
-      for (const int workers : {1, threads}) {
-        if (workers == threads && threads == 1) continue;  // the same run as workers 1
+      for (const int workers : threads == 1 ? std::vector<int>{1} : std::vector<int>{1, threads}) {
         const double peak = path == models::DensePath::kReference    ? peaks.openblas_fp32
                             : path == models::DensePath::kOnednnFp32 ? peaks.onednn_fp32
                                                                      : peaks.onednn_bf16;
