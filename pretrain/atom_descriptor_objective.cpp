@@ -1,6 +1,7 @@
 #include "pretrain/atom_descriptor_objective.h"
 
 #include "core/check.h"
+#include "models/dense.h"
 #include "models/losses.h"
 
 namespace molprop::pretrain {
@@ -11,7 +12,7 @@ AtomDescriptorObjective::AtomDescriptorObjective(const ObjectiveContext& context
                 "is 0)");
   const int64_t width = context.atom_state_dim;
   head_ = register_module(
-      "head", torch::nn::Sequential(torch::nn::Linear(width, width), torch::nn::ReLU(), torch::nn::Linear(width, k_)));
+      "head", torch::nn::Sequential(models::Dense(width, width), torch::nn::ReLU(), models::Dense(width, k_)));
 }
 
 torch::Tensor AtomDescriptorObjective::loss(models::PropertyModel& /*model*/, const models::GraphTensors& g,

@@ -1,13 +1,15 @@
 #include "pretrain/contrastive.h"
 
+#include "models/dense.h"
+
 namespace molprop::pretrain {
 
 ContrastiveObjective::ContrastiveObjective(const ObjectiveContext& context, double atom_rate, double bond_rate,
                                            double temperature)
     : encoder_(context.config.encoder), atom_rate_(atom_rate), bond_rate_(bond_rate), temperature_(temperature) {
   const int64_t d = std::max<int64_t>(1, context.embedding_dim);
-  projection_ = register_module(
-      "projection", torch::nn::Sequential(torch::nn::Linear(d, d), torch::nn::ReLU(), torch::nn::Linear(d, 128)));
+  projection_ = register_module("projection",
+                                torch::nn::Sequential(models::Dense(d, d), torch::nn::ReLU(), models::Dense(d, 128)));
 }
 
 models::GraphTensors ContrastiveObjective::augment(const models::GraphTensors& g) {

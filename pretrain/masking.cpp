@@ -6,7 +6,7 @@ MaskingObjective::MaskingObjective(const ObjectiveContext& context, double mask_
     : encoder_(context.config.encoder), mask_rate_(mask_rate) {
   for (size_t f = 0; f < encoder_.atom_cardinalities.size(); ++f) {
     classifiers_.push_back(register_module("classifier" + std::to_string(f),
-                                           torch::nn::Linear(context.atom_state_dim, encoder_.atom_cardinalities[f])));
+                                           models::Dense(context.atom_state_dim, encoder_.atom_cardinalities[f])));
   }
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include "models/dense.h"
 #include "pretrain/objective.h"
 
 namespace molprop::pretrain {
@@ -17,7 +18,7 @@ class MaskingObjective : public Objective {
  private:
   models::EncoderOptions encoder_;
   double mask_rate_;
-  std::vector<torch::nn::Linear> classifiers_;
+  std::vector<models::Dense> classifiers_;
 };
 
 }  // namespace molprop::pretrain
