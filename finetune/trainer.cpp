@@ -189,9 +189,31 @@ class TrainingPasses {
   int rank() const { return rank_; }
   int workers() const { return workers_; }
 
+  // predict_subset of the model on `subset`; with step workers, its molecules are cut into
+  // one run per worker, each predicted by that worker's copy (the same weights after every
+  // step) on its own thread, and the predictions joined in subset order.
+  std::vector<float> predict(const Subset& subset) {
+    const auto n = static_cast<int64_t>(subset.indices.size());
+    if (workers_ == 1 || n < 2 * workers_) return predict_subset(model_, checkpoint_, subset);
+    std::vector<Subset> runs(static_cast<size_t>(workers_), Subset{subset.dataset, {}});
+    for (int64_t k = 0; k < workers_; ++k) {
+      runs[k].indices.assign(subset.indices.begin() + n * k / workers_,
+                             subset.indices.begin() + n * (k + 1) / workers_);
+    }
+    std::vector<std::vector<float>> out(runs.size());
+    run_on_workers(runs.size(), [&](size_t k) {
+      models::ScopedThreads one(1);
+      out[k] = predict_subset(k == 0 ? model_ : replicas_[k - 1], checkpoint_, runs[k]);
+    });
+    std::vector<float> joined;
+    for (const auto& part : out) joined.insert(joined.end(), part.begin(), part.end());
+    return joined;
+  }
+
   // One pass over the training set in the epoch's shuffled order, in train mode.
   EpochPass run_epoch(int64_t epoch, bool quiet) {
     model_->train();
+    for (auto& replica : replicas_) replica->train();
     core::Rng rng(core::mix_seed(options_.seed, static_cast<uint64_t>(epoch)));
     order_ = train_.indices;
     core::shuffle(order_, rng);
@@ -279,26 +301,7 @@ class TrainingPasses {
       // its loss is 0): rescaled to the batch's, the parts' losses add up to the batch's.
       loss[k] = backward_part(model, part_batches_[k], total > 0 && weight[k] > 0 ? weight[k] / total : 0.0);
     };
-    std::vector<std::future<void>> helpers;
-    for (size_t k = 1; k < n; ++k) {
-      auto task = std::make_shared<std::packaged_task<void()>>([&run, k] { run(k); });
-      helpers.push_back(task->get_future());
-      pool_->submit([task] { (*task)(); });
-    }
-    std::exception_ptr failure;
-    try {
-      run(0);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    for (auto& h : helpers) {
-      try {
-        h.get();
-      } catch (...) {
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    run_on_workers(n, run);
     torch::NoGradGuard no_grad;
     const std::vector<torch::Tensor> params = model_->parameters();
     for (size_t k = 1; k < n; ++k) {
@@ -317,6 +320,31 @@ class TrainingPasses {
     double sum = 0;
     for (double l : loss) sum += l;
     return sum;
+  }
+
+  // fn(0) on this thread and fn(1..n−1) on the pool's at once; returns when all are done,
+  // then rethrows the first failure (in k order).
+  void run_on_workers(size_t n, const std::function<void(size_t)>& fn) {
+    std::vector<std::future<void>> helpers;
+    for (size_t k = 1; k < n; ++k) {
+      auto task = std::make_shared<std::packaged_task<void()>>([&fn, k] { fn(k); });
+      helpers.push_back(task->get_future());
+      pool_->submit([task] { (*task)(); });
+    }
+    std::exception_ptr failure;
+    try {
+      fn(0);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    for (auto& h : helpers) {
+      try {
+        h.get();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
   }
 
   // A copy of the model for a worker: same weights and trainable set, its own gradients.
@@ -501,8 +529,7 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
     train_time += train_seconds;
     EpochLog log = epoch_log(epoch, pass, train_seconds);
     if (val.dataset && !val.indices.empty()) {
-      log.val_rmse = mean_rmse(regression_metrics(predict_subset(model, checkpoint, val), val_truth, tasks),
-                               checkpoint.targets.std);
+      log.val_rmse = mean_rmse(regression_metrics(passes.predict(val), val_truth, tasks), checkpoint.targets.std);
     }
     log.seconds = now_seconds() - t0;
     const bool improved = best.offer(model, epoch, log.val_rmse);

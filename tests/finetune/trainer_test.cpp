@@ -84,26 +84,31 @@ TEST(Trainer, KeepsTheBestValidationEpoch) {
   data::GraphDataset ds(small_dataset("best"));
   finetune::Subset train{&ds, {}}, val{&ds, {}};
   for (int64_t i = 0; i < ds.size(); ++i) (i % 5 == 0 ? val : train).indices.push_back(i);
-  torch::manual_seed(0);
-  auto config = small_config(2, 32);
-  models::PropertyModel model(config);
-  checkpoint::Checkpoint ckpt;
-  ckpt.config = config;
-  finetune::TrainOptions o;
-  o.epochs = 8;
-  o.batch_size = 10;
-  o.quiet = true;
-  const auto r = finetune::train_model(model, ckpt, train, val, o);
-  ASSERT_EQ(r.log.size(), 8u);
-  double best = 1e9;
-  for (const auto& e : r.log) best = std::min(best, e.val_rmse);
-  EXPECT_DOUBLE_EQ(r.best_val_rmse, best);
-  const auto m =
-      finetune::regression_metrics(finetune::predict_subset(model, ckpt, val), finetune::subset_targets(val), 2);
-  // Two tasks: the score is the mean of RMSE / the task's training standard deviation, so
-  // that a target in large units does not decide the epoch alone.
-  ASSERT_EQ(ckpt.targets.std.size(), 2u);
-  EXPECT_NEAR((m[0].rmse / ckpt.targets.std[0] + m[1].rmse / ckpt.targets.std[1]) / 2, best, 1e-4);
+  // With step workers the validation set is predicted in parts on the workers' model copies.
+  for (int workers : {1, 2}) {
+    torch::manual_seed(0);
+    auto config = small_config(2, 32);
+    models::PropertyModel model(config);
+    checkpoint::Checkpoint ckpt;
+    ckpt.config = config;
+    finetune::TrainOptions o;
+    o.epochs = 8;
+    o.batch_size = 10;
+    o.quiet = true;
+    o.workers = workers;
+    const auto r = finetune::train_model(model, ckpt, train, val, o);
+    ASSERT_EQ(r.workers, workers);
+    ASSERT_EQ(r.log.size(), 8u);
+    double best = 1e9;
+    for (const auto& e : r.log) best = std::min(best, e.val_rmse);
+    EXPECT_DOUBLE_EQ(r.best_val_rmse, best);
+    const auto m =
+        finetune::regression_metrics(finetune::predict_subset(model, ckpt, val), finetune::subset_targets(val), 2);
+    // Two tasks: the score is the mean of RMSE / the task's training standard deviation, so
+    // that a target in large units does not decide the epoch alone.
+    ASSERT_EQ(ckpt.targets.std.size(), 2u);
+    EXPECT_NEAR((m[0].rmse / ckpt.targets.std[0] + m[1].rmse / ckpt.targets.std[1]) / 2, best, 1e-4) << workers;
+  }
 }
 
 TEST(Trainer, FrozenEncoderDoesNotChange) {
