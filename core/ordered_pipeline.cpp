@@ -1,6 +1,8 @@
 #include "core/ordered_pipeline.h"
 
 #include <condition_variable>
+#include <exception>
+#include <future>
 #include <mutex>
 #include <queue>
 #include <string>
@@ -67,6 +69,29 @@ void ThreadPool::submit(std::function<void()> task) {
     impl_->tasks.push(std::move(task));
   }
   impl_->cv.notify_one();
+}
+
+void ThreadPool::run_each(size_t n, const std::function<void(size_t)>& fn) {
+  std::vector<std::future<void>> helpers;
+  for (size_t k = 1; k < n; ++k) {
+    auto task = std::make_shared<std::packaged_task<void()>>([&fn, k] { fn(k); });
+    helpers.push_back(task->get_future());
+    submit([task] { (*task)(); });
+  }
+  std::exception_ptr failure;
+  try {
+    if (n > 0) fn(0);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (auto& h : helpers) {
+    try {
+      h.get();
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace molprop::core

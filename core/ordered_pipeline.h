@@ -23,6 +23,10 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   void submit(std::function<void()> task);
+  // fn(0) on the calling thread and fn(1), ..., fn(n − 1) on the pool's threads, all at
+  // once; returns when every call has returned, then rethrows the first exception in k
+  // order (after all have finished, so nothing `fn` refers to is still in use).
+  void run_each(size_t n, const std::function<void(size_t)>& fn);
 
  private:
   struct Impl;

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -201,7 +200,7 @@ class TrainingPasses {
                              subset.indices.begin() + n * (k + 1) / workers_);
     }
     std::vector<std::vector<float>> out(runs.size());
-    run_on_workers(runs.size(), [&](size_t k) {
+    pool_->run_each(runs.size(), [&](size_t k) {
       models::ScopedThreads one(1);
       out[k] = predict_subset(k == 0 ? model_ : replicas_[k - 1], checkpoint_, runs[k]);
     });
@@ -301,7 +300,7 @@ class TrainingPasses {
       // its loss is 0): rescaled to the batch's, the parts' losses add up to the batch's.
       loss[k] = backward_part(model, part_batches_[k], total > 0 && weight[k] > 0 ? weight[k] / total : 0.0);
     };
-    run_on_workers(n, run);
+    pool_->run_each(n, run);
     torch::NoGradGuard no_grad;
     const std::vector<torch::Tensor> params = model_->parameters();
     for (size_t k = 1; k < n; ++k) {
@@ -320,31 +319,6 @@ class TrainingPasses {
     double sum = 0;
     for (double l : loss) sum += l;
     return sum;
-  }
-
-  // fn(0) on this thread and fn(1..n−1) on the pool's at once; returns when all are done,
-  // then rethrows the first failure (in k order).
-  void run_on_workers(size_t n, const std::function<void(size_t)>& fn) {
-    std::vector<std::future<void>> helpers;
-    for (size_t k = 1; k < n; ++k) {
-      auto task = std::make_shared<std::packaged_task<void()>>([&fn, k] { fn(k); });
-      helpers.push_back(task->get_future());
-      pool_->submit([task] { (*task)(); });
-    }
-    std::exception_ptr failure;
-    try {
-      fn(0);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    for (auto& h : helpers) {
-      try {
-        h.get();
-      } catch (...) {
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
   }
 
   // A copy of the model for a worker: same weights and trainable set, its own gradients.

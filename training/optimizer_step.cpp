@@ -53,6 +53,7 @@ void fused_adam_step(torch::optim::Adam& adam, const std::vector<torch::Tensor>&
     // clip_grad_norm_: coefficient max_norm / (norm + 1e-6), at most 1.
     scale = static_cast<float>(std::min(1.0, grad_clip / (std::sqrt(sq) + 1e-6)));
   }
+  torch::NoGradGuard no_grad;
   auto& state = adam.state();
   for (auto& group : adam.param_groups()) {
     const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
@@ -72,7 +73,6 @@ void fused_adam_step(torch::optim::Adam& adam, const std::vector<torch::Tensor>&
       const double beta1 = std::get<0>(o.betas()), beta2 = std::get<1>(o.betas());
       const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(s.step()));
       const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(s.step()));
-      torch::NoGradGuard no_grad;
       adam_update(p.data_ptr<float>(), p.mutable_grad().data_ptr<float>(), s.exp_avg().data_ptr<float>(),
                   s.exp_avg_sq().data_ptr<float>(), p.numel(), scale, static_cast<float>(beta1),
                   static_cast<float>(beta2), static_cast<float>(o.lr() / bias_correction1),

@@ -180,6 +180,43 @@ TEST(ThreadPool, RunsEverySubmittedTaskBeforeDestruction) {
   }
 }
 
+TEST(ThreadPool, RunEachCallsEveryIndexOnceAtOnceAndRethrowsTheFirstFailure) {
+  core::ThreadPool pool(2);
+  for (size_t n : {0, 1, 3}) {
+    std::vector<std::atomic<int>> runs(n);
+    std::vector<std::thread::id> thread_of(n);
+    pool.run_each(n, [&](size_t k) {
+      ++runs[k];
+      thread_of[k] = std::this_thread::get_id();
+    });
+    for (size_t k = 0; k < n; ++k) EXPECT_EQ(runs[k].load(), 1) << k;
+    if (n > 0) {
+      EXPECT_EQ(thread_of[0], std::this_thread::get_id());  // index 0 on the caller
+    }
+  }
+  // The calls overlap: each waits until both have started (a pool that ran them one after
+  // the other would never get past the wait).
+  std::atomic<int> started{0};
+  pool.run_each(2, [&](size_t) {
+    ++started;
+    while (started.load() < 2) std::this_thread::yield();
+  });
+  EXPECT_EQ(started.load(), 2);
+  // Every call finishes before the first failure (in index order) is rethrown.
+  std::atomic<int> finished{0};
+  try {
+    pool.run_each(3, [&](size_t k) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(k == 2 ? 20 : 0));
+      ++finished;
+      if (k >= 1) throw std::runtime_error("part " + std::to_string(k));
+    });
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "part 1");
+  }
+  EXPECT_EQ(finished.load(), 3);
+}
+
 TEST(ThreadPool, ZeroThreadsStillRunsTasks) {
   std::atomic<int> done{0};
   {
