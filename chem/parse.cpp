@@ -187,6 +187,32 @@ static std::vector<std::unique_ptr<RDKit::ROMol>> most_plausible_tautomers(const
   return forms;
 }
 
+namespace {
+
+// Connected components by union-find over the bonds: MolOps::getMolFrags's count without its
+// graph copy (5 % of a parse).
+int count_components(const RDKit::ROMol& mol) {
+  thread_local std::vector<unsigned> parent;
+  const unsigned n = mol.getNumAtoms();
+  parent.resize(n);
+  for (unsigned i = 0; i < n; ++i) parent[i] = i;
+  auto root = [&](unsigned i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  int components = static_cast<int>(n);
+  for (const RDKit::Bond* b : mol.bonds()) {
+    const unsigned a = root(b->getBeginAtomIdx()), c = root(b->getEndAtomIdx());
+    if (a != c) {
+      parent[a] = c;
+      --components;
+    }
+  }
+  return components;
+}
+
+}  // namespace
+
 ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   install_capture();
   ParsedMol result;
@@ -221,10 +247,7 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
     result.error = "SMILES has no atoms";
     return result;
   }
-  {
-    std::vector<int> fragment_of_atom;
-    result.components = static_cast<int>(RDKit::MolOps::getMolFrags(*mol, fragment_of_atom));
-  }
+  result.components = count_components(*mol);
   // One neutral component is its own standardised parent: skip the work (a third of the
   // prediction time of the default model otherwise).
   bool charged = false;

@@ -73,6 +73,64 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(
   }
 }
 
+// h⁰_e = A[atom_ids[src_e]] + B[bond_ids_e] and state_e = relu(h⁰_e): the tensor path's
+// A_in[x].index_select(0, src) + B[x_e] and ReLU, from the batch's distinct embedding sums.
+// With `incoming` (one thread), also incoming[dst_e] += state_e in edge order, as scatter_to_atoms.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(
+    const float* atom_sums, const int64_t* atom_ids, const float* bond_sums, const int64_t* bond_ids,
+    const int64_t* src, const int64_t* dst, int64_t first, int64_t last, int64_t h, float* h0, float* state,
+    float* incoming) {
+  for (int64_t e = first; e < last; ++e) {
+    const float* a = atom_sums + atom_ids[src[e]] * h;
+    const float* b = bond_sums + bond_ids[e] * h;
+    float* o = h0 + e * h;
+    float* s = state + e * h;
+    for (int64_t j = 0; j < h; ++j) {
+      const float v = a[j] + b[j];
+      o[j] = v;
+      s[j] = (v > 0.0f || v != v) ? v : 0.0f;
+    }
+    if (incoming != nullptr) {
+      float* in = incoming + dst[e] * h;
+      for (int64_t j = 0; j < h; ++j) in[j] += s[j];
+    }
+  }
+}
+
+// out_v = relu(A_out[ids_v] + out_v): the tensor path's relu(A_out[x] + W_o·m + b).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_relu(const float* sums,
+                                                                               const int64_t* ids, int64_t rows,
+                                                                               int64_t h, float* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* a = sums + ids[r] * h;
+    float* o = out + r * h;
+    for (int64_t j = 0; j < h; ++j) {
+      const float v = a[j] + o[j];
+      o[j] = (v > 0.0f || v != v) ? v : 0.0f;
+    }
+  }
+}
+
+// update_states then scatter_to_atoms in one pass over the edges (one thread): the same
+// values and the same order of additions, without reading the states back.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_scatter(
+    const float* h0, const float* product, const int64_t* dst, int64_t edges, int64_t h, bool residual, float* state,
+    float* incoming) {
+  for (int64_t e = 0; e < edges; ++e) {
+    const float* x = h0 + e * h;
+    const float* p = product + e * h;
+    float* s = state + e * h;
+    float* a = incoming + dst[e] * h;
+    for (int64_t j = 0; j < h; ++j) {
+      const float v = x[j] + p[j];
+      const float relu = (v > 0.0f || v != v) ? v : 0.0f;
+      const float next = residual ? relu + s[j] : relu;
+      s[j] = next;
+      a[j] += next;
+    }
+  }
+}
+
 // incoming[dst_e] += state_e in edge order (the order of index_add_, so the same sums).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_to_atoms(const float* state,
                                                                                   const int64_t* dst, int64_t edges,
@@ -93,22 +151,39 @@ bool DmpnnEncoder::fused_applies(const GraphTensors& g) const {
          atom_in_->parameters()[0].scalar_type() == torch::kFloat32;
 }
 
-std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g) {
+std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const DistinctRows& atoms) {
   const int64_t h = options_.hidden, edges = g.num_edges;
   const bool bf16 = dense_path() == DensePath::kOnednnBf16;
   const torch::Tensor src = g.edge_src.contiguous(), dst = g.edge_dst.contiguous(), rev = g.edge_rev.contiguous();
   const int64_t* src_p = src.data_ptr<int64_t>();
   const int64_t* dst_p = dst.data_ptr<int64_t>();
   const int64_t* rev_p = rev.data_ptr<int64_t>();
-  // h⁰ = A_in[x_src] + B[x_e], written as the tensor path computes it.
-  const torch::Tensor h0 = (atom_in_(g.atom_features).index_select(0, src) + bond_in_(g.bond_features)).contiguous();
-  torch::Tensor state = torch::relu(h0);
+  // h⁰ = A_in[x_src] + B[x_e] and its ReLU, from the distinct atom and bond rows' sums.
+  const torch::Tensor atom_x = g.atom_features.to(torch::kLong).contiguous();
+  const torch::Tensor bond_x = g.bond_features.to(torch::kLong).contiguous();
+  const DistinctRows bonds = bond_in_->distinct(bond_x);
+  const torch::Tensor atom_sums = atom_in_->distinct_sums(atom_x, atoms);
+  const torch::Tensor bond_sums = bond_in_->distinct_sums(bond_x, bonds);
+  const torch::Tensor h0 = torch::empty({edges, h}, atom_sums.options());
+  torch::Tensor state = torch::empty({edges, h}, atom_sums.options());
+  const bool one_thread = at::get_num_threads() == 1 || at::in_parallel_region();
+  std::vector<torch::Tensor> incoming;
+  if (one_thread) {
+    incoming.push_back(torch::zeros({g.num_atoms, h}, atom_sums.options()));
+    embed_edges(atom_sums.data_ptr<float>(), atoms.ids.data(), bond_sums.data_ptr<float>(), bonds.ids.data(), src_p,
+                dst_p, 0, edges, h, h0.data_ptr<float>(), state.data_ptr<float>(), incoming[0].data_ptr<float>());
+  } else {
+    at::parallel_for(0, edges, 64, [&](int64_t first, int64_t last) {
+      embed_edges(atom_sums.data_ptr<float>(), atoms.ids.data(), bond_sums.data_ptr<float>(), bonds.ids.data(), src_p,
+                  dst_p, first, last, h, h0.data_ptr<float>(), state.data_ptr<float>(), nullptr);
+    });
+  }
   auto atom_sum = [&](const torch::Tensor& edge_states) {
     torch::Tensor sums = torch::zeros({g.num_atoms, h}, edge_states.options());
     scatter_to_atoms(edge_states.data_ptr<float>(), dst_p, edges, h, sums.data_ptr<float>());
     return sums;
   };
-  std::vector<torch::Tensor> incoming{atom_sum(state)};
+  if (!one_thread) incoming.push_back(atom_sum(state));
   if (norms_.empty()) return incoming;
   const torch::Tensor weight = w_h_->weight.to(bf16 ? torch::kBFloat16 : torch::kFloat32).contiguous();
   torch::Tensor message = torch::empty({edges, h}, h0.options().dtype(bf16 ? torch::kBFloat16 : torch::kFloat32));
@@ -136,6 +211,13 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g) {
       }
     });
     onednn_gemm(op);
+    if (one_thread) {
+      torch::Tensor sums = torch::zeros({g.num_atoms, h}, state.options());
+      update_and_scatter(h0.data_ptr<float>(), op.c, dst_p, edges, h, options_.residual, state.data_ptr<float>(),
+                         sums.data_ptr<float>());
+      incoming.push_back(sums);
+      continue;
+    }
     at::parallel_for(0, edges, kGrain, [&](int64_t first, int64_t last) {
       update_states(h0.data_ptr<float>(), op.c, first, last, h, options_.residual, state.data_ptr<float>());
     });
@@ -145,7 +227,7 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g) {
 }
 
 std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
-  if (fused_applies(g)) return run_fused(g);
+  if (fused_applies(g)) return run_fused(g, atom_in_->distinct(g.atom_features.to(torch::kLong).contiguous()));
   const int64_t h = options_.hidden;
   auto atom_sum = [&](const torch::Tensor& edge_states) {
     return torch::zeros({g.num_atoms, h}, edge_states.options()).index_add_(0, g.edge_dst, edge_states);
@@ -191,6 +273,17 @@ torch::Tensor DmpnnEncoder::atom_output(const GraphTensors& g, const torch::Tens
 }
 
 torch::Tensor DmpnnEncoder::forward(const GraphTensors& g) {
+  if (fused_applies(g)) {
+    // Atom embeddings in and out share the batch's distinct atom rows.
+    const DistinctRows atoms = atom_in_->distinct(g.atom_features.to(torch::kLong).contiguous());
+    const std::vector<torch::Tensor> incoming = run_fused(g, atoms);
+    const torch::Tensor m = jumping_knowledge(
+        options_.jk == "last" ? std::vector<torch::Tensor>{incoming.back()} : incoming, options_.jk);
+    torch::Tensor out = w_o_(m).contiguous();
+    const torch::Tensor sums = atom_out_->distinct_sums(g.atom_features.to(torch::kLong).contiguous(), atoms);
+    add_rows_relu(sums.data_ptr<float>(), atoms.ids.data(), out.size(0), out.size(1), out.data_ptr<float>());
+    return out;
+  }
   std::vector<torch::Tensor> incoming = run(g);
   if (options_.jk == "concat" && incoming.size() < norms_.size() + 1) {
     // Batch without bonds: pad with zeros to the width W_o expects.

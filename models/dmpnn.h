@@ -34,7 +34,8 @@ class DmpnnEncoder : public Encoder {
   // (gather the messages in the GEMM's type; add h⁰, ReLU and scatter into the atoms)
   // instead of seven tensor ops: bit-for-bit what run() gives on those paths (a test
   // checks). Used when fused_applies().
-  std::vector<torch::Tensor> run_fused(const GraphTensors& g);
+  // `atoms`: atom_in_->distinct(the batch's atom features), shared with the output layer.
+  std::vector<torch::Tensor> run_fused(const GraphTensors& g, const DistinctRows& atoms);
   torch::Tensor atom_output(const GraphTensors& g, const torch::Tensor& incoming);
 
   EncoderOptions options_;

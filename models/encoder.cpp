@@ -11,40 +11,33 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::tensor_list;
 
-// out[index[r, f]] += grad[r] for every row r and feature f, in that order (deterministic).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_into_table(const float* grad,
-                                                                                      const int64_t* index,
-                                                                                      int64_t rows, int64_t features,
-                                                                                      int64_t dim, float* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* g = grad + r * dim;
-    for (int64_t f = 0; f < features; ++f) {
-      float* o = out + index[r * features + f] * dim;
-      for (int64_t j = 0; j < dim; ++j) o[j] += g[j];
-    }
-  }
-}
-
-// Each row's sum of its features' table rows, computed by EmbeddingBag(sum) as before (so
-// the values are bit-for-bit the same), with a backward that adds each row's gradient into
-// its table rows directly: EmbeddingBag's own backward sorts the indices first, and was
-// 9 % of an ESOL training run.
+// Each row's sum of its features' table rows (models/categorical_kernels.h: EmbeddingBag(sum)'s
+// values bit for bit, each distinct row summed once), with a backward that adds each row's
+// gradient into its table rows directly: EmbeddingBag's own backward sorts the indices first,
+// and was 9 % of an ESOL training run; its forward was 31 % of a predict run's model time.
 class CategoricalSum : public torch::autograd::Function<CategoricalSum> {
  public:
-  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& table, const torch::Tensor& index) {
-    ctx->save_for_backward({index});
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& table, const torch::Tensor& categories,
+                               const std::vector<int64_t>& offsets, const std::vector<int64_t>& radix) {
+    const torch::Tensor t = table.contiguous();
+    const int64_t rows = categories.size(0), features = categories.size(1), dim = t.size(1);
+    torch::Tensor out = torch::empty({rows, dim}, t.options());
+    categorical_sum(t.data_ptr<float>(), dim, categories.data_ptr<int64_t>(), rows, features, offsets.data(),
+                    radix.data(), out.data_ptr<float>());
+    ctx->save_for_backward({categories});
     ctx->saved_data["rows"] = table.size(0);
-    namespace F = torch::nn::functional;
-    return F::embedding_bag(index, table, F::EmbeddingBagFuncOptions().mode(torch::kSum));
+    ctx->saved_data["offsets"] = offsets;
+    return out;
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
-    const torch::Tensor index = ctx->get_saved_variables()[0];
+    const torch::Tensor categories = ctx->get_saved_variables()[0];
+    const std::vector<int64_t> offsets = ctx->saved_data["offsets"].toIntVector();
     const torch::Tensor grad = grad_outputs[0].to(torch::kFloat32).contiguous();
     torch::Tensor table_grad = torch::zeros({ctx->saved_data["rows"].toInt(), grad.size(1)}, grad.options());
-    add_rows_into_table(grad.data_ptr<float>(), index.data_ptr<int64_t>(), index.size(0), index.size(1), grad.size(1),
-                        table_grad.data_ptr<float>());
-    return {table_grad, torch::Tensor()};
+    categorical_sum_backward(grad.data_ptr<float>(), grad.size(1), categories.data_ptr<int64_t>(), categories.size(0),
+                             categories.size(1), offsets.data(), table_grad.data_ptr<float>());
+    return {table_grad, torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -85,13 +78,13 @@ void check_encoder_options(const EncoderOptions& o) {
 
 CategoricalEmbeddingImpl::CategoricalEmbeddingImpl(const std::vector<int64_t>& cardinalities, int64_t dim)
     : cardinalities_(cardinalities) {
-  std::vector<int64_t> offsets;
   int64_t rows = 0;
   for (int64_t c : cardinalities) {
-    offsets.push_back(rows);
-    rows += c + 1;  // + [MASK]
+    first_rows_.push_back(rows);
+    radix_.push_back(c + 1);  // + [MASK]
+    rows += c + 1;
   }
-  offsets_ = register_buffer("offsets", torch::tensor(offsets, torch::kLong).unsqueeze(0));
+  offsets_ = register_buffer("offsets", torch::tensor(first_rows_, torch::kLong).unsqueeze(0));
   bag_ = register_module("table", torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(rows, dim).mode(torch::kSum)));
 }
 
@@ -105,9 +98,28 @@ torch::Tensor CategoricalEmbeddingImpl::forward(const torch::Tensor& categories)
   // Each row is one "bag" of feature rows, summed.
   const torch::Tensor& table = bag_->weight;
   if (table.device().is_cpu() && table.scalar_type() == torch::kFloat32) {
-    return CategoricalSum::apply(table, (categories + offsets_).contiguous());
+    return CategoricalSum::apply(table, categories.to(torch::kLong).contiguous(), first_rows_, radix_);
   }
   return bag_(categories + offsets_);
+}
+
+DistinctRows CategoricalEmbeddingImpl::distinct(const torch::Tensor& categories) const {
+  MOLPROP_CHECK(categories.dim() == 2 && categories.size(1) == static_cast<int64_t>(cardinalities_.size()) &&
+                    categories.scalar_type() == torch::kLong && categories.is_contiguous() &&
+                    categories.device().is_cpu(),
+                "distinct rows need contiguous int64 CPU categories, one column per feature");
+  return distinct_rows(categories.data_ptr<int64_t>(), categories.size(0), categories.size(1), radix_.data());
+}
+
+torch::Tensor CategoricalEmbeddingImpl::distinct_sums(const torch::Tensor& categories, const DistinctRows& d) const {
+  const torch::Tensor& table = bag_->weight;
+  MOLPROP_CHECK(table.device().is_cpu() && table.scalar_type() == torch::kFloat32 && table.is_contiguous(),
+                "distinct sums need the CPU fp32 table");
+  const auto count = static_cast<int64_t>(d.first.size());
+  torch::Tensor sums = torch::empty({count, table.size(1)}, table.options());
+  categorical_sums(table.data_ptr<float>(), table.size(1), categories.data_ptr<int64_t>(), categories.size(1),
+                   first_rows_.data(), d.first.data(), count, sums.data_ptr<float>());
+  return sums;
 }
 
 torch::nn::AnyModule make_norm(const std::string& norm, int64_t dim) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/registry.h"
+#include "models/categorical_kernels.h"
 #include "models/graph_tensors.h"
 #include "models/model_config.h"
 
@@ -40,10 +41,17 @@ class CategoricalEmbeddingImpl : public torch::nn::Module {
   // rows × features int64 → rows × dim
   torch::Tensor forward(const torch::Tensor& categories);
   int64_t mask_index(size_t feature) const { return cardinalities_[feature]; }
+  // For inference without autograd (CPU, fp32 table; the fused D-MPNN path): the batch's
+  // distinct rows of categories (int64, contiguous) and their sums, count × dim, so that
+  // forward(categories)[r] equals sums[d.ids[r]] bit for bit.
+  DistinctRows distinct(const torch::Tensor& categories) const;
+  torch::Tensor distinct_sums(const torch::Tensor& categories, const DistinctRows& d) const;
 
  private:
   std::vector<int64_t> cardinalities_;
-  torch::Tensor offsets_;  // 1 × features: first row of each feature's table
+  torch::Tensor offsets_;             // 1 × features: first row of each feature's table
+  std::vector<int64_t> first_rows_;   // the same, for the CPU kernel
+  std::vector<int64_t> radix_;        // rows of each feature's table (cardinality + [MASK])
   torch::nn::EmbeddingBag bag_{nullptr};
 };
 TORCH_MODULE(CategoricalEmbedding);

@@ -4,6 +4,7 @@
 #include "chem/parse.h"
 
 #include <GraphMol/GraphMol.h>
+#include <GraphMol/MolOps.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <gtest/gtest.h>
@@ -45,6 +46,20 @@ TEST(ParseSmiles, ValidSmilesParses) {
     EXPECT_TRUE(p.error.empty()) << c.smiles;
     EXPECT_EQ(p.mol->getNumAtoms(), c.heavy_atoms) << c.smiles;
   }
+}
+
+TEST(ParseSmiles, CountsTheComponentsAsRdkitDoes) {
+  // Rings, bonds written out of order and single atoms; the count RDKit's getMolFrags gives.
+  for (const std::string smiles :
+       {"CCO", "CC(=O)[O-].[Na+]", "O.O.c1ccccc1", "[Cl-].[Na+].C1CC2CCC1C2.C1CC1", "C1CC.C1", "[Na+].[Cl-]", "[He]"}) {
+    const ParsedMol parsed = parse_smiles(smiles);
+    ASSERT_TRUE(parsed.ok()) << smiles;
+    std::unique_ptr<RDKit::RWMol> mol(RDKit::SmilesToMol(smiles));
+    std::vector<int> fragment_of_atom;
+    EXPECT_EQ(parsed.components, static_cast<int>(RDKit::MolOps::getMolFrags(*mol, fragment_of_atom))) << smiles;
+  }
+  EXPECT_EQ(parse_smiles("O.O.c1ccccc1").components, 3);
+  EXPECT_EQ(parse_smiles("C1CC.C1").components, 1);  // a ring bond across the dot
 }
 
 TEST(ParseSmiles, SyntaxErrorsGiveRdkitReason) {

@@ -160,11 +160,15 @@ TEST(Dmpnn, FusedInferenceIsBitForBitTheTensorPathOnTheOnednnPaths) {
   std::vector<models::DensePath> paths = {models::DensePath::kOnednnFp32};
   if (models::onednn_bf16_available()) paths.push_back(models::DensePath::kOnednnBf16);
   const auto g = tiny_tensors(tiny_mols());
+  // One thread: the passes over the edges also sum into the atoms; two: they run in parallel parts.
+  for (const int threads : {1, 2}) {
+  at::set_num_threads(threads);
   for (const models::DensePath path : paths) {
     models::set_dense_path(path);
     for (const char* jk : {"last", "sum", "concat"}) {
       for (const bool residual : {false, true}) {
-        SCOPED_TRACE(models::dense_path_name(path) + " jk " + jk + (residual ? " residual" : ""));
+        SCOPED_TRACE(models::dense_path_name(path) + " jk " + jk + (residual ? " residual" : "") + ", " +
+                     std::to_string(threads) + " threads");
         models::EncoderOptions o = tiny_encoder_options("dmpnn");
         o.hidden = 37;  // not a multiple of any vector width: the loops' tails run too
         o.depth = 4;
@@ -183,6 +187,8 @@ TEST(Dmpnn, FusedInferenceIsBitForBitTheTensorPathOnTheOnednnPaths) {
       }
     }
   }
+  }
+  at::set_num_threads(1);
   models::set_dense_path(models::DensePath::kReference);
 }
 

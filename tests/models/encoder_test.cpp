@@ -126,6 +126,32 @@ TEST(CategoricalEmbedding, ValuesAndGradientsAreEmbeddingBagsWithoutItsSort) {
   EXPECT_GT(grad.abs().sum().item<double>(), 1.0);
 }
 
+TEST(CategoricalEmbedding, DistinctRowsAreNumberedInOrderOfFirstAppearanceAndSumLikeForward) {
+  torch::manual_seed(5);
+  models::CategoricalEmbedding emb(std::vector<int64_t>{4, 2, 3}, 19);
+  const auto categories = torch::tensor({{1, 0, 2}, {3, 2, 0}, {1, 0, 2}, {0, 0, 0}, {3, 2, 0}, {4, 1, 3}}, torch::kLong);
+  const models::DistinctRows d = emb->distinct(categories);
+  EXPECT_EQ(d.ids, (std::vector<int64_t>{0, 1, 0, 2, 1, 3}));
+  EXPECT_EQ(d.first, (std::vector<int64_t>{0, 1, 3, 5}));
+  const auto sums = emb->distinct_sums(categories, d);
+  const auto rows = emb(categories);
+  for (int64_t r = 0; r < 6; ++r) EXPECT_TRUE(torch::equal(sums[d.ids[r]], rows[r])) << "row " << r;
+}
+
+TEST(CategoricalEmbedding, ACategoryOutsideItsTableIsAnErrorNamingRowAndFeature) {
+  models::CategoricalEmbedding emb(std::vector<int64_t>{4, 2}, 5);
+  for (const auto& [bad, message] : std::vector<std::pair<torch::Tensor, std::string>>{
+           {torch::tensor({{0, 0}, {1, 3}}, torch::kLong), "row 1, feature 1: category 3 outside [0, 3)"},
+           {torch::tensor({{-1, 0}}, torch::kLong), "row 0, feature 0: category -1 outside [0, 5)"}}) {
+    try {
+      emb(bad);
+      ADD_FAILURE() << "no error for " << message;
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr(message));
+    }
+  }
+}
+
 TEST(CategoricalEmbedding, ZeroRowsAndWrongFeatureCounts) {
   models::CategoricalEmbedding emb(std::vector<int64_t>{4, 2}, 5);
   EXPECT_EQ(emb(torch::zeros({0, 2}, torch::kLong)).sizes(), (std::vector<int64_t>{0, 5}));
