@@ -62,37 +62,55 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void gather_message
   gather_messages(incoming, state, src, rev, first, last, h, out, [](float v) { return to_bf16(v); });
 }
 
-// state_e = relu(h0_e + product_e) (+ state_e with residual connections).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(const float* h0, const float* product,
-                                                                               int64_t first, int64_t last, int64_t h,
-                                                                               bool residual, float* state) {
-  for (int64_t i = first * h; i < last * h; ++i) {
-    const float v = h0[i] + product[i];
-    const float next = (v > 0.0f || v != v) ? v : 0.0f;  // torch::relu keeps a NaN
-    state[i] = residual ? next + state[i] : next;
+// h⁰_e = A[atom_ids[src_e]] + B[bond_ids_e], from the batch's distinct atom and bond
+// embedding sums (models::DistinctRows): the tensor path's A_in[x].index_select(0, src) +
+// B[x_e], recomputed where it is needed instead of stored (small tables stay in cache, an
+// edges × hidden h⁰ did not).
+struct EdgeInputs {
+  const float* atom_sums;
+  const int64_t* atom_ids;
+  const float* bond_sums;
+  const int64_t* bond_ids;
+  const int64_t* src;
+  const float* atom_row(int64_t e, int64_t h) const { return atom_sums + atom_ids[src[e]] * h; }
+  const float* bond_row(int64_t e, int64_t h) const { return bond_sums + bond_ids[e] * h; }
+};
+
+// state_e = relu(h⁰_e + product_e) (+ state_e with residual connections).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(const EdgeInputs& in,
+                                                                               const float* product, int64_t first,
+                                                                               int64_t last, int64_t h, bool residual,
+                                                                               float* state) {
+  for (int64_t e = first; e < last; ++e) {
+    const float* a = in.atom_row(e, h);
+    const float* b = in.bond_row(e, h);
+    const float* p = product + e * h;
+    float* s = state + e * h;
+    for (int64_t j = 0; j < h; ++j) {
+      const float v = (a[j] + b[j]) + p[j];
+      const float next = (v > 0.0f || v != v) ? v : 0.0f;  // torch::relu keeps a NaN
+      s[j] = residual ? next + s[j] : next;
+    }
   }
 }
 
-// h⁰_e = A[atom_ids[src_e]] + B[bond_ids_e] and state_e = relu(h⁰_e): the tensor path's
-// A_in[x].index_select(0, src) + B[x_e] and ReLU, from the batch's distinct embedding sums.
-// With `incoming` (one thread), also incoming[dst_e] += state_e in edge order, as scatter_to_atoms.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(
-    const float* atom_sums, const int64_t* atom_ids, const float* bond_sums, const int64_t* bond_ids,
-    const int64_t* src, const int64_t* dst, int64_t first, int64_t last, int64_t h, float* h0, float* state,
-    float* incoming) {
+// state_e = relu(h⁰_e); with `incoming` (one thread), also incoming[dst_e] += state_e in edge
+// order, as scatter_to_atoms.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(const EdgeInputs& in,
+                                                                             const int64_t* dst, int64_t first,
+                                                                             int64_t last, int64_t h, float* state,
+                                                                             float* incoming) {
   for (int64_t e = first; e < last; ++e) {
-    const float* a = atom_sums + atom_ids[src[e]] * h;
-    const float* b = bond_sums + bond_ids[e] * h;
-    float* o = h0 + e * h;
+    const float* a = in.atom_row(e, h);
+    const float* b = in.bond_row(e, h);
     float* s = state + e * h;
     for (int64_t j = 0; j < h; ++j) {
       const float v = a[j] + b[j];
-      o[j] = v;
       s[j] = (v > 0.0f || v != v) ? v : 0.0f;
     }
     if (incoming != nullptr) {
-      float* in = incoming + dst[e] * h;
-      for (int64_t j = 0; j < h; ++j) in[j] += s[j];
+      float* to = incoming + dst[e] * h;
+      for (int64_t j = 0; j < h; ++j) to[j] += s[j];
     }
   }
 }
@@ -114,19 +132,20 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_relu(
 // update_states then scatter_to_atoms in one pass over the edges (one thread): the same
 // values and the same order of additions, without reading the states back.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_scatter(
-    const float* h0, const float* product, const int64_t* dst, int64_t edges, int64_t h, bool residual, float* state,
-    float* incoming) {
+    const EdgeInputs& in, const float* product, const int64_t* dst, int64_t edges, int64_t h, bool residual,
+    float* state, float* incoming) {
   for (int64_t e = 0; e < edges; ++e) {
-    const float* x = h0 + e * h;
+    const float* a = in.atom_row(e, h);
+    const float* b = in.bond_row(e, h);
     const float* p = product + e * h;
     float* s = state + e * h;
-    float* a = incoming + dst[e] * h;
+    float* to = incoming + dst[e] * h;
     for (int64_t j = 0; j < h; ++j) {
-      const float v = x[j] + p[j];
+      const float v = (a[j] + b[j]) + p[j];
       const float relu = (v > 0.0f || v != v) ? v : 0.0f;
       const float next = residual ? relu + s[j] : relu;
       s[j] = next;
-      a[j] += next;
+      to[j] += next;
     }
   }
 }
@@ -164,18 +183,17 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
   const DistinctRows bonds = bond_in_->distinct(bond_x);
   const torch::Tensor atom_sums = atom_in_->distinct_sums(atom_x, atoms);
   const torch::Tensor bond_sums = bond_in_->distinct_sums(bond_x, bonds);
-  const torch::Tensor h0 = torch::empty({edges, h}, atom_sums.options());
+  const EdgeInputs in{atom_sums.data_ptr<float>(), atoms.ids.data(), bond_sums.data_ptr<float>(), bonds.ids.data(),
+                      src_p};
   torch::Tensor state = torch::empty({edges, h}, atom_sums.options());
   const bool one_thread = at::get_num_threads() == 1 || at::in_parallel_region();
   std::vector<torch::Tensor> incoming;
   if (one_thread) {
     incoming.push_back(torch::zeros({g.num_atoms, h}, atom_sums.options()));
-    embed_edges(atom_sums.data_ptr<float>(), atoms.ids.data(), bond_sums.data_ptr<float>(), bonds.ids.data(), src_p,
-                dst_p, 0, edges, h, h0.data_ptr<float>(), state.data_ptr<float>(), incoming[0].data_ptr<float>());
+    embed_edges(in, dst_p, 0, edges, h, state.data_ptr<float>(), incoming[0].data_ptr<float>());
   } else {
     at::parallel_for(0, edges, 64, [&](int64_t first, int64_t last) {
-      embed_edges(atom_sums.data_ptr<float>(), atoms.ids.data(), bond_sums.data_ptr<float>(), bonds.ids.data(), src_p,
-                  dst_p, first, last, h, h0.data_ptr<float>(), state.data_ptr<float>(), nullptr);
+      embed_edges(in, dst_p, first, last, h, state.data_ptr<float>(), nullptr);
     });
   }
   auto atom_sum = [&](const torch::Tensor& edge_states) {
@@ -186,8 +204,8 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
   if (!one_thread) incoming.push_back(atom_sum(state));
   if (norms_.empty()) return incoming;
   const torch::Tensor weight = w_h_->weight.to(bf16 ? torch::kBFloat16 : torch::kFloat32).contiguous();
-  torch::Tensor message = torch::empty({edges, h}, h0.options().dtype(bf16 ? torch::kBFloat16 : torch::kFloat32));
-  torch::Tensor product = torch::empty({edges, h}, h0.options());
+  torch::Tensor message = torch::empty({edges, h}, state.options().dtype(bf16 ? torch::kBFloat16 : torch::kFloat32));
+  torch::Tensor product = torch::empty({edges, h}, state.options());
   GemmOperands op;
   op.type = bf16 ? GemmType::kBFloat16 : GemmType::kFloat32;
   op.m = edges;
@@ -213,13 +231,13 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
     onednn_gemm(op);
     if (one_thread) {
       torch::Tensor sums = torch::zeros({g.num_atoms, h}, state.options());
-      update_and_scatter(h0.data_ptr<float>(), op.c, dst_p, edges, h, options_.residual, state.data_ptr<float>(),
+      update_and_scatter(in, op.c, dst_p, edges, h, options_.residual, state.data_ptr<float>(),
                          sums.data_ptr<float>());
       incoming.push_back(sums);
       continue;
     }
     at::parallel_for(0, edges, kGrain, [&](int64_t first, int64_t last) {
-      update_states(h0.data_ptr<float>(), op.c, first, last, h, options_.residual, state.data_ptr<float>());
+      update_states(in, op.c, first, last, h, options_.residual, state.data_ptr<float>());
     });
     incoming.push_back(atom_sum(state));
   }
