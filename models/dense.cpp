@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "core/check.h"
+#include "models/bf16.h"
 #include "models/onednn_gemm.h"
 
 namespace molprop::models {
@@ -20,6 +21,18 @@ using torch::autograd::tensor_list;
 
 GemmType gemm_type(const torch::Tensor& t) {
   return t.scalar_type() == torch::kBFloat16 ? GemmType::kBFloat16 : GemmType::kFloat32;
+}
+
+// t in `type`, contiguous; fp32 → bf16 on the CPU by a vectorised loop (Tensor::to's rounding:
+// its copy_ kernel was 5 % of a predict run's model time).
+torch::Tensor contiguous_as(const torch::Tensor& t, torch::ScalarType type) {
+  if (type == torch::kBFloat16 && t.scalar_type() == torch::kFloat32 && t.device().is_cpu()) {
+    const torch::Tensor src = t.contiguous();
+    torch::Tensor out = torch::empty(src.sizes(), src.options().dtype(torch::kBFloat16));
+    convert_to_bf16(src.data_ptr<float>(), src.numel(), reinterpret_cast<uint16_t*>(out.data_ptr<at::BFloat16>()));
+    return out;
+  }
+  return t.to(type).contiguous();
 }
 
 // out (M × N fp32) = op(a) · op(b); a, b contiguous and of the same type.
@@ -47,8 +60,8 @@ class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias, bool bf16) {
     const auto type = bf16 ? torch::kBFloat16 : torch::kFloat32;
-    const torch::Tensor xc = x.to(type).contiguous();
-    const torch::Tensor wc = weight.to(type).contiguous();
+    const torch::Tensor xc = contiguous_as(x, type);
+    const torch::Tensor wc = contiguous_as(weight, type);
     // An absent bias arrives as a 0-element tensor (autograd inputs must be defined).
     const bool has_bias = bias.numel() > 0;
     const torch::Tensor bc = has_bias ? bias.to(torch::kFloat32).contiguous() : torch::Tensor();

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "models/bf16.h"
 #include "models/onednn_gemm.h"
 
 namespace molprop::models {
@@ -26,15 +27,6 @@ DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
 }
 
 namespace {
-
-// fp32 → bf16 as torch's Tensor::to(kBFloat16) rounds it (nearest, ties to even; NaN stays
-// a quiet NaN), so the fused path feeds the GEMM exactly the operands the tensor path does.
-inline uint16_t to_bf16(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  const auto rounded = static_cast<uint16_t>((bits + ((bits >> 16) & 1u) + 0x7FFFu) >> 16);
-  return f != f ? static_cast<uint16_t>(0x7FC0) : rounded;  // a select, so the loops vectorise
-}
 
 // message_e = incoming[src_e] − state[rev_e], converted to the GEMM's input type; inlined
 // into one clone per output type and instruction set below.
@@ -95,11 +87,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(
 }
 
 // state_e = relu(h⁰_e); with `incoming` (one thread), also incoming[dst_e] += state_e in edge
-// order, as scatter_to_atoms.
+// order, as scatter_to_atoms into zeros: first_in[e] marks e as the first edge into its atom,
+// which writes 0 + state_e (no zero-filled array first; atoms without edges are zeroed apart).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(const EdgeInputs& in,
                                                                              const int64_t* dst, int64_t first,
                                                                              int64_t last, int64_t h, float* state,
-                                                                             float* incoming) {
+                                                                             float* incoming, const uint8_t* first_in) {
   for (int64_t e = first; e < last; ++e) {
     const float* a = in.atom_row(e, h);
     const float* b = in.bond_row(e, h);
@@ -110,7 +103,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(co
     }
     if (incoming != nullptr) {
       float* to = incoming + dst[e] * h;
-      for (int64_t j = 0; j < h; ++j) to[j] += s[j];
+      if (first_in[e]) {
+        for (int64_t j = 0; j < h; ++j) to[j] = 0.0f + s[j];
+      } else {
+        for (int64_t j = 0; j < h; ++j) to[j] += s[j];
+      }
     }
   }
 }
@@ -132,8 +129,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_relu(
 // update_states then scatter_to_atoms in one pass over the edges (one thread): the same
 // values and the same order of additions, without reading the states back.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_scatter(
-    const EdgeInputs& in, const float* product, const int64_t* dst, int64_t edges, int64_t h, bool residual,
-    float* state, float* incoming) {
+    const EdgeInputs& in, const float* product, const int64_t* dst, const uint8_t* first_in, int64_t edges, int64_t h,
+    bool residual, float* state, float* incoming) {
   for (int64_t e = 0; e < edges; ++e) {
     const float* a = in.atom_row(e, h);
     const float* b = in.bond_row(e, h);
@@ -143,9 +140,12 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_sca
     for (int64_t j = 0; j < h; ++j) {
       const float v = (a[j] + b[j]) + p[j];
       const float relu = (v > 0.0f || v != v) ? v : 0.0f;
-      const float next = residual ? relu + s[j] : relu;
-      s[j] = next;
-      to[j] += next;
+      s[j] = residual ? relu + s[j] : relu;
+    }
+    if (first_in[e]) {  // the first edge into an atom adds to zero
+      for (int64_t j = 0; j < h; ++j) to[j] = 0.0f + s[j];
+    } else {
+      for (int64_t j = 0; j < h; ++j) to[j] += s[j];
     }
   }
 }
@@ -188,12 +188,29 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
   torch::Tensor state = torch::empty({edges, h}, atom_sums.options());
   const bool one_thread = at::get_num_threads() == 1 || at::in_parallel_region();
   std::vector<torch::Tensor> incoming;
+  // One thread: the sums into the atoms are written by the passes over the edges, the first
+  // edge into an atom starting its sum (atoms without edges get zeros here).
+  std::vector<uint8_t> first_in;
+  std::vector<int64_t> lonely;
+  auto new_sums = [&] {
+    torch::Tensor sums = torch::empty({g.num_atoms, h}, atom_sums.options());
+    for (const int64_t a : lonely) std::memset(sums.data_ptr<float>() + a * h, 0, sizeof(float) * h);
+    return sums;
+  };
   if (one_thread) {
-    incoming.push_back(torch::zeros({g.num_atoms, h}, atom_sums.options()));
-    embed_edges(in, dst_p, 0, edges, h, state.data_ptr<float>(), incoming[0].data_ptr<float>());
+    first_in.assign(edges, 0);
+    std::vector<uint8_t> reached(g.num_atoms, 0);
+    for (int64_t e = 0; e < edges; ++e) {
+      first_in[e] = reached[dst_p[e]] == 0;
+      reached[dst_p[e]] = 1;
+    }
+    for (int64_t a = 0; a < g.num_atoms; ++a)
+      if (reached[a] == 0) lonely.push_back(a);
+    incoming.push_back(new_sums());
+    embed_edges(in, dst_p, 0, edges, h, state.data_ptr<float>(), incoming[0].data_ptr<float>(), first_in.data());
   } else {
     at::parallel_for(0, edges, 64, [&](int64_t first, int64_t last) {
-      embed_edges(in, dst_p, first, last, h, state.data_ptr<float>(), nullptr);
+      embed_edges(in, dst_p, first, last, h, state.data_ptr<float>(), nullptr, nullptr);
     });
   }
   auto atom_sum = [&](const torch::Tensor& edge_states) {
@@ -230,8 +247,8 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
     });
     onednn_gemm(op);
     if (one_thread) {
-      torch::Tensor sums = torch::zeros({g.num_atoms, h}, state.options());
-      update_and_scatter(in, op.c, dst_p, edges, h, options_.residual, state.data_ptr<float>(),
+      torch::Tensor sums = new_sums();
+      update_and_scatter(in, op.c, dst_p, first_in.data(), edges, h, options_.residual, state.data_ptr<float>(),
                          sums.data_ptr<float>());
       incoming.push_back(sums);
       continue;

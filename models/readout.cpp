@@ -2,6 +2,7 @@
 
 #include "core/check.h"
 #include "core/options.h"
+#include "models/bf16.h"
 
 namespace molprop::models {
 
@@ -23,11 +24,45 @@ std::shared_ptr<Readout> make_readout(const ReadoutOptions& options, int64_t in_
   return readout_registry().at(options.name)(options, in_dim);
 }
 
+namespace {
+
+// Without autograd on the CPU in fp32: index_add_'s sums (same additions, same order) and
+// atom counts by one loop instead of LibTorch's index_add_ (5 % of a predict run's model time).
+bool plain_sums_apply(const torch::Tensor& atoms, const GraphTensors& g) {
+  return !atoms.requires_grad() && atoms.device().is_cpu() && atoms.scalar_type() == torch::kFloat32 &&
+         atoms.dim() == 2 && g.atom_to_mol.scalar_type() == torch::kLong && g.atom_to_mol.device().is_cpu();
+}
+
+torch::Tensor plain_sums(const torch::Tensor& atoms, const GraphTensors& g, torch::Tensor* counts) {
+  const torch::Tensor a = atoms.contiguous();
+  const torch::Tensor mol = g.atom_to_mol.contiguous();
+  MOLPROP_CHECK(mol.numel() == a.size(0), "atom_to_mol has " << mol.numel() << " entries for " << a.size(0) << " atoms");
+  torch::Tensor sums = torch::empty({g.num_molecules, a.size(1)}, a.options());
+  if (counts != nullptr) *counts = torch::empty({g.num_molecules}, a.options());
+  if (a.size(0) > 0) {
+    const int64_t* m = mol.data_ptr<int64_t>();
+    for (int64_t i = 0; i < a.size(0); ++i)
+      MOLPROP_CHECK(m[i] >= 0 && m[i] < g.num_molecules, "atom " << i << " belongs to molecule " << m[i] << " of "
+                                                                 << g.num_molecules);
+  }
+  sum_rows_by_group(a.data_ptr<float>(), mol.data_ptr<int64_t>(), a.size(0), a.size(1), g.num_molecules,
+                    sums.data_ptr<float>(), counts != nullptr ? counts->data_ptr<float>() : nullptr);
+  return sums;
+}
+
+}  // namespace
+
 torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  if (plain_sums_apply(atoms, g)) return plain_sums(atoms, g, nullptr);
   return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
 }
 
 torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  if (plain_sums_apply(atoms, g)) {
+    torch::Tensor count;
+    const torch::Tensor sum = plain_sums(atoms, g, &count);
+    return sum / count.clamp_min(1).unsqueeze(1);
+  }
   torch::Tensor sum =
       torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
   torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())

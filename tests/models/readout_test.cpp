@@ -58,6 +58,21 @@ TEST(Readout, SumAndMeanAreTheMoleculesSumsAndMeans) {
   }
 }
 
+TEST(Readout, WithoutAutogradSumAndMeanAreIndexAddsBitForBit) {
+  // The inference loop (no autograd, CPU fp32) against index_add_, its path with autograd.
+  torch::manual_seed(8);
+  const auto g = tiny_tensors(tiny_mols());
+  const auto x = torch::randn({g.num_atoms, 37});
+  const auto sum_ref =
+      torch::zeros({g.num_molecules, 37}).index_add_(0, g.atom_to_mol, x.clone().requires_grad_(true)).detach();
+  const auto count = torch::zeros({g.num_molecules}).index_add_(0, g.atom_to_mol, torch::ones({g.num_atoms}));
+  const auto sum = models::SumReadout(37).forward(x, g);
+  EXPECT_TRUE(torch::equal(sum, sum_ref));
+  EXPECT_TRUE(torch::equal(models::MeanReadout(37).forward(x, g), sum_ref / count.clamp_min(1).unsqueeze(1)));
+  const auto with_grad = x.clone().requires_grad_(true);
+  EXPECT_TRUE(torch::equal(models::SumReadout(37).forward(with_grad, g).detach(), sum));
+}
+
 TEST(Readout, AttentionWeightsSumToOneWithinEachMolecule) {
   // Equal atom states within a molecule: any weights that sum to one give that state back.
   torch::manual_seed(0);
