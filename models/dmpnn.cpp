@@ -28,6 +28,19 @@ DmpnnEncoder::DmpnnEncoder(const EncoderOptions& options) : options_(options) {
 
 namespace {
 
+// torch::relu, which keeps a NaN (a select, so the loops vectorise).
+inline float relu(float v) { return (v > 0.0f || v != v) ? v : 0.0f; }
+
+// The atom's sum of incoming edge states gets state row s: the first edge into the atom
+// writes 0 + s (as adding to a zero-filled sum would), the others add.
+__attribute__((always_inline)) inline void add_into_atom(const float* s, bool first, int64_t h, float* to) {
+  if (first) {
+    for (int64_t j = 0; j < h; ++j) to[j] = 0.0f + s[j];
+  } else {
+    for (int64_t j = 0; j < h; ++j) to[j] += s[j];
+  }
+}
+
 // message_e = incoming[src_e] − state[rev_e], converted to the GEMM's input type; inlined
 // into one clone per output type and instruction set below.
 template <typename Out, typename Convert>
@@ -80,7 +93,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(
     float* s = state + e * h;
     for (int64_t j = 0; j < h; ++j) {
       const float v = (a[j] + b[j]) + p[j];
-      const float next = (v > 0.0f || v != v) ? v : 0.0f;  // torch::relu keeps a NaN
+      const float next = relu(v);
       s[j] = residual ? next + s[j] : next;
     }
   }
@@ -98,17 +111,9 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(co
     const float* b = in.bond_row(e, h);
     float* s = state + e * h;
     for (int64_t j = 0; j < h; ++j) {
-      const float v = a[j] + b[j];
-      s[j] = (v > 0.0f || v != v) ? v : 0.0f;
+      s[j] = relu(a[j] + b[j]);
     }
-    if (incoming != nullptr) {
-      float* to = incoming + dst[e] * h;
-      if (first_in[e]) {
-        for (int64_t j = 0; j < h; ++j) to[j] = 0.0f + s[j];
-      } else {
-        for (int64_t j = 0; j < h; ++j) to[j] += s[j];
-      }
-    }
+    if (incoming != nullptr) add_into_atom(s, first_in[e] != 0, h, incoming + dst[e] * h);
   }
 }
 
@@ -120,8 +125,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_relu(
     const float* a = sums + ids[r] * h;
     float* o = out + r * h;
     for (int64_t j = 0; j < h; ++j) {
-      const float v = a[j] + o[j];
-      o[j] = (v > 0.0f || v != v) ? v : 0.0f;
+      o[j] = relu(a[j] + o[j]);
     }
   }
 }
@@ -136,17 +140,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_sca
     const float* b = in.bond_row(e, h);
     const float* p = product + e * h;
     float* s = state + e * h;
-    float* to = incoming + dst[e] * h;
     for (int64_t j = 0; j < h; ++j) {
-      const float v = (a[j] + b[j]) + p[j];
-      const float relu = (v > 0.0f || v != v) ? v : 0.0f;
-      s[j] = residual ? relu + s[j] : relu;
+      const float next = relu((a[j] + b[j]) + p[j]);
+      s[j] = residual ? next + s[j] : next;
     }
-    if (first_in[e]) {  // the first edge into an atom adds to zero
-      for (int64_t j = 0; j < h; ++j) to[j] = 0.0f + s[j];
-    } else {
-      for (int64_t j = 0; j < h; ++j) to[j] += s[j];
-    }
+    add_into_atom(s, first_in[e] != 0, h, incoming + dst[e] * h);
   }
 }
 
