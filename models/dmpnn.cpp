@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "core/check.h"
 #include "models/bf16.h"
 #include "models/onednn_gemm.h"
 
@@ -159,7 +160,101 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_to_ato
   }
 }
 
+// out_e = g[index_e] for every row e (index_select's values; the backward of a scatter).
+void gather_rows(const float* g, const int64_t* index, int64_t rows, int64_t h, float* out) {
+  at::parallel_for(0, rows, 64, [&](int64_t first, int64_t last) {
+    for (int64_t e = first; e < last; ++e) std::memcpy(out + e * h, g + index[e] * h, sizeof(float) * h);
+  });
+}
+
+// out[index_e] += sign · g_e in row order (index_add_'s order; the backward of a gather).
+__attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_rows(const float* g, const int64_t* index,
+                                                                              int64_t rows, int64_t h, bool negate,
+                                                                              float* out) {
+  for (int64_t e = 0; e < rows; ++e) {
+    float* o = out + index[e] * h;
+    const float* x = g + e * h;
+    if (negate) {
+      for (int64_t j = 0; j < h; ++j) o[j] += -x[j];
+    } else {
+      for (int64_t j = 0; j < h; ++j) o[j] += x[j];
+    }
+  }
+}
+
+using torch::autograd::AutogradContext;
+using torch::autograd::tensor_list;
+
+// message_e = incoming[src_e] − state[rev_e] with autograd: the values of
+// incoming.index_select(0, src) − state.index_select(0, rev), as one pass forward and two
+// scatters backward instead of five LibTorch ops (index_select ×2, sub, neg, index_add_ ×2).
+class GatherMessages : public torch::autograd::Function<GatherMessages> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& incoming, const torch::Tensor& state,
+                               const torch::Tensor& src, const torch::Tensor& rev) {
+    const torch::Tensor in = incoming.contiguous(), st = state.contiguous();
+    const int64_t edges = st.size(0), h = st.size(1);
+    torch::Tensor out = torch::empty({edges, h}, st.options());
+    at::parallel_for(0, edges, 64, [&](int64_t first, int64_t last) {
+      gather_messages_f32(in.data_ptr<float>(), st.data_ptr<float>(), src.data_ptr<int64_t>(),
+                          rev.data_ptr<int64_t>(), first, last, h, out.data_ptr<float>());
+    });
+    ctx->save_for_backward({src, rev});
+    ctx->saved_data["atoms"] = in.size(0);
+    return out;
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor g = grad_outputs[0].contiguous();
+    const int64_t edges = g.size(0), h = g.size(1);
+    torch::Tensor g_in = torch::zeros({ctx->saved_data["atoms"].toInt(), h}, g.options());
+    torch::Tensor g_state = torch::zeros({edges, h}, g.options());
+    scatter_rows(g.data_ptr<float>(), saved[0].data_ptr<int64_t>(), edges, h, false, g_in.data_ptr<float>());
+    scatter_rows(g.data_ptr<float>(), saved[1].data_ptr<int64_t>(), edges, h, true, g_state.data_ptr<float>());
+    return {g_in, g_state, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// sums[dst_e] += state_e with autograd (zeros.index_add_(0, dst, state)); backward: a gather.
+class SumIntoAtoms : public torch::autograd::Function<SumIntoAtoms> {
+ public:
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& state, const torch::Tensor& dst,
+                               int64_t atoms) {
+    const torch::Tensor st = state.contiguous();
+    torch::Tensor sums = torch::zeros({atoms, st.size(1)}, st.options());
+    scatter_to_atoms(st.data_ptr<float>(), dst.data_ptr<int64_t>(), st.size(0), st.size(1), sums.data_ptr<float>());
+    ctx->save_for_backward({dst});
+    return sums;
+  }
+
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    const torch::Tensor dst = ctx->get_saved_variables()[0];
+    const torch::Tensor g = grad_outputs[0].contiguous();
+    torch::Tensor g_state = torch::empty({dst.size(0), g.size(1)}, g.options());
+    gather_rows(g.data_ptr<float>(), dst.data_ptr<int64_t>(), dst.size(0), g.size(1), g_state.data_ptr<float>());
+    return {g_state, torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
+
+torch::Tensor gather_messages(const torch::Tensor& incoming, const torch::Tensor& state, const torch::Tensor& src,
+                              const torch::Tensor& rev) {
+  MOLPROP_CHECK(incoming.scalar_type() == torch::kFloat32 && state.scalar_type() == torch::kFloat32 &&
+                    incoming.device().is_cpu() && state.device().is_cpu() && src.scalar_type() == torch::kLong &&
+                    rev.scalar_type() == torch::kLong && src.is_contiguous() && rev.is_contiguous() &&
+                    src.numel() == state.size(0) && rev.numel() == state.size(0) && incoming.size(1) == state.size(1),
+                "gather_messages: CPU fp32 states, int64 contiguous indices, one per edge");
+  return GatherMessages::apply(incoming, state, src, rev);
+}
+
+torch::Tensor sum_into_atoms(const torch::Tensor& state, const torch::Tensor& dst, int64_t atoms) {
+  MOLPROP_CHECK(state.scalar_type() == torch::kFloat32 && state.device().is_cpu() &&
+                    dst.scalar_type() == torch::kLong && dst.is_contiguous() && dst.numel() == state.size(0),
+                "sum_into_atoms: CPU fp32 states, int64 contiguous indices, one per edge");
+  return SumIntoAtoms::apply(state, dst, atoms);
+}
 
 bool DmpnnEncoder::fused_applies(const GraphTensors& g) const {
   const DensePath path = dense_path();
@@ -262,7 +357,16 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
 std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
   if (fused_applies(g)) return run_fused(g, atom_in_->distinct(g.atom_features.to(torch::kLong).contiguous()));
   const int64_t h = options_.hidden;
+  // CPU fp32 (training included): the gather and the sums into the atoms as our own autograd
+  // functions (same values; see GatherMessages); elsewhere LibTorch's ops.
+  const bool own_ops = g.edge_src.device().is_cpu() && atom_in_->parameters()[0].scalar_type() == torch::kFloat32 &&
+                       g.edge_src.scalar_type() == torch::kLong && g.edge_dst.scalar_type() == torch::kLong &&
+                       g.edge_rev.scalar_type() == torch::kLong;
+  const torch::Tensor src = own_ops ? g.edge_src.contiguous() : g.edge_src;
+  const torch::Tensor dst = own_ops ? g.edge_dst.contiguous() : g.edge_dst;
+  const torch::Tensor rev = own_ops ? g.edge_rev.contiguous() : g.edge_rev;
   auto atom_sum = [&](const torch::Tensor& edge_states) {
+    if (own_ops) return sum_into_atoms(edge_states, dst, g.num_atoms);
     return torch::zeros({g.num_atoms, h}, edge_states.options()).index_add_(0, g.edge_dst, edge_states);
   };
   std::vector<torch::Tensor> incoming;  // per layer: A × h sums of messages into each atom
@@ -285,7 +389,8 @@ std::vector<torch::Tensor> DmpnnEncoder::run(const GraphTensors& g) {
     edge_mol = g.atom_to_mol.index_select(0, g.edge_src);
   }
   for (size_t t = 0; t < norms_.size(); ++t) {
-    torch::Tensor message = incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
+    torch::Tensor message = own_ops ? gather_messages(incoming.back(), state, src, rev)
+                                    : incoming.back().index_select(0, g.edge_src) - state.index_select(0, g.edge_rev);
     if (w_u_) {
       const torch::Tensor mean =
           torch::zeros({g.num_molecules, h}, state.options()).index_add_(0, g.atom_to_mol, incoming.back()) *

@@ -17,6 +17,16 @@
 
 namespace molprop::models {
 
+// The message-passing layer's index operations with autograd, on the CPU in fp32 (the
+// tensor path uses them there, in training too): values equal to LibTorch's
+//   gather_messages(incoming, state, src, rev) = incoming.index_select(0, src) − state.index_select(0, rev)
+//   sum_into_atoms(state, dst, atoms)          = zeros(atoms, h).index_add_(0, dst, state)
+// with backward passes of one loop each (scatters in row order, gathers) instead of LibTorch's
+// index_select / sub / neg / index_add_ nodes. int64 contiguous indices.
+torch::Tensor gather_messages(const torch::Tensor& incoming, const torch::Tensor& state, const torch::Tensor& src,
+                              const torch::Tensor& rev);
+torch::Tensor sum_into_atoms(const torch::Tensor& state, const torch::Tensor& dst, int64_t atoms);
+
 class DmpnnEncoder : public Encoder {
  public:
   explicit DmpnnEncoder(const EncoderOptions& options);

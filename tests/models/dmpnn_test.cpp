@@ -156,6 +156,40 @@ TEST(Dmpnn, GradientsReachEveryParameter) {
   }
 }
 
+TEST(Dmpnn, GatherAndAtomSumsAreLibTorchsIndexOpsWithTheirGradients) {
+  torch::manual_seed(12);
+  const auto g = tiny_tensors(tiny_mols());
+  const int64_t h = 37;
+  for (const int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    const auto incoming = torch::randn({g.num_atoms, h});
+    const auto state = torch::randn({g.num_edges, h});
+    const auto upstream = torch::randn({g.num_edges, h});
+    auto a = incoming.clone().requires_grad_(true), b = state.clone().requires_grad_(true);
+    const auto ours = models::gather_messages(a, b, g.edge_src, g.edge_rev);
+    (ours * upstream).sum().backward();
+    auto ra = incoming.clone().requires_grad_(true), rb = state.clone().requires_grad_(true);
+    const auto ref = ra.index_select(0, g.edge_src) - rb.index_select(0, g.edge_rev);
+    (ref * upstream).sum().backward();
+    EXPECT_TRUE(torch::equal(ours, ref));
+    EXPECT_TRUE(torch::equal(a.grad(), ra.grad()));
+    EXPECT_TRUE(torch::equal(b.grad(), rb.grad()));
+
+    const auto atom_upstream = torch::randn({g.num_atoms, h});
+    auto c = state.clone().requires_grad_(true), rc = state.clone().requires_grad_(true);
+    const auto sums = models::sum_into_atoms(c, g.edge_dst, g.num_atoms);
+    (sums * atom_upstream).sum().backward();
+    const auto ref_sums = torch::zeros({g.num_atoms, h}).index_add_(0, g.edge_dst, rc);
+    (ref_sums * atom_upstream).sum().backward();
+    EXPECT_TRUE(torch::equal(sums, ref_sums));
+    EXPECT_TRUE(torch::equal(c.grad(), rc.grad()));
+  }
+  at::set_num_threads(1);
+  EXPECT_THROW(models::gather_messages(torch::zeros({2, 3}), torch::zeros({4, 3}), torch::zeros({3}, torch::kLong),
+                                       torch::zeros({4}, torch::kLong)),
+               Error);
+}
+
 TEST(Dmpnn, FusedInferenceIsBitForBitTheTensorPathOnTheOnednnPaths) {
   std::vector<models::DensePath> paths = {models::DensePath::kOnednnFp32};
   if (models::onednn_bf16_available()) paths.push_back(models::DensePath::kOnednnBf16);
