@@ -18,9 +18,4 @@ inline uint16_t to_bf16(float f) {
 // out[i] = to_bf16(in[i]) for i < n (vectorised; models/categorical_kernels.cpp).
 void convert_to_bf16(const float* in, int64_t n, uint16_t* out);
 
-// sums[group[i]] += rows[i] for i < rows in that order (sums zeroed first), and counts[g] the
-// number of rows of group g: index_add_'s additions in index_add_'s order (readout.cpp).
-void sum_rows_by_group(const float* rows, const int64_t* group, int64_t count, int64_t dim, int64_t groups,
-                       float* sums, float* counts);
-
 }  // namespace molprop::models

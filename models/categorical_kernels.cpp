@@ -117,28 +117,13 @@ void categorical_sum_backward(const float* grad, int64_t dim, const int64_t* cat
 
 }  // namespace molprop::models
 
-// ---- helpers of dense.cpp and readout.cpp (models/bf16.h) ----
+// ---- the bf16 conversion of dense.cpp (models/bf16.h) ----
 
 namespace molprop::models {
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void convert_to_bf16(const float* in, int64_t n,
                                                                                   uint16_t* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = to_bf16(in[i]);
-}
-
-__attribute__((target_clones("avx512f", "avx2", "default"))) void sum_rows_by_group(const float* rows,
-                                                                                    const int64_t* group,
-                                                                                    int64_t count, int64_t dim,
-                                                                                    int64_t groups, float* sums,
-                                                                                    float* counts) {
-  std::memset(sums, 0, sizeof(float) * static_cast<size_t>(groups * dim));
-  if (counts != nullptr) std::memset(counts, 0, sizeof(float) * static_cast<size_t>(groups));
-  for (int64_t i = 0; i < count; ++i) {
-    float* s = sums + group[i] * dim;
-    const float* r = rows + i * dim;
-    for (int64_t j = 0; j < dim; ++j) s[j] += r[j];
-    if (counts != nullptr) counts[group[i]] += 1.0f;
-  }
 }
 
 }  // namespace molprop::models
