@@ -101,7 +101,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_states(
 }
 
 // state_e = relu(h⁰_e); with `incoming` (one thread), also incoming[dst_e] += state_e in edge
-// order, as scatter_to_atoms into zeros: first_in[e] marks e as the first edge into its atom,
+// order, as scatter_rows into zeros: first_in[e] marks e as the first edge into its atom,
 // which writes 0 + state_e (no zero-filled array first; atoms without edges are zeroed apart).
 __attribute__((target_clones("avx512f", "avx2", "default"))) void embed_edges(const EdgeInputs& in,
                                                                              const int64_t* dst, int64_t first,
@@ -131,7 +131,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void add_rows_relu(
   }
 }
 
-// update_states then scatter_to_atoms in one pass over the edges (one thread): the same
+// update_states then scatter_rows in one pass over the edges (one thread): the same
 // values and the same order of additions, without reading the states back.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_scatter(
     const EdgeInputs& in, const float* product, const int64_t* dst, const uint8_t* first_in, int64_t edges, int64_t h,
@@ -149,17 +149,6 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void update_and_sca
   }
 }
 
-// incoming[dst_e] += state_e in edge order (the order of index_add_, so the same sums).
-__attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_to_atoms(const float* state,
-                                                                                  const int64_t* dst, int64_t edges,
-                                                                                  int64_t h, float* incoming) {
-  for (int64_t e = 0; e < edges; ++e) {
-    float* a = incoming + dst[e] * h;
-    const float* s = state + e * h;
-    for (int64_t j = 0; j < h; ++j) a[j] += s[j];
-  }
-}
-
 // out_e = g[index_e] for every row e (index_select's values; the backward of a scatter).
 void gather_rows(const float* g, const int64_t* index, int64_t rows, int64_t h, float* out) {
   at::parallel_for(0, rows, 64, [&](int64_t first, int64_t last) {
@@ -167,7 +156,8 @@ void gather_rows(const float* g, const int64_t* index, int64_t rows, int64_t h, 
   });
 }
 
-// out[index_e] += sign · g_e in row order (index_add_'s order; the backward of a gather).
+// out[index_e] += g_e (or −g_e) in row order, the order of index_add_, so the same sums: the
+// states' sums into the atoms (index = dst), and the backward of a gather.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_rows(const float* g, const int64_t* index,
                                                                               int64_t rows, int64_t h, bool negate,
                                                                               float* out) {
@@ -223,7 +213,7 @@ class SumIntoAtoms : public torch::autograd::Function<SumIntoAtoms> {
                                int64_t atoms) {
     const torch::Tensor st = state.contiguous();
     torch::Tensor sums = torch::zeros({atoms, st.size(1)}, st.options());
-    scatter_to_atoms(st.data_ptr<float>(), dst.data_ptr<int64_t>(), st.size(0), st.size(1), sums.data_ptr<float>());
+    scatter_rows(st.data_ptr<float>(), dst.data_ptr<int64_t>(), st.size(0), st.size(1), false, sums.data_ptr<float>());
     ctx->save_for_backward({dst});
     return sums;
   }
@@ -308,7 +298,7 @@ std::vector<torch::Tensor> DmpnnEncoder::run_fused(const GraphTensors& g, const 
   }
   auto atom_sum = [&](const torch::Tensor& edge_states) {
     torch::Tensor sums = torch::zeros({g.num_atoms, h}, edge_states.options());
-    scatter_to_atoms(edge_states.data_ptr<float>(), dst_p, edges, h, sums.data_ptr<float>());
+    scatter_rows(edge_states.data_ptr<float>(), dst_p, edges, h, false, sums.data_ptr<float>());
     return sums;
   };
   if (!one_thread) incoming.push_back(atom_sum(state));
