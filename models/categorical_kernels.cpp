@@ -78,6 +78,16 @@ DistinctRows distinct_rows(const int64_t* categories, int64_t rows, int64_t feat
   return d;
 }
 
+namespace {
+
+// rows_of[f] = the table row of row c's category for feature f.
+void table_rows(const float* table, int64_t dim, const int64_t* c, int64_t features, const int64_t* offsets,
+                std::vector<const float*>& rows_of) {
+  for (int64_t f = 0; f < features; ++f) rows_of[static_cast<size_t>(f)] = table + (c[f] + offsets[f]) * dim;
+}
+
+}  // namespace
+
 void categorical_sums(const float* table, int64_t dim, const int64_t* categories, int64_t features,
                       const int64_t* offsets, const int64_t* rows_of_out, int64_t count, float* out) {
   if (features == 0) {
@@ -86,8 +96,7 @@ void categorical_sums(const float* table, int64_t dim, const int64_t* categories
   }
   std::vector<const float*> rows_of(static_cast<size_t>(features));
   for (int64_t k = 0; k < count; ++k) {
-    const int64_t* c = categories + rows_of_out[k] * features;
-    for (int64_t f = 0; f < features; ++f) rows_of[static_cast<size_t>(f)] = table + (c[f] + offsets[f]) * dim;
+    table_rows(table, dim, categories + rows_of_out[k] * features, features, offsets, rows_of);
     sum_rows(rows_of.data(), features, dim, out + k * dim);
   }
 }
@@ -95,11 +104,17 @@ void categorical_sums(const float* table, int64_t dim, const int64_t* categories
 void categorical_sum(const float* table, int64_t dim, const int64_t* categories, int64_t rows, int64_t features,
                      const int64_t* offsets, const int64_t* radix, float* out) {
   const DistinctRows d = distinct_rows(categories, rows, features, radix);
+  if (features == 0) {
+    std::memset(out, 0, sizeof(float) * static_cast<size_t>(rows * dim));
+    return;
+  }
   const auto row_bytes = sizeof(float) * static_cast<size_t>(dim);
+  std::vector<const float*> rows_of(static_cast<size_t>(features));
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t first = d.first[static_cast<size_t>(d.ids[static_cast<size_t>(r)])];
     if (first == r) {
-      categorical_sums(table, dim, categories, features, offsets, &r, 1, out + r * dim);
+      table_rows(table, dim, categories + r * features, features, offsets, rows_of);
+      sum_rows(rows_of.data(), features, dim, out + r * dim);
     } else {
       std::memcpy(out + r * dim, out + first * dim, row_bytes);
     }
