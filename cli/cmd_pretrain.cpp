@@ -112,7 +112,9 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
   sub->add_option("--jk", o.encoder.jk, "Jumping knowledge")
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();
-  sub->add_option("--readout", o.readout, "Atoms → molecule pooling")
+  sub->add_option("--readout", o.readout,
+                  "Atoms → molecule pooling: mean (Chemprop's), sum, mean_sum (both side by side, twice as "
+                  "wide) or attention")
       ->check(CLI::IsMember(models::readout_registry().names()))
       ->capture_default_str();
   sub->add_option("--descriptor-fraction", o.descriptor_target_fraction,

@@ -166,7 +166,9 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--jk", o.model.encoder.jk, "Jumping knowledge over layers")
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();
-  sub->add_option("--readout", o.model.readout.name, "Atoms → molecule pooling")
+  sub->add_option("--readout", o.model.readout.name,
+                  "Atoms → molecule pooling: mean (Chemprop's), sum, mean_sum (both side by side, twice as "
+                  "wide) or attention")
       ->check(CLI::IsMember(models::readout_registry().names()))
       ->capture_default_str();
   sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->capture_default_str();

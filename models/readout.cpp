@@ -15,6 +15,7 @@ const core::Registry<ReadoutFactory>& readout_registry() {
           {"sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<SumReadout>(d); }},
           {"mean", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanReadout>(d); }},
           {"attention", [](const ReadoutOptions&, int64_t d) { return std::make_shared<AttentionReadout>(d); }},
+          {"mean_sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanSumReadout>(d); }},
       }};
   return registry;
 }
@@ -30,10 +31,9 @@ namespace {
 // sums[group[i]] += rows[i] for i < count in that order (sums zeroed first), and counts[g] the
 // number of rows of group g: index_add_'s additions in index_add_'s order.
 __attribute__((target_clones("avx512f", "avx2", "default"))) void sum_rows_by_group(const float* rows,
-                                                                                    const int64_t* group,
-                                                                                    int64_t count, int64_t dim,
-                                                                                    int64_t groups, float* sums,
-                                                                                    float* counts) {
+                                                                                    const int64_t* group, int64_t count,
+                                                                                    int64_t dim, int64_t groups,
+                                                                                    float* sums, float* counts) {
   std::memset(sums, 0, sizeof(float) * static_cast<size_t>(groups * dim));
   if (counts != nullptr) std::memset(counts, 0, sizeof(float) * static_cast<size_t>(groups));
   for (int64_t i = 0; i < count; ++i) {
@@ -54,14 +54,15 @@ bool plain_sums_apply(const torch::Tensor& atoms, const GraphTensors& g) {
 torch::Tensor plain_sums(const torch::Tensor& atoms, const GraphTensors& g, torch::Tensor* counts) {
   const torch::Tensor a = atoms.contiguous();
   const torch::Tensor mol = g.atom_to_mol.contiguous();
-  MOLPROP_CHECK(mol.numel() == a.size(0), "atom_to_mol has " << mol.numel() << " entries for " << a.size(0) << " atoms");
+  MOLPROP_CHECK(mol.numel() == a.size(0),
+                "atom_to_mol has " << mol.numel() << " entries for " << a.size(0) << " atoms");
   torch::Tensor sums = torch::empty({g.num_molecules, a.size(1)}, a.options());
   if (counts != nullptr) *counts = torch::empty({g.num_molecules}, a.options());
   if (a.size(0) > 0) {
     const int64_t* m = mol.data_ptr<int64_t>();
     for (int64_t i = 0; i < a.size(0); ++i)
-      MOLPROP_CHECK(m[i] >= 0 && m[i] < g.num_molecules, "atom " << i << " belongs to molecule " << m[i] << " of "
-                                                                 << g.num_molecules);
+      MOLPROP_CHECK(m[i] >= 0 && m[i] < g.num_molecules,
+                    "atom " << i << " belongs to molecule " << m[i] << " of " << g.num_molecules);
   }
   sum_rows_by_group(a.data_ptr<float>(), mol.data_ptr<int64_t>(), a.size(0), a.size(1), g.num_molecules,
                     sums.data_ptr<float>(), counts != nullptr ? counts->data_ptr<float>() : nullptr);
@@ -86,6 +87,19 @@ torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensor
   torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())
                             .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
   return sum / count.clamp_min(1).unsqueeze(1);
+}
+
+torch::Tensor MeanSumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
+  torch::Tensor sum;
+  torch::Tensor count;
+  if (plain_sums_apply(atoms, g)) {
+    sum = plain_sums(atoms, g, &count);
+  } else {
+    sum = torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+    count = torch::zeros({g.num_molecules}, atoms.options())
+                .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  }
+  return torch::cat({sum / count.clamp_min(1).unsqueeze(1), sum}, 1);
 }
 
 AttentionReadout::AttentionReadout(int64_t dim) : dim_(dim) {

@@ -51,6 +51,21 @@ class MeanReadout : public Readout {
   int64_t dim_;
 };
 
+// Mean and sum side by side (M × 2·dim: the mean's columns, then the sum's): the head sees
+// what each atom is like on average and how much of it the molecule has. The sum carries
+// size (additive properties such as logP follow it), the mean does not (melting points
+// follow it less); docs/results.md, "The readout of a fine-tuned foundation".
+class MeanSumReadout : public Readout {
+ public:
+  explicit MeanSumReadout(int64_t dim) : dim_(dim) {}
+  torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
+  int64_t in_dim() const override { return dim_; }
+  int64_t out_dim() const override { return 2 * dim_; }
+
+ private:
+  int64_t dim_;
+};
+
 // Attention pooling: weights softmax_v(w·h_v) within each molecule, then Σ weight·h_v.
 class AttentionReadout : public Readout {
  public:

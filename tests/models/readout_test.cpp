@@ -20,14 +20,15 @@ torch::Tensor atom_states(int64_t atoms, int64_t dim) {
 
 TEST(ReadoutRegistry, EveryNameBuildsAReadoutOfTheGivenWidth) {
   const auto g = tiny_tensors(tiny_mols());
-  for (const char* name : {"sum", "mean", "attention"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
     SCOPED_TRACE(name);
     models::ReadoutOptions o;
     o.name = name;
     auto r = models::make_readout(o, 5);
+    const int64_t width = std::string(name) == "mean_sum" ? 10 : 5;
     EXPECT_EQ(r->in_dim(), 5);
-    EXPECT_EQ(r->out_dim(), 5);
-    EXPECT_EQ(r->forward(atom_states(g.num_atoms, 5), g).sizes(), (std::vector<int64_t>{g.num_molecules, 5}));
+    EXPECT_EQ(r->out_dim(), width);
+    EXPECT_EQ(r->forward(atom_states(g.num_atoms, 5), g).sizes(), (std::vector<int64_t>{g.num_molecules, width}));
   }
 }
 
@@ -38,7 +39,7 @@ TEST(ReadoutRegistry, UnknownNameFailsNamingTheKnownOnes) {
     models::make_readout(o, 4);
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("unknown readout 'max'; known readouts: attention, mean, sum"));
+    EXPECT_THAT(e.what(), HasSubstr("unknown readout 'max'; known readouts: attention, mean, mean_sum, sum"));
   }
 }
 
@@ -48,12 +49,15 @@ TEST(Readout, SumAndMeanAreTheMoleculesSumsAndMeans) {
   const auto x = atom_states(g.num_atoms, 3);
   const auto sum = models::SumReadout(3).forward(x, g);
   const auto mean = models::MeanReadout(3).forward(x, g);
+  const auto both = models::MeanSumReadout(3).forward(x, g);
+  ASSERT_EQ(both.sizes(), (std::vector<int64_t>{g.num_molecules, 6}));
   int64_t first = 0;
   for (size_t m = 0; m < mols.size(); ++m) {
     const auto n = static_cast<int64_t>(mols[m].atoms.size());
     const auto rows = x.narrow(0, first, n);
     EXPECT_TRUE(torch::allclose(sum[m], rows.sum(0))) << m;
     EXPECT_TRUE(torch::allclose(mean[m], rows.mean(0))) << m;
+    EXPECT_TRUE(torch::allclose(both[m], torch::cat({rows.mean(0), rows.sum(0)}))) << m;
     first += n;
   }
 }
@@ -71,6 +75,15 @@ TEST(Readout, WithoutAutogradSumAndMeanAreIndexAddsBitForBit) {
   EXPECT_TRUE(torch::equal(models::MeanReadout(37).forward(x, g), sum_ref / count.clamp_min(1).unsqueeze(1)));
   const auto with_grad = x.clone().requires_grad_(true);
   EXPECT_TRUE(torch::equal(models::SumReadout(37).forward(with_grad, g).detach(), sum));
+  // mean_sum: the same two loops, then side by side; with autograd its gradient is the mean's
+  // 1/n plus the sum's 1 for every atom of every column.
+  const auto both = models::MeanSumReadout(37).forward(x, g);
+  EXPECT_TRUE(torch::equal(both, torch::cat({sum_ref / count.clamp_min(1).unsqueeze(1), sum_ref}, 1)));
+  const auto both_grad = models::MeanSumReadout(37).forward(with_grad, g);
+  EXPECT_TRUE(torch::equal(both_grad.detach(), both));
+  both_grad.sum().backward();
+  const auto per_atom = (1 / count.clamp_min(1) + 1).index_select(0, g.atom_to_mol);
+  EXPECT_TRUE(torch::allclose(with_grad.grad(), per_atom.unsqueeze(1).expand({g.num_atoms, 37})));
 }
 
 TEST(Readout, AttentionWeightsSumToOneWithinEachMolecule) {
@@ -87,7 +100,7 @@ TEST(Readout, AttentionWeightsSumToOneWithinEachMolecule) {
 
 TEST(Readout, ABatchEqualsEachMoleculeAlone) {
   torch::manual_seed(1);
-  for (const char* name : {"sum", "mean", "attention"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
     SCOPED_TRACE(name);
     models::ReadoutOptions o;
     o.name = name;
@@ -109,7 +122,7 @@ TEST(Readout, AtomOrderWithinAMoleculeDoesNotMatter) {
   const auto g = tiny_tensors({testing_util::tiny_ring()});
   const auto x = torch::randn({g.num_atoms, 3});
   const auto p = torch::tensor({4, 2, 0, 3, 1}, torch::kLong);
-  for (const char* name : {"sum", "mean", "attention"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
     models::ReadoutOptions o;
     o.name = name;
     auto r = models::make_readout(o, 3);
