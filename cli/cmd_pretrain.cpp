@@ -114,7 +114,7 @@ void register_pretrain(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   sub->add_option("--readout", o.readout,
                   "Atoms → molecule pooling: mean (Chemprop's), sum, mean_sum (both side by side, twice as "
-                  "wide) or attention")
+                  "wide), mean_sum_norm (the same with the sum / 100) or attention")
       ->check(CLI::IsMember(models::readout_registry().names()))
       ->capture_default_str();
   sub->add_option("--descriptor-fraction", o.descriptor_target_fraction,

@@ -16,6 +16,7 @@ const core::Registry<ReadoutFactory>& readout_registry() {
           {"mean", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanReadout>(d); }},
           {"attention", [](const ReadoutOptions&, int64_t d) { return std::make_shared<AttentionReadout>(d); }},
           {"mean_sum", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanSumReadout>(d); }},
+          {"mean_sum_norm", [](const ReadoutOptions&, int64_t d) { return std::make_shared<MeanSumReadout>(d, 0.01); }},
       }};
   return registry;
 }
@@ -69,6 +70,15 @@ torch::Tensor plain_sums(const torch::Tensor& atoms, const GraphTensors& g, torc
   return sums;
 }
 
+// Each molecule's sum of atom rows and (in *count) its number of atoms: the plain loop where it
+// applies, else index_add_ (with autograd).
+torch::Tensor sums_and_counts(const torch::Tensor& atoms, const GraphTensors& g, torch::Tensor* count) {
+  if (plain_sums_apply(atoms, g)) return plain_sums(atoms, g, count);
+  *count = torch::zeros({g.num_molecules}, atoms.options())
+               .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+}
+
 }  // namespace
 
 torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
@@ -77,29 +87,16 @@ torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors
 }
 
 torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  if (plain_sums_apply(atoms, g)) {
-    torch::Tensor count;
-    const torch::Tensor sum = plain_sums(atoms, g, &count);
-    return sum / count.clamp_min(1).unsqueeze(1);
-  }
-  torch::Tensor sum =
-      torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
-  torch::Tensor count = torch::zeros({g.num_molecules}, atoms.options())
-                            .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  torch::Tensor count;
+  const torch::Tensor sum = sums_and_counts(atoms, g, &count);
   return sum / count.clamp_min(1).unsqueeze(1);
 }
 
 torch::Tensor MeanSumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  torch::Tensor sum;
   torch::Tensor count;
-  if (plain_sums_apply(atoms, g)) {
-    sum = plain_sums(atoms, g, &count);
-  } else {
-    sum = torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
-    count = torch::zeros({g.num_molecules}, atoms.options())
-                .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
-  }
-  return torch::cat({sum / count.clamp_min(1).unsqueeze(1), sum}, 1);
+  const torch::Tensor sum = sums_and_counts(atoms, g, &count);
+  const torch::Tensor mean = sum / count.clamp_min(1).unsqueeze(1);
+  return torch::cat({mean, sum_scale_ == 1.0 ? sum : sum * sum_scale_}, 1);
 }
 
 AttentionReadout::AttentionReadout(int64_t dim) : dim_(dim) {

@@ -57,13 +57,16 @@ class MeanReadout : public Readout {
 // follow it less); docs/results.md, "The readout of a fine-tuned foundation".
 class MeanSumReadout : public Readout {
  public:
-  explicit MeanSumReadout(int64_t dim) : dim_(dim) {}
+  // sum_scale multiplies the sum's columns (mean_sum: 1; mean_sum_norm: 1/100, Chemprop's
+  // "norm" aggregation, so that the sum is of the mean's magnitude for drug-sized molecules).
+  explicit MeanSumReadout(int64_t dim, double sum_scale = 1.0) : dim_(dim), sum_scale_(sum_scale) {}
   torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
   int64_t in_dim() const override { return dim_; }
   int64_t out_dim() const override { return 2 * dim_; }
 
  private:
   int64_t dim_;
+  double sum_scale_;
 };
 
 // Attention pooling: weights softmax_v(w·h_v) within each molecule, then Σ weight·h_v.

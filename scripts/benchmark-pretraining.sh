@@ -14,7 +14,7 @@
 #   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default;
 #   finetuned-ep60, -ep100, -bs32, -ep60-bs32, -drop01, -lr5e4 and scratch-ep60 are the
 #   fine-tuning pilots of docs/results.md, "Fine-tuning, second look"; finetuned-sum,
-#   finetuned-attn, scratch-sum, finetuned-meansum and scratch-meansum the readout pilots, "The readout of a fine-tuned foundation"),
+#   finetuned-attn, scratch-sum, finetuned-meansum, finetuned-meansumnorm and scratch-meansum the readout pilots, "The readout of a fine-tuned foundation"),
 #   PARALLEL (training runs at once, one thread each; default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +49,7 @@ row finetuned-sum       "foundation, fine-tuned, sum readout"          "--from $
 row finetuned-attn      "foundation, fine-tuned, attention readout"    "--from $encoder --readout attention"
 row scratch-sum         "D-MPNN from scratch, sum readout"             "--readout sum"
 row finetuned-meansum   "foundation, fine-tuned, mean + sum readout"   "--from $encoder --readout mean_sum"
+row finetuned-meansumnorm "foundation, fine-tuned, mean + sum/100 readout" "--from $encoder --readout mean_sum_norm"
 row scratch-meansum     "D-MPNN from scratch, mean + sum readout"      "--readout mean_sum"
 row finetuned-lr01      "foundation, fine-tuned, encoder lr × 0.1"     "--from $encoder --encoder-lr-ratio 0.1"
 row finetuned-lr1       "foundation, fine-tuned, encoder lr × 1"       "--from $encoder --encoder-lr-ratio 1"

@@ -26,14 +26,14 @@ models::PropertyModel seeded_model(const models::ModelConfig& c, uint64_t seed =
 TEST(PropertyModel, OutputsOneRowPerMoleculeForEveryEncoderAndReadout) {
   const auto g = tiny_tensors(tiny_mols());
   for (const char* encoder : {"dmpnn", "gine"}) {
-    for (const char* readout : {"sum", "mean", "attention", "mean_sum"}) {
+    for (const char* readout : {"sum", "mean", "attention", "mean_sum", "mean_sum_norm"}) {
       SCOPED_TRACE(std::string(encoder) + " + " + readout);
       auto c = tiny_model_config(encoder, readout, /*tasks=*/3);
       c.encoder.jk = "concat";  // GINE's concat changes the encoder width
       auto m = seeded_model(c);
       EXPECT_EQ(m->forward(g).sizes(), (std::vector<int64_t>{g.num_molecules, 3}));
       EXPECT_EQ(m->embed(g).sizes(), (std::vector<int64_t>{g.num_molecules, m->embedding_dim()}));
-      const int64_t readouts = std::string(readout) == "mean_sum" ? 2 : 1;  // mean and sum side by side
+      const int64_t readouts = std::string(readout).rfind("mean_sum", 0) == 0 ? 2 : 1;  // mean and sum side by side
       EXPECT_EQ(m->embedding_dim(), readouts * m->encoder().out_dim());
       EXPECT_EQ(m->head()->in_dim(), m->embedding_dim());
       EXPECT_EQ(m->head()->out_dim(), 3);

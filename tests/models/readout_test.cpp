@@ -20,12 +20,12 @@ torch::Tensor atom_states(int64_t atoms, int64_t dim) {
 
 TEST(ReadoutRegistry, EveryNameBuildsAReadoutOfTheGivenWidth) {
   const auto g = tiny_tensors(tiny_mols());
-  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum", "mean_sum_norm"}) {
     SCOPED_TRACE(name);
     models::ReadoutOptions o;
     o.name = name;
     auto r = models::make_readout(o, 5);
-    const int64_t width = std::string(name) == "mean_sum" ? 10 : 5;
+    const int64_t width = std::string(name).rfind("mean_sum", 0) == 0 ? 10 : 5;
     EXPECT_EQ(r->in_dim(), 5);
     EXPECT_EQ(r->out_dim(), width);
     EXPECT_EQ(r->forward(atom_states(g.num_atoms, 5), g).sizes(), (std::vector<int64_t>{g.num_molecules, width}));
@@ -39,7 +39,8 @@ TEST(ReadoutRegistry, UnknownNameFailsNamingTheKnownOnes) {
     models::make_readout(o, 4);
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), HasSubstr("unknown readout 'max'; known readouts: attention, mean, mean_sum, sum"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("unknown readout 'max'; known readouts: attention, mean, mean_sum, mean_sum_norm, sum"));
   }
 }
 
@@ -51,6 +52,9 @@ TEST(Readout, SumAndMeanAreTheMoleculesSumsAndMeans) {
   const auto mean = models::MeanReadout(3).forward(x, g);
   const auto both = models::MeanSumReadout(3).forward(x, g);
   ASSERT_EQ(both.sizes(), (std::vector<int64_t>{g.num_molecules, 6}));
+  models::ReadoutOptions norm;
+  norm.name = "mean_sum_norm";
+  const auto both_norm = models::make_readout(norm, 3)->forward(x, g);  // the sum's columns / 100
   int64_t first = 0;
   for (size_t m = 0; m < mols.size(); ++m) {
     const auto n = static_cast<int64_t>(mols[m].atoms.size());
@@ -58,6 +62,7 @@ TEST(Readout, SumAndMeanAreTheMoleculesSumsAndMeans) {
     EXPECT_TRUE(torch::allclose(sum[m], rows.sum(0))) << m;
     EXPECT_TRUE(torch::allclose(mean[m], rows.mean(0))) << m;
     EXPECT_TRUE(torch::allclose(both[m], torch::cat({rows.mean(0), rows.sum(0)}))) << m;
+    EXPECT_TRUE(torch::allclose(both_norm[m], torch::cat({rows.mean(0), rows.sum(0) / 100}))) << m;
     first += n;
   }
 }
@@ -100,7 +105,7 @@ TEST(Readout, AttentionWeightsSumToOneWithinEachMolecule) {
 
 TEST(Readout, ABatchEqualsEachMoleculeAlone) {
   torch::manual_seed(1);
-  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum", "mean_sum_norm"}) {
     SCOPED_TRACE(name);
     models::ReadoutOptions o;
     o.name = name;
@@ -122,7 +127,7 @@ TEST(Readout, AtomOrderWithinAMoleculeDoesNotMatter) {
   const auto g = tiny_tensors({testing_util::tiny_ring()});
   const auto x = torch::randn({g.num_atoms, 3});
   const auto p = torch::tensor({4, 2, 0, 3, 1}, torch::kLong);
-  for (const char* name : {"sum", "mean", "attention", "mean_sum"}) {
+  for (const char* name : {"sum", "mean", "attention", "mean_sum", "mean_sum_norm"}) {
     models::ReadoutOptions o;
     o.name = name;
     auto r = models::make_readout(o, 3);
