@@ -58,7 +58,8 @@ class MeanReadout : public Readout {
 class MeanSumReadout : public Readout {
  public:
   // sum_scale multiplies the sum's columns (mean_sum: 1; mean_sum_norm: 1/100, Chemprop's
-  // "norm" aggregation, so that the sum is of the mean's magnitude for drug-sized molecules).
+  // "norm" aggregation: for a drug-sized molecule of ~25 atoms the sum / 100 is about a quarter
+  // of the mean's size rather than ~25 times it).
   explicit MeanSumReadout(int64_t dim, double sum_scale = 1.0) : dim_(dim), sum_scale_(sum_scale) {}
   torch::Tensor forward(const torch::Tensor& atoms, const GraphTensors& g) override;
   int64_t in_dim() const override { return dim_; }
