@@ -70,20 +70,21 @@ torch::Tensor plain_sums(const torch::Tensor& atoms, const GraphTensors& g, torc
   return sums;
 }
 
-// Each molecule's sum of atom rows and (in *count) its number of atoms: the plain loop where it
-// applies, else index_add_ (with autograd).
+// Each molecule's sum of atom rows and, where count is not null, its number of atoms: the plain
+// loop where it applies, else index_add_ (with autograd).
 torch::Tensor sums_and_counts(const torch::Tensor& atoms, const GraphTensors& g, torch::Tensor* count) {
   if (plain_sums_apply(atoms, g)) return plain_sums(atoms, g, count);
-  *count = torch::zeros({g.num_molecules}, atoms.options())
-               .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  if (count != nullptr) {
+    *count = torch::zeros({g.num_molecules}, atoms.options())
+                 .index_add_(0, g.atom_to_mol, torch::ones({atoms.size(0)}, atoms.options()));
+  }
   return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
 }
 
 }  // namespace
 
 torch::Tensor SumReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {
-  if (plain_sums_apply(atoms, g)) return plain_sums(atoms, g, nullptr);
-  return torch::zeros({g.num_molecules, atoms.size(1)}, atoms.options()).index_add_(0, g.atom_to_mol, atoms);
+  return sums_and_counts(atoms, g, nullptr);
 }
 
 torch::Tensor MeanReadout::forward(const torch::Tensor& atoms, const GraphTensors& g) {

@@ -14,7 +14,8 @@
 #   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default;
 #   finetuned-ep60, -ep100, -bs32, -ep60-bs32, -drop01, -lr5e4 and scratch-ep60 are the
 #   fine-tuning pilots of docs/results.md, "Fine-tuning, second look"; finetuned-sum,
-#   finetuned-attn, scratch-sum, finetuned-meansum, finetuned-meansumnorm and scratch-meansum the readout pilots, "The readout of a fine-tuned foundation"),
+#   finetuned-attn, scratch-sum, finetuned-meansum, finetuned-meansumnorm and scratch-meansum
+#   the readout pilots, "The readout of a fine-tuned foundation"),
 #   PARALLEL (training runs at once, one thread each; default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
