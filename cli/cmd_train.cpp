@@ -65,6 +65,7 @@ struct TrainArgs {
   std::string target_weights = "equal";  // equal | sqrt | balanced | W1,W2,...
   std::string split_sizes = data::format_split_sizes(run.split_sizes);
   int64_t depth = 0;  // 0: the encoder's own default (models::default_depth)
+  std::string readout;  // empty: the --from checkpoint's readout, else the library's default
   double dist_timeout = static_cast<double>(run.distributed_timeout_ms) / 1000.0;  // seconds
   std::string precision = "auto";
   int workers = 0;  // 0: --threads
@@ -117,6 +118,8 @@ void run(TrainArgs& a, const std::string& command_line) {
   o.use_descriptors = a.features == "descriptors";
   apply_target_weights(a.target_weights, o);
   o.model.encoder.depth = a.depth > 0 ? a.depth : models::default_depth(o.model.encoder.name);
+  o.readout_from_pretrained = a.readout.empty();
+  if (!a.readout.empty()) o.model.readout.name = a.readout;
   o.device = resolve_device_flag(o.device).str();
   o.distributed = distributed_env_from_environment();
   o.distributed_timeout_ms = static_cast<int64_t>(a.dist_timeout * 1000);
@@ -166,11 +169,11 @@ void register_train(CLI::App& app, const std::string& command_line) {
   sub->add_option("--jk", o.model.encoder.jk, "Jumping knowledge over layers")
       ->check(CLI::IsMember({"last", "sum", "concat"}))
       ->capture_default_str();
-  sub->add_option("--readout", o.model.readout.name,
+  sub->add_option("--readout", a->readout,
                   "Atoms → molecule pooling: mean (Chemprop's), sum, mean_sum (both side by side, twice as "
-                  "wide), mean_sum_norm (the same with the sum / 100) or attention")
-      ->check(CLI::IsMember(models::readout_registry().names()))
-      ->capture_default_str();
+                  "wide), mean_sum_norm (the same with the sum / 100) or attention. Default: the --from "
+                  "checkpoint's, else " + o.model.readout.name)
+      ->check(CLI::IsMember(models::readout_registry().names()));
   sub->add_option("--ffn-hidden", o.model.head.hidden, "Head hidden width")->capture_default_str();
   sub->add_option("--ffn-layers", o.model.head.layers, "Head linear layers")->capture_default_str();
   sub->add_option("--features", a->features, "Extra molecule features: 'descriptors' (RDKit 2D, standardised)");

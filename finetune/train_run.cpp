@@ -143,8 +143,10 @@ class RunFolderCleanup {
 models::ModelConfig member_config(const TrainRunOptions& o, int64_t tasks, int64_t num_descriptors) {
   models::ModelConfig config = o.model;
   if (!o.from.empty()) {
-    // The pretrained encoder defines the encoder's shape.
-    config.encoder = checkpoint::read_checkpoint_info(o.from).config.encoder;
+    // The pretrained encoder defines the encoder's shape (and, unless told otherwise, the readout).
+    const models::ModelConfig pretrained = checkpoint::read_checkpoint_info(o.from).config;
+    config.encoder = pretrained.encoder;
+    if (o.readout_from_pretrained) config.readout = pretrained.readout;
   }
   checkpoint::set_feature_vocabulary(config);
   config.head.num_tasks = tasks;
@@ -333,7 +335,16 @@ class TrainRun {
     if (!single_) to.label = member_label(f, splits_.size(), m, ensemble_size_);
     torch::manual_seed(to.seed);
     models::PropertyModel model(config_);
-    if (!o.from.empty()) checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
+    if (!o.from.empty()) {
+      checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
+      const auto names = model->named_parameters().keys();
+      const bool readout_weights = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+        return n.rfind("readout.", 0) == 0;
+      });
+      if (o.readout_from_pretrained && readout_weights) {
+        checkpoint::load_weights_with_prefix(o.from, "readout.", model);
+      }
+    }
     model->to(torch::Device(o.device));
     checkpoint::Checkpoint checkpoint;
     checkpoint.config = config_;

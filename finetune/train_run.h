@@ -30,6 +30,10 @@ struct TrainRunOptions {
   int ensemble_size = 1;               // models per split, 1..100
   bool use_descriptors = false;        // join the dataset's RDKit descriptors after the readout
   std::string from;                    // pretrained checkpoint whose encoder is reused
+  // With `from`: the model's readout is the pretrained checkpoint's (and its weights, if it has
+  // any), so that fine-tuning pools the atom states the way pretraining did; model.readout is
+  // then ignored. false: model.readout as set.
+  bool readout_from_pretrained = true;
   // "mlp": the model's own head, trained (end to end unless freeze_encoder).
   // "ridge" | "gp": a closed-form regressor on fixed representations: the `from`
   // model's embeddings, or ECFP4 fingerprints with representation "ecfp" (a baseline;

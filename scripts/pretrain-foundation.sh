@@ -11,7 +11,8 @@
 #             log.csv), pretrain.log, wall-seconds (all invocations together)
 # Environment: MOLPROP (default build/cli/molprop), RANKS (default 2), EPOCHS (default 3),
 #   PRECISION (default bf16 where the CPU has native bf16, else fp32), CORPUS (an existing
-#   corpus CSV instead of building one).
+#   corpus CSV instead of building one), READOUT (default mean: the pooling the encoder is
+#   pretrained with, and the one `train --from` then fine-tunes with unless told otherwise).
 # Then: scripts/benchmark-pretraining.sh work-dir/run/encoder.h5, and
 #   scripts/ship-foundation.sh work-dir/run work-dir/corpus.h5 work-dir/corpus.csv $(cat work-dir/wall-seconds)
 set -euo pipefail
@@ -21,6 +22,7 @@ export MOLPROP="$molprop"
 work="${1:-$root/build/foundation}"
 ranks="${RANKS:-2}"
 epochs="${EPOCHS:-3}"
+readout="${READOUT:-mean}"
 mkdir -p "$work"
 if [ -z "${PRECISION:-}" ]; then
   PRECISION=fp32
@@ -54,6 +56,6 @@ trap finish EXIT
 # Recipe (pilots, docs/results.md): D-MPNN 300×3, batch norm, descriptors (15% of the 332
 # rdkit2d-v2 targets per molecule per step) + atom-level targets; 128 molecules a step.
 "$root/scripts/pretrain-ranks.sh" "$ranks" --data "$work/corpus.h5" --output-dir "$work/run" \
-    --encoder dmpnn --hidden 300 --depth 3 --objectives descriptors,atom_descriptors \
+    --encoder dmpnn --hidden 300 --depth 3 --readout "$readout" --objectives descriptors,atom_descriptors \
     --batch-size $(( 128 / ranks )) --epochs "$epochs" --warmup-epochs 0.05 --checkpoint-every 500 \
     --log-every 100 --precision "$PRECISION" --seed 0 "${resume[@]}" 2>&1 | tee -a "$work/pretrain.log" >&2

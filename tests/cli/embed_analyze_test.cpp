@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
@@ -115,4 +116,72 @@ TEST(CliEmbedAnalyze, BadModelPathIsOneClearLine) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(count_lines(r.err), 1) << r.err;
   EXPECT_FALSE(fs::exists(dir + "/out.h5"));
+}
+
+namespace {
+
+// `embed --model MODEL` of the example file: the embeddings (rows × width, NaN rows kept).
+std::vector<float> embeddings_of(const std::string& model, const std::string& dir, const std::string& name,
+                                 int64_t* width) {
+  auto e = run_molprop("embed --model " + model + " --input " + kExamples + " --output " + dir + "/" + name +
+                           ".h5 --threads 1 --precision fp32 --quiet",
+                       dir);
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  H5::H5File file(dir + "/" + name + ".h5", H5F_ACC_RDONLY);
+  *width = h5::read_int_attr(file.openGroup("/"), "embedding_dim");
+  std::vector<float> values;
+  h5::read_rows(file.openDataSet("embeddings"), 0, 22, values);
+  return values;
+}
+
+}  // namespace
+
+// `train --from ENCODER` pools the atom states the way the encoder was pretrained to (its
+// readout, with its weights), unless --readout says otherwise.
+TEST(CliTrainFrom, KeepsThePretrainedReadoutUnlessToldOtherwise) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_train_from_readout");
+  auto f = run_molprop("featurize --input " + kData + " --output " + dir + "/c.h5 --no-targets --descriptors --quiet",
+                       dir);
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  for (const std::string readout : {"mean_sum_norm", "attention"}) {
+    auto pre = run_molprop("pretrain --data " + dir + "/c.h5 --output-dir " + dir + "/pre-" + readout +
+                               " --hidden 16 --norm none --readout " + readout +
+                               " --epochs 1 --batch-size 16 --threads 1 --seed 3 --quiet",
+                           dir);
+    ASSERT_EQ(pre.exit_code, 0) << pre.err;
+  }
+  const std::string train = "train --data " + kData + " --epochs 1 --threads 1 --seed 1 --quiet --from ";
+  int64_t width = 0;
+
+  // mean_sum_norm: inherited (twice the encoder's width), or replaced by --readout mean.
+  auto t = run_molprop(train + dir + "/pre-mean_sum_norm/encoder.h5 --output-dir " + dir + "/msn", dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  embeddings_of(dir + "/msn", dir, "msn", &width);
+  EXPECT_EQ(width, 32);
+  t = run_molprop(train + dir + "/pre-mean_sum_norm/encoder.h5 --readout mean --output-dir " + dir + "/mean", dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  embeddings_of(dir + "/mean", dir, "mean", &width);
+  EXPECT_EQ(width, 16);
+
+  // attention: its weights come with it. With a learning rate of 1e-12 the fine-tuned model
+  // embeds as the encoder does; a fresh attention readout (--readout attention) does not.
+  const std::string encoder = dir + "/pre-attention/encoder.h5";
+  const std::string still = " --init-lr 1e-12 --lr 1e-12 --final-lr 1e-12";
+  t = run_molprop(train + encoder + still + " --output-dir " + dir + "/att", dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  t = run_molprop(train + encoder + still + " --readout attention --output-dir " + dir + "/att-fresh", dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  const std::vector<float> pretrained = embeddings_of(encoder, dir, "enc", &width);
+  const std::vector<float> tuned = embeddings_of(dir + "/att", dir, "att", &width);
+  const std::vector<float> fresh = embeddings_of(dir + "/att-fresh", dir, "att-fresh", &width);
+  ASSERT_EQ(pretrained.size(), tuned.size());
+  ASSERT_EQ(pretrained.size(), fresh.size());
+  double max_tuned = 0, max_fresh = 0;
+  for (size_t i = 0; i < pretrained.size(); ++i) {
+    if (std::isnan(pretrained[i])) continue;  // the invalid example line
+    max_tuned = std::max(max_tuned, std::abs(static_cast<double>(tuned[i] - pretrained[i])));
+    max_fresh = std::max(max_fresh, std::abs(static_cast<double>(fresh[i] - pretrained[i])));
+  }
+  EXPECT_LT(max_tuned, 1e-4);
+  EXPECT_GT(max_fresh, 1e-2);
 }
