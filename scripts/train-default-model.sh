@@ -173,11 +173,19 @@ json.dump({"format": "molprop-predict-settings", "format_version": 1, "standardi
           open(f"{dest}/predict.json", "w"), indent=2)
 PY
 $py - "$dest.tmp/provenance.json" "$train_seconds" "$encoder" "$molprop" "$work" "$root" <<'PY'
-import hashlib, json, subprocess, sys
+import hashlib, json, os, subprocess, sys
 out, seconds, encoder, molprop, work, root = sys.argv[1:]
 def sha(path): return hashlib.sha256(open(path, "rb").read()).hexdigest()
 commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+# The encoder file fine-tuned from (the name 'foundation' resolves as molprop resolves it here:
+# MOLPROP_FOUNDATION_MODEL, else the source tree's shipped folder), so that a later foundation
+# does not make this model's origin ambiguous.
+path = encoder
+if encoder == "foundation":
+    path = os.environ.get("MOLPROP_FOUNDATION_MODEL") or f"{root}/share/molprop/models/foundation"
+if os.path.isdir(path): path = os.path.join(path, "encoder.h5")
 json.dump({"script": "scripts/train-default-model.sh", "commit": commit, "encoder": encoder,
+           "encoder_sha256": sha(path) if os.path.isfile(path) else None,
            "fine_tuning_seconds": int(seconds), "command": open(f"{work}/run/command.txt").read().strip(),
            "table_sha256": sha(f"{work}/all.csv"), "split": "balanced scaffold 0.8/0.1/0.1, seed 0",
            "calibration": "molprop calibrate on the validation split"}, open(out, "w"), indent=2)
