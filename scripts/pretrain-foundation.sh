@@ -11,8 +11,9 @@
 #             log.csv), pretrain.log, wall-seconds (all invocations together)
 # Environment: MOLPROP (default build/cli/molprop), RANKS (default 2), EPOCHS (default 3),
 #   PRECISION (default bf16 where the CPU has native bf16, else fp32), CORPUS (an existing
-#   corpus CSV instead of building one), READOUT (default mean: the pooling the encoder is
-#   pretrained with, and the one `train --from` then fine-tunes with unless told otherwise).
+#   corpus CSV instead of building one), READOUT (default mean_sum_norm, the shipped foundation's
+#   since 2026-12-07; mean gives the first foundation's recipe): the pooling the encoder is
+#   pretrained with, and the one `train --from` then fine-tunes with unless told otherwise.
 # Then: scripts/benchmark-pretraining.sh work-dir/run/encoder.h5, and
 #   scripts/ship-foundation.sh work-dir/run work-dir/corpus.h5 work-dir/corpus.csv $(cat work-dir/wall-seconds)
 set -euo pipefail
@@ -22,7 +23,7 @@ export MOLPROP="$molprop"
 work="${1:-$root/build/foundation}"
 ranks="${RANKS:-2}"
 epochs="${EPOCHS:-3}"
-readout="${READOUT:-mean}"
+readout="${READOUT:-mean_sum_norm}"
 mkdir -p "$work"
 if [ -z "${PRECISION:-}" ]; then
   PRECISION=fp32
@@ -53,8 +54,8 @@ finish() {
   record_wall
 }
 trap finish EXIT
-# Recipe (pilots, docs/results.md): D-MPNN 300×3, batch norm, descriptors (15% of the 332
-# rdkit2d-v2 targets per molecule per step) + atom-level targets; 128 molecules a step.
+# Recipe (pilots, docs/results.md): D-MPNN 300×3, batch norm, mean + sum/100 readout, descriptors
+# (15% of the 332 rdkit2d-v2 targets per molecule per step) + atom-level targets; 128 molecules a step.
 "$root/scripts/pretrain-ranks.sh" "$ranks" --data "$work/corpus.h5" --output-dir "$work/run" \
     --encoder dmpnn --hidden 300 --depth 3 --readout "$readout" --objectives descriptors,atom_descriptors \
     --batch-size $(( 128 / ranks )) --epochs "$epochs" --warmup-epochs 0.05 --checkpoint-every 500 \
