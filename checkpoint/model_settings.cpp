@@ -60,6 +60,7 @@ PredictSettings load_predict_settings(const std::string& folder) {
       throw Error(path.string() + ": tautomer_forms must be 0 (off) to " + std::to_string(chem::kMaxTautomerForms) +
                   ", got " + std::to_string(s.tautomer_forms));
     }
+    s.tautomer_as_written = j.value("tautomer_as_written", std::vector<std::string>{});
     s.default_properties = j.value("default_properties", std::vector<std::string>{});
     for (const auto& symbol : j.value("known_elements", std::vector<std::string>{})) {
       const int z = chem::element_number(symbol);
@@ -80,6 +81,7 @@ void save_predict_settings(const std::string& folder, const PredictSettings& set
                                                            {"standardize", settings.standardize},
                                                            {"canonical_tautomer", settings.canonical_tautomer},
                                                            {"tautomer_forms", settings.tautomer_forms},
+                                                           {"tautomer_as_written", settings.tautomer_as_written},
                                                            {"default_properties", settings.default_properties},
                                                            {"known_elements", elements}});
 }

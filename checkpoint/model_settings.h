@@ -7,6 +7,7 @@
 //      "standardize": true,                       // largest fragment + neutralise first
 //      "canonical_tautomer": false,               // then RDKit's canonical tautomer
 //      "tautomer_forms": 4,                       // average over the 4 most plausible tautomers (0: off)
+//      "tautomer_as_written": ["pKa_acidic"],     // with tautomer_forms: these targets from the molecule as written
 //      "default_properties": ["logS", "logP"],    // columns shown without --properties
 //      "known_elements": ["H", "C", "N", "O"]}    // other elements: out of domain
 //
@@ -33,6 +34,9 @@ struct PredictSettings {
   bool standardize = false;
   bool canonical_tautomer = false;              // then RDKit's canonical tautomer
   int tautomer_forms = 0;                       // average over this many tautomers (chem::ParseOptions)
+  // With tautomer_forms > 0: targets predicted from the molecule as written instead (a label that
+  // belongs to the site as drawn, such as a pKa); the others average over the forms.
+  std::vector<std::string> tautomer_as_written;
   std::vector<std::string> default_properties;  // empty: every target
   std::vector<int> known_elements;              // atomic numbers; empty: no element check
 };

@@ -36,11 +36,14 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   data::Batch batch;
   batch.num_descriptors = predictor.num_descriptors();
   // A molecule with tautomer forms (FeaturizeOptions::tautomer_forms) is predicted as the
-  // mean over its forms: mean and spread each averaged.
+  // mean over its forms: mean and spread each averaged; the targets of
+  // Predictor::tautomer_as_written() take the molecule as written instead (one more row).
+  const std::vector<bool>& as_written = predictor.tautomer_as_written();
+  const bool keep_written = std::find(as_written.begin(), as_written.end(), true) != as_written.end();
   bool any_forms = false;
   for (const chem::FeaturizedMol* m : molecules) {
     if (!m->ok()) continue;
-    if (m->forms.empty()) append_graph(m->graph, m->descriptors.data(), batch);
+    if (m->forms.empty() || keep_written) append_graph(m->graph, m->descriptors.data(), batch);
     for (const chem::FeaturizedForm& f : m->forms) append_graph(f.graph, f.descriptors.data(), batch);
     any_forms |= !m->forms.empty();
   }
@@ -54,8 +57,15 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
     size_t r = 0;
     for (const chem::FeaturizedMol* m : molecules) {
       if (!m->ok()) continue;
+      const size_t written = r;  // the molecule as written: its own row, or the only row
+      if (!m->forms.empty() && keep_written) ++r;
       const size_t n = std::max<size_t>(1, m->forms.size());
       for (size_t j = 0; j < t; ++j) {
+        if (as_written[j]) {
+          mean.push_back(row_mean[written * t + j]);
+          std.push_back(row_std[written * t + j]);
+          continue;
+        }
         float sum_mean = 0, sum_std = 0;
         for (size_t f = 0; f < n; ++f) {
           sum_mean += row_mean[(r + f) * t + j];

@@ -50,6 +50,15 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
                   " is not a target of the model");
     }
   }
+  as_written_.assign(target_names().size(), false);
+  for (const auto& name : settings_.tautomer_as_written) {
+    const auto it = std::find(target_names().begin(), target_names().end(), name);
+    if (it == target_names().end()) {
+      throw Error(dir + "/" + checkpoint::kPredictSettingsFileName + ": tautomer_as_written names " + name +
+                  ", which is not a target of the model");
+    }
+    as_written_[static_cast<size_t>(it - target_names().begin())] = true;
+  }
   calibration_ = checkpoint::load_calibration(dir);
   if (!calibration_.empty()) {
     const auto& names = target_names();

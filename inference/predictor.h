@@ -48,6 +48,9 @@ class Predictor {
   // tautomers (predict.json's tautomer_forms, chem::ParseOptions; 0: off). Throws
   // molprop::Error outside 0..chem::kMaxTautomerForms.
   void set_tautomer_forms(int forms);
+  // Per target: predicted from the molecule as written even with tautomer forms
+  // (predict.json's tautomer_as_written); one entry per target.
+  const std::vector<bool>& tautomer_as_written() const { return as_written_; }
   // Raw ensemble spread and the domain file's thresholds from now on (what `calibrate`
   // measures before it writes a new calibration.json).
   void disable_calibration();
@@ -74,6 +77,7 @@ class Predictor {
   std::unique_ptr<checkpoint::ApplicabilityDomain> domain_;
   std::string folder_;
   checkpoint::PredictSettings settings_;
+  std::vector<bool> as_written_;  // per target: predict.json tautomer_as_written
   checkpoint::Calibration calibration_;
   std::vector<float> spread_scale_, spread_floor_;  // per target; empty without calibration
   torch::Device device_;

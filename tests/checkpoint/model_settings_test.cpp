@@ -29,6 +29,7 @@ TEST(ModelSettings, AFolderWithoutTheFilesHasTheDefaults) {
   EXPECT_FALSE(s.standardize);
   EXPECT_TRUE(s.default_properties.empty());
   EXPECT_TRUE(s.known_elements.empty());
+  EXPECT_TRUE(s.tautomer_as_written.empty());
   EXPECT_TRUE(load_calibration(dir).empty());
 }
 
@@ -39,10 +40,12 @@ TEST(ModelSettings, SettingsAndCalibrationRoundTrip) {
   s.default_properties = {"logP", "logS"};
   s.known_elements = {1, 6, 7, 8, 17};
   s.tautomer_forms = 4;
+  s.tautomer_as_written = {"pKa_acidic", "pKa_basic"};
   save_predict_settings(dir, s);
   const PredictSettings back = load_predict_settings(dir);
   EXPECT_TRUE(back.standardize);
   EXPECT_EQ(back.tautomer_forms, 4);
+  EXPECT_EQ(back.tautomer_as_written, s.tautomer_as_written);
   EXPECT_EQ(back.default_properties, s.default_properties);
   EXPECT_EQ(back.known_elements, s.known_elements);
   std::ifstream in(dir + "/" + kPredictSettingsFileName);
@@ -78,6 +81,8 @@ TEST(ModelSettings, BadFilesAreClearErrorsNamingTheFile) {
   EXPECT_THAT(error_of([&] { load_predict_settings(dir); }), HasSubstr("\"Xx\", which is no element"));
   std::ofstream(settings) << R"({"format": "molprop-predict-settings", "tautomer_forms": 65})";
   EXPECT_THAT(error_of([&] { load_predict_settings(dir); }), HasSubstr("tautomer_forms must be 0 (off) to 64, got 65"));
+  std::ofstream(settings) << R"({"format": "molprop-predict-settings", "tautomer_as_written": "pKa"})";
+  EXPECT_THAT(error_of([&] { load_predict_settings(dir); }), HasSubstr(settings + ": "));  // a list is needed
   std::ofstream(calibration) << R"({"format": "molprop-calibration", "targets": {"a": {"spread_scale": -1}}})";
   EXPECT_THAT(error_of([&] { load_calibration(dir); }), HasSubstr("target a needs spread_scale ≥ 0"));
   std::ofstream(calibration) << R"({"format": "molprop-calibration"})";

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -140,3 +141,60 @@ TEST(CliRobustness, TautomerFormsGiveEveryTautomerTheSamePrediction) {
 }
 
 }  // namespace
+
+// predict.json's tautomer_as_written: those targets from the molecule as written, the others
+// averaged over the tautomer forms; a name that is no target is one clear line.
+TEST(CliRobustness, TautomerAsWrittenTargetsIgnoreTheForms) {
+  const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_as_written");
+  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
+                           "/run --epochs 1 --hidden 16 --seed 2 --quiet",
+                       dir);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::ofstream(dir + "/pair.csv") << "smiles\nO=c1cccc[nH]1\nOc1ccccn1\nCC(=O)CC(C)=O\n";
+  // Per row: {logS, size_score}.
+  const auto values = [&](const std::string& flags) {
+    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir +
+                             "/p.csv --precision fp32 --properties logS,size_score --quiet " + flags,
+                         dir);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    std::istringstream in(read_file(dir + "/p.csv"));
+    std::string line;
+    std::getline(in, line);
+    EXPECT_EQ(line.rfind("smiles,logS,size_score,", 0), 0u) << line;
+    std::vector<std::pair<double, double>> v;
+    while (std::getline(in, line)) {
+      std::stringstream ss(line);
+      std::string smiles, a, b;
+      std::getline(ss, smiles, ',');
+      std::getline(ss, a, ',');
+      std::getline(ss, b, ',');
+      v.emplace_back(std::stod(a), std::stod(b));
+    }
+    return v;
+  };
+  const auto as_written = values(""), averaged = values("--tautomer-forms 4");
+  std::ofstream(dir + "/run/predict.json")
+      << R"({"format": "molprop-predict-settings", "format_version": 1, "tautomer_forms": 4,
+             "tautomer_as_written": ["size_score"]})";
+  const auto mixed = values("");
+  ASSERT_EQ(as_written.size(), 3u);
+  ASSERT_EQ(averaged.size(), 3u);
+  ASSERT_EQ(mixed.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(mixed[i].first, averaged[i].first, 1e-5) << i;     // logS: over the forms
+    EXPECT_NEAR(mixed[i].second, as_written[i].second, 1e-5) << i;  // size_score: as written
+  }
+  // The two rules differ on these molecules, so the comparisons above tell them apart.
+  EXPECT_GT(std::abs(as_written[0].first - averaged[0].first), 1e-4);
+  EXPECT_GT(std::abs(as_written[0].second - averaged[0].second), 1e-4);
+  EXPECT_GT(std::abs(mixed[0].second - mixed[1].second), 1e-4);  // as written, the pair differs
+  EXPECT_NEAR(mixed[0].first, mixed[1].first, 1e-5);             // over the forms, it agrees
+
+  std::ofstream(dir + "/run/predict.json")
+      << R"({"format": "molprop-predict-settings", "format_version": 1, "tautomer_forms": 1,
+             "tautomer_as_written": ["pKa"]})";
+  auto bad = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir + "/q.csv", dir);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("predict.json: tautomer_as_written names pKa, which is not a target of the model"));
+  EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+}
