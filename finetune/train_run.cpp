@@ -337,12 +337,11 @@ class TrainRun {
     models::PropertyModel model(config_);
     if (!o.from.empty()) {
       checkpoint::load_weights_with_prefix(o.from, "encoder.", model);
-      const auto names = model->named_parameters().keys();
-      const bool readout_weights = std::any_of(names.begin(), names.end(), [](const std::string& n) {
-        return n.rfind("readout.", 0) == 0;
-      });
-      if (o.readout_from_pretrained && readout_weights) {
-        checkpoint::load_weights_with_prefix(o.from, "readout.", model);
+      if (o.readout_from_pretrained) {  // the pretrained readout's weights too, where it has any
+        const auto names = model->named_parameters().keys();
+        if (std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.rfind("readout.", 0) == 0; })) {
+          checkpoint::load_weights_with_prefix(o.from, "readout.", model);
+        }
       }
     }
     model->to(torch::Device(o.device));

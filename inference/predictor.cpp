@@ -44,20 +44,18 @@ Predictor::Predictor(const std::string& path, const torch::Device& device) : dev
   }
   const std::string& dir = folder_;
   settings_ = checkpoint::load_predict_settings(dir);
+  // A target named in predict.json: its index, or an error naming the file and the field.
+  const auto target_index = [&](const std::string& name, const std::string& not_a_target) {
+    const auto it = std::find(target_names().begin(), target_names().end(), name);
+    if (it == target_names().end()) throw Error(dir + "/" + checkpoint::kPredictSettingsFileName + ": " + not_a_target);
+    return static_cast<size_t>(it - target_names().begin());
+  };
   for (const auto& name : settings_.default_properties) {
-    if (std::find(target_names().begin(), target_names().end(), name) == target_names().end()) {
-      throw Error(dir + "/" + checkpoint::kPredictSettingsFileName + ": default property " + name +
-                  " is not a target of the model");
-    }
+    target_index(name, "default property " + name + " is not a target of the model");
   }
   as_written_.assign(target_names().size(), false);
   for (const auto& name : settings_.tautomer_as_written) {
-    const auto it = std::find(target_names().begin(), target_names().end(), name);
-    if (it == target_names().end()) {
-      throw Error(dir + "/" + checkpoint::kPredictSettingsFileName + ": tautomer_as_written names " + name +
-                  ", which is not a target of the model");
-    }
-    as_written_[static_cast<size_t>(it - target_names().begin())] = true;
+    as_written_[target_index(name, "tautomer_as_written names " + name + ", which is not a target of the model")] = true;
   }
   calibration_ = checkpoint::load_calibration(dir);
   if (!calibration_.empty()) {

@@ -45,6 +45,15 @@ std::vector<DriftRow> drift_rows(const std::string& out) {
   return rows;
 }
 
+// A tiny model (1 epoch, 16 wide) of tests/data/train_small.csv (logS, size_score) in DIR/run.
+::testing::AssertionResult train_tiny_model(const std::string& dir, const std::string& flags) {
+  const auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " +
+                                 dir + "/run --epochs 1 --hidden 16 --quiet " + flags,
+                             dir);
+  if (t.exit_code == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "train exited " << t.exit_code << ": " << t.err;
+}
+
 TEST(CliRobustness, SpellingAndExplicitHydrogensDoNotMoveTheDefaultModel) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_robustness");
   auto r = run_molprop("robustness " + kExamples + " --variants spelling,explicit_h --output " + dir + "/d.csv", dir);
@@ -79,10 +88,7 @@ TEST(CliRobustness, TautomersAndChargesAreCountedAndBadKindsRefused) {
 
 TEST(CliRobustness, AModelThatCanonicalisesTautomersDoesNotDriftBetweenThem) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_canonical");
-  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
-                           "/run --epochs 1 --hidden 16 --ensemble-size 2 --quiet",
-                       dir);
-  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ASSERT_TRUE(train_tiny_model(dir, "--ensemble-size 2"));
   std::ofstream(dir + "/in.csv") << "smiles\nOc1ccccn1\nCC(=O)CC(C)=O\nO=C1NC(=O)C=C1\nCc1cc(O)nn1C\n";
   auto before = run_molprop("robustness " + dir + "/in.csv --model " + dir + "/run --variants tautomer --quiet", dir);
   ASSERT_EQ(before.exit_code, 0) << before.err;
@@ -103,10 +109,7 @@ TEST(CliRobustness, AModelThatCanonicalisesTautomersDoesNotDriftBetweenThem) {
 // same for every tautomer; out-of-range counts are one clear line.
 TEST(CliRobustness, TautomerFormsGiveEveryTautomerTheSamePrediction) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_forms");
-  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
-                           "/run --epochs 1 --hidden 16 --quiet",
-                       dir);
-  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ASSERT_TRUE(train_tiny_model(dir, ""));
   std::ofstream(dir + "/in.csv") << "smiles\nOc1ccccn1\nCC(=O)CC(C)=O\nO=C1NC(=O)C=C1\nCc1cc(O)nn1C\n";
   auto r = run_molprop("robustness " + dir + "/in.csv --model " + dir + "/run --variants tautomer --tautomer-forms 4 --quiet",
                        dir);
@@ -146,10 +149,7 @@ TEST(CliRobustness, TautomerFormsGiveEveryTautomerTheSamePrediction) {
 // averaged over the tautomer forms; a name that is no target is one clear line.
 TEST(CliRobustness, TautomerAsWrittenTargetsIgnoreTheForms) {
   const std::string dir = molprop::testing_util::fresh_dir("cli_robustness_as_written");
-  auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " + dir +
-                           "/run --epochs 1 --hidden 16 --seed 2 --quiet",
-                       dir);
-  ASSERT_EQ(t.exit_code, 0) << t.err;
+  ASSERT_TRUE(train_tiny_model(dir, "--seed 2"));
   std::ofstream(dir + "/pair.csv") << "smiles\nO=c1cccc[nH]1\nOc1ccccn1\nCC(=O)CC(C)=O\n";
   // Per row: {logS, size_score}.
   const auto values = [&](const std::string& flags) {
