@@ -24,9 +24,12 @@ constexpr size_t kWords = kBits / 64;
 
 }  // namespace
 
-void ApplicabilityDomain::add(chem::PackedFingerprint fp) {
-  popcounts_.push_back(chem::popcount(fp));
-  fingerprints_.push_back(std::move(fp));
+void ApplicabilityDomain::add(const uint64_t* words) {
+  int bits = 0;
+  for (size_t w = 0; w < kWords; ++w) bits += __builtin_popcountll(words[w]);
+  popcounts_.push_back(bits);
+  words_.insert(words_.end(), words, words + kWords);
+  ++size_;
 }
 
 ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::string>& smiles, double threshold) {
@@ -34,7 +37,7 @@ ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::stri
   d.threshold_ = threshold;
   for (const auto& s : smiles) {
     const chem::ParsedMol parsed = chem::parse_smiles(s);
-    if (parsed.ok()) d.add(chem::packed_morgan_fingerprint(*parsed.mol));
+    if (parsed.ok()) d.add(chem::packed_morgan_fingerprint(*parsed.mol).data());
   }
   d.build_index();
   return d;
@@ -53,11 +56,10 @@ ApplicabilityDomain ApplicabilityDomain::from_smiles(const std::vector<std::stri
   for (size_t i = 0; i < smiles.size(); ++i) {
     const chem::ParsedMol parsed = chem::parse_smiles(smiles[i]);
     if (!parsed.ok()) continue;
-    d.add(chem::packed_morgan_fingerprint(*parsed.mol));
+    d.add(chem::packed_morgan_fingerprint(*parsed.mol).data());
     d.labelled_.insert(d.labelled_.end(), labelled.begin() + static_cast<std::ptrdiff_t>(i * t),
                        labelled.begin() + static_cast<std::ptrdiff_t>((i + 1) * t));
   }
-  d.build_index();
   d.build_targets();
   return d;
 }
@@ -81,16 +83,16 @@ bool ApplicabilityDomain::in_label_range(size_t target, double value) const {
 std::vector<double> ApplicabilityDomain::all_similarities(const chem::PackedFingerprint& fp) const {
   std::vector<double> out{0.0};
   if (per_target_.empty()) {
-    out[0] = max_similarity(fp);
+    out[0] = search(fp);
     return out;
   }
   // Searching each target's (smaller) set prunes better than one search of the whole set
   // (measured on 20k ZINC molecules with the default model).
   for (const auto& d : per_target_) {
-    out.push_back(d.max_similarity(fp));
+    out.push_back(d.search(fp));
     out[0] = std::max(out[0], out.back());
   }
-  if (unlabelled_) out[0] = std::max(out[0], unlabelled_->max_similarity(fp));
+  if (unlabelled_) out[0] = std::max(out[0], unlabelled_->search(fp));
   return out;
 }
 
@@ -101,34 +103,42 @@ void ApplicabilityDomain::set_threshold(double t) {
 
 void ApplicabilityDomain::build_targets() {
   per_target_.clear();
+  sorted_words_ = {};
+  start_.clear();
   const size_t t = target_names_.size();
-  for (size_t k = 0; k < t; ++k) {
+  // A sub-domain of the rows `keep` selects, holding only its search arrays.
+  auto subset = [&](auto&& keep) {
     ApplicabilityDomain d;
     d.threshold_ = threshold_;
-    for (size_t i = 0; i < fingerprints_.size(); ++i) {
-      if (labelled_[i * t + k]) d.add(fingerprints_[i]);
+    size_t rows = 0;
+    for (size_t i = 0; i < size_; ++i) rows += keep(i) ? 1 : 0;
+    d.words_.reserve(rows * kWords);
+    d.popcounts_.reserve(rows);
+    for (size_t i = 0; i < size_; ++i) {
+      if (keep(i)) d.add(words_.data() + i * kWords);
     }
     d.build_index();
-    per_target_.push_back(std::move(d));
-  }
+    d.words_ = {};
+    d.popcounts_ = {};
+    return d;
+  };
+  for (size_t k = 0; k < t; ++k) per_target_.push_back(subset([&](size_t i) { return labelled_[i * t + k] != 0; }));
   // Training molecules without any label (possible in a user's table) count for the overall
   // similarity only.
-  ApplicabilityDomain none;
-  for (size_t i = 0; i < fingerprints_.size(); ++i) {
-    bool any = false;
-    for (size_t k = 0; k < t; ++k) any |= labelled_[i * t + k] != 0;
-    if (!any) none.add(fingerprints_[i]);
-  }
+  ApplicabilityDomain none = subset([&](size_t i) {
+    for (size_t k = 0; k < t; ++k) {
+      if (labelled_[i * t + k]) return false;
+    }
+    return true;
+  });
   unlabelled_.reset();
-  if (none.size() > 0) {
-    none.build_index();
-    unlabelled_ = std::make_shared<const ApplicabilityDomain>(std::move(none));
-  }
+  if (none.size() > 0) unlabelled_ = std::make_shared<const ApplicabilityDomain>(std::move(none));
+  popcounts_ = {};
 }
 
 
 void ApplicabilityDomain::build_index() {
-  const auto n = static_cast<int64_t>(fingerprints_.size());
+  const auto n = static_cast<int64_t>(size_);
   std::vector<int64_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
@@ -138,7 +148,8 @@ void ApplicabilityDomain::build_index() {
   start_.assign(kBits + 2, n);
   for (int64_t r = n - 1; r >= 0; --r) {
     const auto i = static_cast<size_t>(order[static_cast<size_t>(r)]);
-    std::copy(fingerprints_[i].begin(), fingerprints_[i].end(),
+    std::copy(words_.begin() + static_cast<std::ptrdiff_t>(i * kWords),
+              words_.begin() + static_cast<std::ptrdiff_t>((i + 1) * kWords),
               sorted_words_.begin() + static_cast<std::ptrdiff_t>(r) * kWords);
     start_[static_cast<size_t>(popcounts_[i])] = r;
   }
@@ -147,7 +158,11 @@ void ApplicabilityDomain::build_index() {
 }
 
 double ApplicabilityDomain::max_similarity(const chem::PackedFingerprint& fp) const {
-  if (fingerprints_.empty() || fp.empty()) return 0.0;
+  return per_target_.empty() ? search(fp) : all_similarities(fp)[0];
+}
+
+double ApplicabilityDomain::search(const chem::PackedFingerprint& fp) const {
+  if (size_ == 0 || fp.empty()) return 0.0;
   MOLPROP_CHECK(fp.size() == kWords,
                 "applicability domain: fingerprint has " << fp.size() << " words, expected " << kWords);
   MOLPROP_CHECK(start_.size() == kBits + 2, "applicability domain: search index not built");
@@ -214,11 +229,12 @@ void ApplicabilityDomain::save(const std::string& path) const {
     h5::write_attr(*root, "format_version", kVersion);
     h5::write_attr(*root, "fingerprint", std::string("morgan radius=2 bits=2048 (ECFP4), RDKit default invariants"));
     h5::write_attr(*root, "threshold", threshold_);
-    h5::write_attr(*root, "num_molecules", static_cast<int64_t>(fingerprints_.size()));
+    h5::write_attr(*root, "num_molecules", static_cast<int64_t>(size_));
     // Row i: bytes of fingerprint i, byte j holding bits 8j..8j+7 (least significant first).
     rows.emplace(*root, "fingerprints", kBytes, 1024, 6);
     std::vector<uint8_t> bytes(kBytes);
-    for (const auto& fp : fingerprints_) {
+    for (size_t i = 0; i < size_; ++i) {
+      const uint64_t* fp = words_.data() + i * kWords;
       for (size_t j = 0; j < kBytes; ++j) bytes[j] = static_cast<uint8_t>(fp[j / 8] >> (8 * (j % 8)));
       rows->append(bytes.data(), 1);
     }
@@ -232,7 +248,7 @@ void ApplicabilityDomain::save(const std::string& path) const {
       }
       flags.emplace(*root, "labelled", target_names_.size(), 1024, 6);
       std::vector<uint8_t> row(target_names_.size());
-      for (size_t i = 0; i < fingerprints_.size(); ++i) {
+      for (size_t i = 0; i < size_; ++i) {
         for (size_t k = 0; k < row.size(); ++k) row[k] = labelled_[i * row.size() + k] ? 1 : 0;
         flags->append(row.data(), 1);
       }
@@ -274,15 +290,21 @@ ApplicabilityDomain ApplicabilityDomain::load(const std::string& path) {
     H5::DataSet ds = file.openDataSet("fingerprints");
     const auto [rows, cols] = h5::shape(ds);
     if (cols != kBytes) throw Error(path + ": fingerprints have " + std::to_string(cols) + " bytes, expected 256");
-    std::vector<uint8_t> bytes;
-    if (rows > 0) h5::read_rows(ds, 0, rows, bytes);
-    for (hsize_t i = 0; i < rows; ++i) {
-      chem::PackedFingerprint fp(kWords, 0);
-      for (size_t j = 0; j < kBytes; ++j) fp[j / 8] |= static_cast<uint64_t>(bytes[i * kBytes + j]) << (8 * (j % 8));
-      d.add(std::move(fp));
+    {
+      std::vector<uint8_t> bytes;
+      if (rows > 0) h5::read_rows(ds, 0, rows, bytes);
+      d.words_.reserve(rows * kWords);
+      d.popcounts_.reserve(rows);
+      uint64_t fp[kWords];
+      for (hsize_t i = 0; i < rows; ++i) {
+        std::fill(fp, fp + kWords, 0);
+        for (size_t j = 0; j < kBytes; ++j) fp[j / 8] |= static_cast<uint64_t>(bytes[i * kBytes + j]) << (8 * (j % 8));
+        d.add(fp);
+      }
     }
-    d.build_index();
-    if (h5::has_attr(root, "target_names")) {
+    if (!h5::has_attr(root, "target_names")) {
+      d.build_index();
+    } else {
       try {
         d.target_names_ = nlohmann::json::parse(h5::read_string_attr(root, "target_names")).get<std::vector<std::string>>();
       } catch (const nlohmann::json::exception&) {

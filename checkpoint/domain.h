@@ -42,7 +42,7 @@ class ApplicabilityDomain {
   // Written atomically (temporary file + rename).
   void save(const std::string& path) const;
 
-  size_t size() const { return fingerprints_.size(); }
+  size_t size() const { return size_; }
   double threshold() const { return threshold_; }
   // Sets the overall threshold and every target's.
   void set_threshold(double t);
@@ -73,18 +73,26 @@ class ApplicabilityDomain {
   // Highest Tanimoto similarity of `fp` to any training molecule (0 when empty). Exact;
   // visits the training fingerprints in order of their popcount's distance from fp's and
   // stops once Tanimoto ≤ min(|a|,|b|)/max(|a|,|b|) cannot beat the best so far, so a query
-  // with a close neighbour reads a small part of the set. Thread-safe (const).
+  // with a close neighbour reads a small part of the set. With per-target domains, the
+  // largest of the per-target searches (all_similarities()[0]). Thread-safe (const).
   double max_similarity(const chem::PackedFingerprint& fp) const;
   bool in_domain(double max_similarity) const { return max_similarity >= threshold_; }
 
  private:
-  void add(chem::PackedFingerprint fp);
-  // Builds the popcount-sorted search arrays from fingerprints_ (after the last add).
+  void add(const uint64_t* words);
+  // Builds the popcount-sorted search arrays from words_ (after the last add).
   void build_index();
-  // per_target_ from labelled_ (after build_index).
+  // per_target_ and unlabelled_ from labelled_. Each keeps only its search arrays; this
+  // domain keeps words_ (for save()) and, having per-target domains, no search arrays of its
+  // own: the overall similarity is the largest per-target one.
   void build_targets();
+  // The popcount-sorted search over this domain's own rows.
+  double search(const chem::PackedFingerprint& fp) const;
 
-  std::vector<chem::PackedFingerprint> fingerprints_;  // in training order (saved so)
+  size_t size_ = 0;
+  // Fingerprint i's kWords words at words_[i * kWords], in training order (saved so); empty
+  // in a per-target domain once its search arrays are built.
+  std::vector<uint64_t> words_;
   std::vector<std::string> target_names_;              // empty: no per-target domains
   std::vector<char> labelled_;                         // size() × num_targets(), row-major
   std::vector<ApplicabilityDomain> per_target_;        // one per target: its labelled molecules

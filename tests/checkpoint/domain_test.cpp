@@ -204,3 +204,27 @@ TEST(ApplicabilityDomain, PerTargetDomainSurvivesSaveAndLoad) {
   ApplicabilityDomain::from_smiles({"CCO"}).save(dir + "/plain.h5");
   EXPECT_EQ(ApplicabilityDomain::load(dir + "/plain.h5").num_targets(), 0u);
 }
+
+TEST(ApplicabilityDomain, OverallSimilarityOfAPerTargetDomainCoversEveryTrainingMolecule) {
+  // The overall similarity of a per-target domain comes from the per-target searches and the
+  // molecules without any label (no search of the whole set): it must still be the nearest
+  // of all training molecules, and the training order must survive a second save.
+  const std::string dir = molprop::testing_util::fresh_dir("domain_overall");
+  const std::vector<std::string> train = {"CCO", "c1ccccc1O", "CCCCCCCCCC", "CC(C)=O", "c1ccncc1"};
+  // CCCCCCCCCC and c1ccncc1 have no label.
+  const std::vector<char> labelled = {1, 0, 0, 1, 0, 0, 1, 1, 0, 0};
+  const std::vector<char> all(train.size(), 1);
+  ApplicabilityDomain d = ApplicabilityDomain::from_smiles(train, labelled, {"a", "b"}, 0.3);
+  d.save(dir + "/first.h5");
+  ApplicabilityDomain::load(dir + "/first.h5").save(dir + "/second.h5");
+  const ApplicabilityDomain back = ApplicabilityDomain::load(dir + "/second.h5");
+  ASSERT_EQ(back.size(), train.size());
+  for (const std::string q : {"CCCCCCCCC", "c1ccncc1C", "CCO", "CC(C)=O", "c1ccccc1N", "[Na+]"}) {
+    const ApplicabilityDomain* both[] = {&d, &back};
+    for (const ApplicabilityDomain* x : both) {
+      EXPECT_NEAR(x->max_similarity(fp(q)), brute_force(q, train, all), 1e-12) << q;
+      EXPECT_NEAR(x->max_similarity(fp(q), 0), brute_force(q, train, {1, 0, 0, 1, 0}), 1e-12) << q;
+      EXPECT_NEAR(x->max_similarity(fp(q), 1), brute_force(q, train, {0, 1, 0, 1, 0}), 1e-12) << q;
+    }
+  }
+}
