@@ -167,11 +167,21 @@ static std::unique_ptr<RDKit::RWMol> reparse(const RDKit::ROMol& mol) {
   return out;
 }
 
+// The tautomer enumerator of canonical_tautomer and tautomer_forms, one per thread: building
+// one parses RDKit's transform catalogue (dozens of SMARTS), which took more time than the
+// enumeration itself when done per molecule. enumerate() and canonicalize() are const.
+static const RDKit::MolStandardize::TautomerEnumerator& tautomer_enumerator() {
+  thread_local const RDKit::MolStandardize::TautomerEnumerator enumerator = [] {
+    RDKit::MolStandardize::TautomerEnumerator e;
+    e.setMaxTransforms(200);
+    return e;
+  }();
+  return enumerator;
+}
+
 // ParseOptions::tautomer_forms: the `count` best-scored tautomers of `mol`, ties by SMILES.
 static std::vector<std::unique_ptr<RDKit::ROMol>> most_plausible_tautomers(const RDKit::ROMol& mol, int count) {
-  RDKit::MolStandardize::TautomerEnumerator enumerator;
-  enumerator.setMaxTransforms(200);
-  const RDKit::MolStandardize::TautomerEnumeratorResult found = enumerator.enumerate(mol);
+  const RDKit::MolStandardize::TautomerEnumeratorResult found = tautomer_enumerator().enumerate(mol);
   std::vector<std::pair<int, std::string>> ranked;  // (-score, SMILES): sorted, best first
   for (const auto& [smiles, tautomer] : found.smilesTautomerMap()) {
     ranked.emplace_back(-RDKit::MolStandardize::TautomerScoringFunctions::scoreTautomer(*tautomer.tautomer), smiles);
@@ -269,9 +279,7 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   }
   if (options.canonical_tautomer) {
     try {
-      RDKit::MolStandardize::TautomerEnumerator enumerator;
-      enumerator.setMaxTransforms(200);
-      std::unique_ptr<RDKit::ROMol> canonical(enumerator.canonicalize(*mol));
+      std::unique_ptr<RDKit::ROMol> canonical(tautomer_enumerator().canonicalize(*mol));
       mol = reparse(*canonical);  // as above: the molecule its canonical SMILES reads back
     } catch (const std::exception& e) {
       result.error = core::capped(std::string("canonical tautomer failed: ") + e.what());
