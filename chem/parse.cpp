@@ -264,8 +264,11 @@ ParsedMol parse_smiles(std::string_view smiles, const ParseOptions& options) {
   for (const RDKit::Atom* a : mol->atoms()) charged |= a->getFormalCharge() != 0;
   if (options.standardize && (result.components > 1 || charged)) {
     try {
-      std::unique_ptr<RDKit::ROMol> largest(RDKit::MolStandardize::LargestFragmentChooser().choose(*mol));
-      std::unique_ptr<RDKit::ROMol> neutral(RDKit::MolStandardize::Uncharger().uncharge(*largest));
+      // One chooser and uncharger per thread (the uncharger compiles its SMARTS when built).
+      thread_local RDKit::MolStandardize::LargestFragmentChooser chooser;
+      thread_local RDKit::MolStandardize::Uncharger uncharger;
+      std::unique_ptr<RDKit::ROMol> largest(chooser.choose(*mol));
+      std::unique_ptr<RDKit::ROMol> neutral(uncharger.uncharge(*largest));
       // The parent as its canonical SMILES reads back: the molecule a training table of
       // standardised parents holds (`canonicalize --standardize`). The standardiser's own
       // molecule keeps explicit-H counts on the atoms it changed, which some RDKit
