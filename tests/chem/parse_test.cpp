@@ -368,3 +368,51 @@ TEST(ParseSmiles, DefaultLimitsAcceptTheLongestSharedSmiles) {
   EXPECT_TRUE(p.ok()) << p.error;
   EXPECT_LE(molprop::chem::count_smiles_atoms(longest), molprop::chem::kDefaultMaxAtoms);
 }
+
+namespace molprop::chem {
+namespace {
+
+// The tautomer enumerator and the standardiser's objects are built once per thread: several
+// threads standardising, canonicalising and listing tautomer forms at once get exactly what
+// one thread gets, molecule by molecule.
+TEST(ParseTautomerThreads, PerThreadEnumeratorsGiveTheSingleThreadResults) {
+  const std::vector<std::string> inputs = {"Oc1ccccn1",  "O=c1cccc[nH]1", "CC(=O)CC(C)=O", "CC(O)=CC(C)=O",
+                                           "CC(=O)[O-].[Na+]", "C[NH3+]",  "NC(=O)c1ccccc1", "S=c1[nH]cccc1",
+                                           "c1ccc2[nH]ccc2c1", "OC(=O)c1ccccc1O"};
+  ParseOptions canonical;
+  canonical.standardize = true;
+  canonical.canonical_tautomer = true;
+  ParseOptions forms;
+  forms.standardize = true;
+  forms.tautomer_forms = 3;
+  // One string per molecule: the canonical tautomer, then the listed forms.
+  auto describe = [&](const std::string& s) {
+    const ParsedMol a = parse_smiles(s, canonical);
+    const ParsedMol b = parse_smiles(s, forms);
+    std::string out = a.ok() ? canonical_smiles(*a.mol) : "error: " + a.error;
+    out += " |";
+    for (const auto& f : b.forms) out += " " + canonical_smiles(*f);
+    return out;
+  };
+  std::vector<std::string> expected;
+  for (const auto& s : inputs) expected.push_back(describe(s));
+  EXPECT_EQ(expected[0].substr(0, expected[0].find(" |")), expected[1].substr(0, expected[1].find(" |")))
+      << "2-hydroxypyridine and 2-pyridone have one canonical tautomer";
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        for (size_t i = t; i < inputs.size() + t; ++i) {
+          const size_t k = i % inputs.size();
+          if (describe(inputs[k]) != expected[k]) ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+}  // namespace
+}  // namespace molprop::chem
