@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "core/check.h"
@@ -33,22 +35,32 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   MOLPROP_CHECK(similarity == nullptr || similarity->size() == molecules.size(),
                 "got " << similarity->size() << " similarities for " << molecules.size() << " molecules");
   check_predicts_properties(predictor);
-  data::Batch batch;
-  batch.num_descriptors = predictor.num_descriptors();
   // A molecule with tautomer forms (FeaturizeOptions::tautomer_forms) is predicted as the
   // mean over its forms: mean and spread each averaged; the targets of
   // Predictor::tautomer_as_written() take the molecule as written instead (one more row).
   const std::vector<bool>& as_written = predictor.tautomer_as_written();
   const bool keep_written = std::find(as_written.begin(), as_written.end(), true) != as_written.end();
   bool any_forms = false;
+  std::vector<std::pair<const chem::MolGraph*, const float*>> rows;  // graph and descriptors, in order
   for (const chem::FeaturizedMol* m : molecules) {
     if (!m->ok()) continue;
-    if (m->forms.empty() || keep_written) append_graph(m->graph, m->descriptors.data(), batch);
-    for (const chem::FeaturizedForm& f : m->forms) append_graph(f.graph, f.descriptors.data(), batch);
+    if (m->forms.empty() || keep_written) rows.emplace_back(&m->graph, m->descriptors.data());
+    for (const chem::FeaturizedForm& f : m->forms) rows.emplace_back(&f.graph, f.descriptors.data());
     any_forms |= !m->forms.empty();
   }
+  // At most molecules.size() rows per model pass, so that forms do not multiply the batch's
+  // memory (a molecule's prediction does not depend on the batch it is in).
   std::vector<float> mean, std;
-  predictor.predict(batch, mean, std);
+  const size_t slice = std::max<size_t>(1, molecules.size());
+  for (size_t first = 0; first < rows.size(); first += slice) {
+    data::Batch batch;
+    batch.num_descriptors = predictor.num_descriptors();
+    for (size_t k = first; k < std::min(rows.size(), first + slice); ++k) append_graph(*rows[k].first, rows[k].second, batch);
+    std::vector<float> part_mean, part_std;
+    predictor.predict(batch, part_mean, part_std);
+    mean.insert(mean.end(), part_mean.begin(), part_mean.end());
+    std.insert(std.end(), part_std.begin(), part_std.end());
+  }
   const size_t t = predictor.target_names().size();
   if (any_forms) {
     std::vector<float> row_mean = std::move(mean), row_std = std::move(std);
