@@ -7,7 +7,8 @@
 #      molecule is treated differently;
 #   2. multi-task fine-tuning of the shipped foundation encoder (`--from foundation`) with RDKit's
 #      43 rdkit2d-v1 descriptors as extra head inputs (`--features descriptors`, chosen by
-#      validation in scripts/default-model-pilots.sh), an ensemble of 5 (seeds 0..4), 15 epochs,
+#      validation in scripts/default-model-pilots.sh) and a 3-layer head (`--ffn-layers 3`,
+#      docs/default-model.md), an ensemble of 5 (seeds 0..4), 15 epochs,
 #      on a balanced Bemis–Murcko scaffold split 80/10/10 of the joined table (missing labels
 #      are NaN, masked out of the loss);
 #   3. `molprop calibrate` on the validation split: the ensemble spread scaled per target and a
@@ -22,8 +23,9 @@
 # Usage: scripts/train-default-model.sh [ENCODER]   (default: foundation; work files in
 # build/default-model; a finished training run there is reused: delete build/default-model/run
 # to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (15), MEMBERS (5),
-# TRAIN_ARGS (more `molprop train` flags, e.g. the recipe scripts/default-model-pilots.sh chose
-# by validation), CANONICAL_TAUTOMER=1 (the table, and predict, use RDKit's canonical tautomer
+# TRAIN_ARGS (the `molprop train` recipe flags; default the recipe chosen by validation:
+# --features descriptors --ffn-layers 3), TAUTOMER_FORMS (1; 0 predicts molecules as written),
+# CANONICAL_TAUTOMER=1 (the table, and predict, use RDKit's canonical tautomer
 # of each parent: `canonicalize --canonical-tautomer`, predict.json "canonical_tautomer"),
 # ONLY_DATA=1 (stop after writing the joined table, build/default-model/all.csv).
 set -euo pipefail
@@ -35,7 +37,11 @@ threads="${MOLPROP_THREADS:-2}"
 epochs="${EPOCHS:-15}"
 members="${MEMBERS:-5}"
 # The recipe chosen by validation (scripts/default-model-pilots.sh, docs/default-model.md).
-train_args="${TRAIN_ARGS---features descriptors}"
+train_args="${TRAIN_ARGS---features descriptors --ffn-layers 3}"
+# predict.json's tautomer rule (chosen by validation, docs/robustness.md): the mean over this many
+# most plausible tautomers (1: RDKit's canonical tautomer; 0: the molecule as written), the pKa
+# columns from the molecule as written.
+tautomer_forms="${TAUTOMER_FORMS:-1}"
 canonical_tautomer="${CANONICAL_TAUTOMER:-0}"
 tautomer_flag=(); [ "$canonical_tautomer" = 1 ] && tautomer_flag=(--canonical-tautomer)
 dest="$root/share/molprop/models/default"
@@ -153,24 +159,34 @@ with h5py.File(f"{work}/run/domain.h5", "a") as f:
     f.attrs.create("label_max", np.bytes_(json.dumps(hi)))
 print(f"train-default-model: added the training labels' ranges to domain.h5: {list(zip(lo, hi))}", file=sys.stderr)
 PY
+# predict.json (standardise, default columns, known elements, the tautomer rule) in the run folder,
+# so that calibration predicts the validation molecules as the shipped folder will.
+$py - "$work/run" "$canonical_tautomer" "$tautomer_forms" <<'PY'
+import json, sys
+dest, tautomer, forms = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
+# pKa, Henry's law constant and KOA are on request (--properties): see docs/default-model.md.
+settings = {"format": "molprop-predict-settings", "format_version": 1, "standardize": True,
+            "canonical_tautomer": tautomer,
+            "default_properties": ["logS", "logP", "logD7.4", "mp", "dG_hyd"],
+            "known_elements": ["H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"]}
+if forms > 0:
+    settings["tautomer_forms"] = forms
+    settings["tautomer_as_written"] = ["pKa_acidic", "pKa_basic"]
+json.dump(settings, open(f"{dest}/predict.json", "w"), indent=2)
+PY
 "$molprop" calibrate "$work/run" --data "$work/val.csv" --threads "$threads"
 
 # 4. Ship it: written next to the destination, then swapped in.
 rm -rf "$dest.tmp" && mkdir -p "$dest.tmp/models"
 for ((m = 0; m < members; m++)); do cp "$work/run/models/fold0_member$m.h5" "$dest.tmp/models/"; done
-cp "$work/run/domain.h5" "$work/run/calibration.json" "$work/run/metrics.json" "$work/run/command.txt" "$dest.tmp/"
-$py - "$dest.tmp" "$members" "$canonical_tautomer" <<'PY'
+cp "$work/run/domain.h5" "$work/run/calibration.json" "$work/run/metrics.json" "$work/run/command.txt" \
+   "$work/run/predict.json" "$dest.tmp/"
+$py - "$dest.tmp" "$members" <<'PY'
 import json, sys
-dest, members, tautomer = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+dest, members = sys.argv[1], int(sys.argv[2])
 models = [f"models/fold0_member{m}.h5" for m in range(members)]
 json.dump({"complete": True, "format": "molprop-run", "format_version": 1, "models": models},
           open(f"{dest}/run.json", "w"), indent=2)
-# pKa, Henry's law constant and KOA are on request (--properties): see docs/default-model.md.
-json.dump({"format": "molprop-predict-settings", "format_version": 1, "standardize": True,
-           "canonical_tautomer": tautomer,
-           "default_properties": ["logS", "logP", "logD7.4", "mp", "dG_hyd"],
-           "known_elements": ["H", "B", "C", "N", "O", "F", "Si", "P", "S", "Cl", "Se", "Br", "I"]},
-          open(f"{dest}/predict.json", "w"), indent=2)
 PY
 $py - "$dest.tmp/provenance.json" "$train_seconds" "$encoder" "$molprop" "$work" "$root" <<'PY'
 import hashlib, json, os, subprocess, sys
