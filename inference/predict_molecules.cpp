@@ -55,7 +55,9 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   for (size_t first = 0; first < rows.size(); first += slice) {
     data::Batch batch;
     batch.num_descriptors = predictor.num_descriptors();
-    for (size_t k = first; k < std::min(rows.size(), first + slice); ++k) append_graph(*rows[k].first, rows[k].second, batch);
+    for (size_t k = first; k < std::min(rows.size(), first + slice); ++k) {
+      append_graph(*rows[k].first, rows[k].second, batch);
+    }
     std::vector<float> part_mean, part_std;
     predictor.predict(batch, part_mean, part_std);
     mean.insert(mean.end(), part_mean.begin(), part_mean.end());
