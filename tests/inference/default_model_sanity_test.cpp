@@ -204,15 +204,24 @@ TEST(DefaultModelRobustness, TautomerPairsGiveTheSamePredictionAsShipped) {
   expect_no_drift(predictor, pairs);
 }
 
+// A copy of the shipped folder (in a fresh test folder called `name`) whose predict.json
+// `edit` has changed; returns the copy's path.
+template <typename Edit>
+std::string default_model_copy(const std::string& name, Edit&& edit) {
+  const std::string dir = testing_util::fresh_dir(name) + "/default";
+  std::filesystem::copy(checkpoint::default_model_dir(), dir, std::filesystem::copy_options::recursive);
+  nlohmann::json settings = nlohmann::json::parse(std::ifstream(dir + "/predict.json"));
+  edit(settings);
+  std::ofstream(dir + "/predict.json") << settings.dump(2);
+  return dir;
+}
+
 // canonical_tautomer (the table's rule; predict.json) also holds tautomer pairs together.
 TEST(DefaultModelRobustness, WithCanonicalTautomersOnTautomerPairsGiveTheSamePrediction) {
   const auto pairs = read_pairs("tautomer");
   ASSERT_GE(pairs.size(), 10u);
-  const std::string dir = testing_util::fresh_dir("default_model_tautomers") + "/default";
-  std::filesystem::copy(checkpoint::default_model_dir(), dir, std::filesystem::copy_options::recursive);
-  nlohmann::json settings = nlohmann::json::parse(std::ifstream(dir + "/predict.json"));
-  settings["canonical_tautomer"] = true;
-  std::ofstream(dir + "/predict.json") << settings.dump(2);
+  const std::string dir =
+      default_model_copy("default_model_tautomers", [](nlohmann::json& s) { s["canonical_tautomer"] = true; });
   inference::Predictor predictor(dir);
   ASSERT_TRUE(predictor.settings().canonical_tautomer);
   expect_no_drift(predictor, pairs);
@@ -224,12 +233,10 @@ TEST(DefaultModelRobustness, WithCanonicalTautomersOnTautomerPairsGiveTheSamePre
 TEST(DefaultModelRobustness, WithTautomerFormsTheMeanOverTheFormsIsPredictedForEveryTautomer) {
   const auto pairs = read_pairs("tautomer");
   ASSERT_GE(pairs.size(), 10u);
-  const std::string dir = testing_util::fresh_dir("default_model_tautomer_forms") + "/default";
-  std::filesystem::copy(checkpoint::default_model_dir(), dir, std::filesystem::copy_options::recursive);
-  nlohmann::json settings = nlohmann::json::parse(std::ifstream(dir + "/predict.json"));
-  settings["tautomer_forms"] = 4;
-  settings.erase("tautomer_as_written");  // every column over the forms
-  std::ofstream(dir + "/predict.json") << settings.dump(2);
+  const std::string dir = default_model_copy("default_model_tautomer_forms", [](nlohmann::json& s) {
+    s["tautomer_forms"] = 4;
+    s.erase("tautomer_as_written");  // every column over the forms
+  });
   inference::Predictor predictor(dir);
   ASSERT_EQ(predictor.settings().tautomer_forms, 4);
   expect_no_drift(predictor, pairs);
@@ -242,13 +249,10 @@ TEST(DefaultModelRobustness, WithTautomerFormsTheMeanOverTheFormsIsPredictedForE
   std::vector<std::string> forms;
   for (const auto& f : parsed.forms) forms.push_back(chem::canonical_smiles(*f));
   // Each form as written: a copy of the folder without the tautomer rule.
-  const std::string written = testing_util::fresh_dir("default_model_as_written") + "/default";
-  std::filesystem::copy(checkpoint::default_model_dir(), written, std::filesystem::copy_options::recursive);
-  nlohmann::json plain_settings = nlohmann::json::parse(std::ifstream(written + "/predict.json"));
-  plain_settings.erase("tautomer_forms");
-  plain_settings.erase("tautomer_as_written");
-  std::ofstream(written + "/predict.json") << plain_settings.dump(2);
-  inference::Predictor plain(written);
+  inference::Predictor plain(default_model_copy("default_model_as_written", [](nlohmann::json& s) {
+    s.erase("tautomer_forms");
+    s.erase("tautomer_as_written");
+  }));
   ASSERT_EQ(plain.settings().tautomer_forms, 0);
   const auto one_by_one = inference::predict_smiles(plain, forms, 32);
   const auto averaged = inference::predict_smiles(predictor, {"CC(=O)CC(C)=O"}, 32);
