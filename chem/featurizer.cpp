@@ -80,9 +80,13 @@ FeaturizedMol featurize_smiles(std::string_view smiles, const FeaturizeOptions& 
     return out;
   }
   try {
-    out.graph = build_graph(*parsed.mol);
-    if (options.descriptors) out.descriptors = descriptor_set(options.descriptor_set).compute(*parsed.mol);
-    if (options.atom_targets) out.atom_targets = compute_atom_targets(*parsed.mol);
+    // With forms and FeaturizeOptions::written_graph false, the molecule as written keeps an
+    // empty graph (num_atoms 0): only its forms are predicted.
+    if (options.written_graph || parsed.forms.empty()) {
+      out.graph = build_graph(*parsed.mol);
+      if (options.descriptors) out.descriptors = descriptor_set(options.descriptor_set).compute(*parsed.mol);
+      if (options.atom_targets) out.atom_targets = compute_atom_targets(*parsed.mol);
+    }
     if (options.scaffold) out.scaffold = murcko_scaffold(*parsed.mol);
     if (options.fingerprint) out.fingerprint = packed_morgan_fingerprint(*parsed.mol);
     if (options.canonical_smiles) out.canonical_smiles = chem::canonical_smiles(*parsed.mol);

@@ -23,6 +23,10 @@ struct FeaturizeOptions {
   // 0: off) into FeaturizedMol::forms: graph and descriptors of each, for a prediction
   // averaged over them.
   int tautomer_forms = 0;
+  // With tautomer_forms: also the graph, descriptors and atom targets of the molecule as
+  // written (false: the forms' only, for a prediction that takes no target from the molecule as
+  // written; its fingerprint, scaffold, canonical SMILES and domain note are still computed).
+  bool written_graph = true;
   bool descriptors = false;  // compute the molecule-level descriptors of descriptor_set
   // descriptor_set() name (chem/descriptors.h); rdkit2d-v1 is the 43-value set older files hold.
   std::string descriptor_set = kDefaultDescriptorSet;

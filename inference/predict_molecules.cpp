@@ -37,14 +37,19 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
   check_predicts_properties(predictor);
   // A molecule with tautomer forms (FeaturizeOptions::tautomer_forms) is predicted as the
   // mean over its forms: mean and spread each averaged; the targets of
-  // Predictor::tautomer_as_written() take the molecule as written instead (one more row).
+  // Predictor::tautomer_as_written() take the molecule as written instead (one more row). A
+  // molecule featurised without its as-written graph (FeaturizeOptions::written_graph) gets
+  // NaN for those targets, mean and spread.
   const std::vector<bool>& as_written = predictor.tautomer_as_written();
   const bool keep_written = std::find(as_written.begin(), as_written.end(), true) != as_written.end();
+  auto written_row = [keep_written](const chem::FeaturizedMol& m) {
+    return m.forms.empty() || (keep_written && m.graph.num_atoms > 0);
+  };
   bool any_forms = false;
   std::vector<std::pair<const chem::MolGraph*, const float*>> rows;  // graph and descriptors, in order
   for (const chem::FeaturizedMol* m : molecules) {
     if (!m->ok()) continue;
-    if (m->forms.empty() || keep_written) rows.emplace_back(&m->graph, m->descriptors.data());
+    if (written_row(*m)) rows.emplace_back(&m->graph, m->descriptors.data());
     for (const chem::FeaturizedForm& f : m->forms) rows.emplace_back(&f.graph, f.descriptors.data());
     any_forms |= !m->forms.empty();
   }
@@ -71,13 +76,15 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
     size_t r = 0;
     for (const chem::FeaturizedMol* m : molecules) {
       if (!m->ok()) continue;
+      const bool has_written = written_row(*m);
       const size_t written = r;  // the molecule as written: its own row, or the only row
-      if (!m->forms.empty() && keep_written) ++r;
+      if (!m->forms.empty() && has_written) ++r;
       const size_t n = std::max<size_t>(1, m->forms.size());
       for (size_t j = 0; j < t; ++j) {
         if (as_written[j]) {
-          mean.push_back(row_mean[written * t + j]);
-          std.push_back(row_std[written * t + j]);
+          const float nan = std::numeric_limits<float>::quiet_NaN();
+          mean.push_back(has_written ? row_mean[written * t + j] : nan);
+          std.push_back(has_written ? row_std[written * t + j] : nan);
           continue;
         }
         float sum_mean = 0, sum_std = 0;
@@ -108,8 +115,10 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
                  std.begin() + static_cast<std::ptrdiff_t>((k + 1) * t));
     ++k;
     // A value that is not a number is no prediction: say so rather than write an empty
-    // cell with an empty error.
-    if (!std::all_of(p.mean.begin(), p.mean.end(), [](float v) { return std::isfinite(v); })) {
+    // cell with an empty error (the targets left out above are not predictions).
+    bool finite = true;
+    for (size_t j = 0; j < t; ++j) finite &= std::isfinite(p.mean[j]) || (as_written[j] && !written_row(m));
+    if (!finite) {
       p.mean.clear();
       p.std.clear();
       p.error = "non-finite prediction";

@@ -150,4 +150,33 @@ TEST(Variants, TautomerFormsAreOneListForEveryTautomerOfACompound) {
   EXPECT_TRUE(featurize_smiles("Oc1ccccn1").forms.empty());
 }
 
+TEST(Variants, WithoutTheWrittenGraphOnlyTheFormsAreFeaturised) {
+  FeaturizeOptions with;
+  with.tautomer_forms = 2;
+  with.descriptors = true;
+  with.fingerprint = true;
+  with.canonical_smiles = true;
+  FeaturizeOptions without = with;
+  without.written_graph = false;
+  for (const std::string s : {"Oc1ccccn1", "CC(=O)CC(C)=O"}) {
+    const FeaturizedMol a = featurize_smiles(s, with), b = featurize_smiles(s, without);
+    ASSERT_TRUE(a.ok() && b.ok()) << s;
+    EXPECT_EQ(a.graph.num_atoms, 7) << s;
+    EXPECT_EQ(b.graph.num_atoms, 0) << s;
+    EXPECT_TRUE(b.graph.atom_features.empty() && b.descriptors.empty()) << s;
+    // The rest is the molecule as written's, and the forms are the same.
+    EXPECT_EQ(b.fingerprint, a.fingerprint) << s;
+    EXPECT_EQ(b.canonical_smiles, a.canonical_smiles) << s;
+    ASSERT_EQ(b.forms.size(), a.forms.size()) << s;
+    for (size_t k = 0; k < a.forms.size(); ++k) {
+      EXPECT_EQ(b.forms[k].graph.atom_features, a.forms[k].graph.atom_features) << s << " form " << k;
+      EXPECT_EQ(b.forms[k].graph.edge_index, a.forms[k].graph.edge_index) << s << " form " << k;
+      EXPECT_EQ(b.forms[k].descriptors, a.forms[k].descriptors) << s << " form " << k;
+    }
+  }
+  // Without forms (tautomer_forms 0) the option changes nothing: the molecule is its own graph.
+  without.tautomer_forms = 0;
+  EXPECT_EQ(featurize_smiles("CCO", without).graph.num_atoms, 3);
+}
+
 }  // namespace

@@ -189,6 +189,30 @@ TEST(CliRobustness, TautomerAsWrittenTargetsIgnoreTheForms) {
   EXPECT_GT(std::abs(as_written[0].second - averaged[0].second), 1e-4);
   EXPECT_GT(std::abs(mixed[0].second - mixed[1].second), 1e-4);  // as written, the pair differs
   EXPECT_NEAR(mixed[0].first, mixed[1].first, 1e-5);             // over the forms, it agrees
+  // Without a column taken as written, the molecule as written is neither featurised nor
+  // predicted: the forms' column is the same to the last digit, and no row fails.
+  const auto cells = [&](const std::string& properties) {
+    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir +
+                             "/c.csv --precision fp32 --properties " + properties + " --quiet",
+                         dir);
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    std::istringstream in(read_file(dir + "/c.csv"));
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> logs;
+    while (std::getline(in, line)) {
+      std::stringstream ss(line);
+      std::string smiles, a;
+      std::getline(ss, smiles, ',');
+      std::getline(ss, a, ',');
+      EXPECT_FALSE(a.empty()) << line;
+      logs.push_back(a);
+    }
+    return logs;
+  };
+  const std::vector<std::string> only_forms = cells("logS"), with_written = cells("logS,size_score");
+  ASSERT_EQ(only_forms.size(), 3u);
+  EXPECT_EQ(only_forms, with_written);
 
   std::ofstream(dir + "/run/predict.json")
       << R"({"format": "molprop-predict-settings", "format_version": 1, "tautomer_forms": 1,
