@@ -25,9 +25,7 @@ constexpr size_t kWords = kBits / 64;
 }  // namespace
 
 void ApplicabilityDomain::add(const uint64_t* words) {
-  int bits = 0;
-  for (size_t w = 0; w < kWords; ++w) bits += __builtin_popcountll(words[w]);
-  popcounts_.push_back(bits);
+  popcounts_.push_back(chem::popcount(words, kWords));
   words_.insert(words_.end(), words, words + kWords);
   ++size_;
 }

@@ -46,11 +46,13 @@ PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const Finge
   return out;
 }
 
-int popcount(const PackedFingerprint& fp) {
-  int n = 0;
-  for (uint64_t w : fp) n += __builtin_popcountll(w);
-  return n;
+int popcount(const uint64_t* words, size_t n) {
+  int bits = 0;
+  for (size_t w = 0; w < n; ++w) bits += __builtin_popcountll(words[w]);
+  return bits;
 }
+
+int popcount(const PackedFingerprint& fp) { return popcount(fp.data(), fp.size()); }
 
 namespace {
 

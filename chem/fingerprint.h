@@ -26,6 +26,8 @@ PackedFingerprint packed_morgan_fingerprint(const RDKit::ROMol& mol, const Finge
 
 // Number of set bits.
 int popcount(const PackedFingerprint& fp);
+// Set bits of `n` words.
+int popcount(const uint64_t* words, size_t n);
 
 // out[r] = popcount(query ∧ row r) for the n rows of `words` words each, stored one after
 // another at `rows`: the hot loop of the applicability-domain search. Uses AVX-512

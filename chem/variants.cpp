@@ -59,6 +59,24 @@ const std::vector<std::string>& variant_kinds() {
   return kinds;
 }
 
+// The tautomer enumerator of enumerate_variants, one per thread, rebuilt only when the cap on
+// tautomers changes: building one parses RDKit's transform catalogue (dozens of SMARTS).
+// enumerate() is const.
+static const RDKit::MolStandardize::TautomerEnumerator& variant_enumerator(int max_tautomers) {
+  thread_local std::unique_ptr<RDKit::MolStandardize::TautomerEnumerator> enumerator;
+  thread_local int built_for = 0;
+  if (!enumerator || built_for != max_tautomers) {
+    enumerator = std::make_unique<RDKit::MolStandardize::TautomerEnumerator>();
+    enumerator->setMaxTautomers(static_cast<unsigned>(std::max(1, max_tautomers) + 1));
+    enumerator->setMaxTransforms(200);
+    // Keep the stereo the input has: a tautomer is not a stereoisomer.
+    enumerator->setRemoveSp3Stereo(false);
+    enumerator->setRemoveBondStereo(false);
+    built_for = max_tautomers;
+  }
+  return *enumerator;
+}
+
 std::vector<MolVariant> enumerate_variants(const std::string& smiles, const VariantOptions& options) {
   std::vector<MolVariant> out;
   const ParsedMol parsed = parse_smiles(smiles);
@@ -92,13 +110,7 @@ std::vector<MolVariant> enumerate_variants(const std::string& smiles, const Vari
   }
   try {
     if (options.tautomer) {
-      RDKit::MolStandardize::TautomerEnumerator enumerator;
-      enumerator.setMaxTautomers(static_cast<unsigned>(std::max(1, options.max_tautomers) + 1));
-      enumerator.setMaxTransforms(200);
-      // Keep the stereo the input has: a tautomer is not a stereoisomer.
-      enumerator.setRemoveSp3Stereo(false);
-      enumerator.setRemoveBondStereo(false);
-      const auto result = enumerator.enumerate(mol);
+      const auto result = variant_enumerator(options.max_tautomers).enumerate(mol);
       int kept = 0;
       for (const auto& s : result.smiles()) {
         if (kept >= options.max_tautomers) break;

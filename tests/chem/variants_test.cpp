@@ -46,6 +46,11 @@ TEST(Variants, TautomersOfKnownPairs) {
   VariantOptions one;
   one.max_tautomers = 1;
   EXPECT_LE(of_kind(enumerate_variants("OC1=NC(O)=NC(O)=N1", one), "tautomer").size(), 1u);
+  // The enumerator a thread keeps follows the cap from call to call.
+  const auto many = of_kind(enumerate_variants("OC1=NC(O)=NC(O)=N1"), "tautomer");
+  EXPECT_GT(many.size(), 1u);
+  EXPECT_EQ(of_kind(enumerate_variants("OC1=NC(O)=NC(O)=N1", one), "tautomer").size(), 1u);
+  EXPECT_EQ(of_kind(enumerate_variants("OC1=NC(O)=NC(O)=N1"), "tautomer"), many);
 }
 
 TEST(Variants, ChargeStatesAtPh74) {
