@@ -173,7 +173,8 @@ static std::unique_ptr<RDKit::RWMol> reparse(const RDKit::ROMol& mol) {
 static const RDKit::MolStandardize::TautomerEnumerator& tautomer_enumerator() {
   thread_local const RDKit::MolStandardize::TautomerEnumerator enumerator = [] {
     RDKit::MolStandardize::TautomerEnumerator e;
-    e.setMaxTransforms(200);
+    e.setMaxTautomers(kMaxTautomersListed);
+    e.setMaxTransforms(kMaxTautomerTransforms);
     return e;
   }();
   return enumerator;

@@ -28,17 +28,23 @@ namespace molprop::chem {
 constexpr int kDefaultMaxSmilesLength = 2000;
 constexpr int kDefaultMaxAtoms = 500;
 constexpr int kMaxTautomerForms = 64;
+// Caps on RDKit's tautomer enumeration for canonical_tautomer and tautomer_forms: at most this
+// many tautomers listed and transforms applied per molecule. They bound the time and memory
+// one molecule can take (a polyhydroxylated natural product lists hundreds of tautomers); a
+// molecule that reaches a cap is ranked on the tautomers listed so far (docs/robustness.md).
+constexpr int kMaxTautomersListed = 64;
+constexpr int kMaxTautomerTransforms = 64;
 
 struct ParseOptions {
   // Keep the largest organic fragment and neutralise charges (RDKit MolStandardize),
   // so "CC(=O)[O-].[Na+]" is featurised as acetic acid.
   bool standardize = false;
   // Replace the molecule by RDKit's canonical tautomer (MolStandardize TautomerEnumerator,
-  // at most 200 transforms), after standardisation: every tautomer of a compound becomes
+  // within the caps above), after standardisation: every tautomer of a compound becomes
   // the same graph (docs/robustness.md).
   bool canonical_tautomer = false;
   // Also keep the compound's `tautomer_forms` most plausible tautomers in ParsedMol::forms
-  // (after standardisation): RDKit's TautomerEnumerator (at most 200 transforms) lists them,
+  // (after standardisation): RDKit's TautomerEnumerator (within the caps above) lists them,
   // they are ordered by RDKit's tautomer score, highest first, ties by SMILES (so the first
   // is normally RDKit's canonical tautomer), and each is re-read from its canonical SMILES.
   // The list does not depend on which tautomer the SMILES wrote, so a prediction averaged

@@ -5,6 +5,7 @@
 
 #include <GraphMol/GraphMol.h>
 #include <GraphMol/MolOps.h>
+#include <GraphMol/MolStandardize/Tautomer.h>
 #include <GraphMol/SmilesParse/SmilesParse.h>
 
 #include <gtest/gtest.h>
@@ -412,6 +413,35 @@ TEST(ParseTautomerThreads, PerThreadEnumeratorsGiveTheSingleThreadResults) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// The caps on RDKit's enumeration (kMaxTautomersListed, kMaxTautomerTransforms) bound the work
+// of a heavily tautomeric molecule: quercetin lists more tautomers than the cap under RDKit's
+// defaults, fewer than kMaxTautomerForms under the caps; the forms are still one ranked list
+// whose first is the canonical tautomer, the same from both options.
+TEST(ParseTautomerCaps, AHeavilyTautomericMoleculeIsRankedWithinTheCaps) {
+  const std::string quercetin = "O=c1c(O)c(-c2ccc(O)c(O)c2)oc2cc(O)cc(O)c12";
+  std::unique_ptr<RDKit::ROMol> mol(RDKit::SmilesToMol(quercetin));
+  ASSERT_TRUE(mol);
+  EXPECT_GT(RDKit::MolStandardize::TautomerEnumerator().enumerate(*mol).size(),
+            static_cast<size_t>(kMaxTautomersListed));
+  ParseOptions all;
+  all.tautomer_forms = kMaxTautomerForms;
+  const ParsedMol listed = parse_smiles(quercetin, all);
+  ASSERT_TRUE(listed.ok()) << listed.error;
+  EXPECT_GE(listed.forms.size(), 2u);
+  EXPECT_LT(listed.forms.size(), static_cast<size_t>(kMaxTautomerForms)) << "the caps stop the enumeration";
+  ParseOptions canonical;
+  canonical.canonical_tautomer = true;
+  const ParsedMol c = parse_smiles(quercetin, canonical);
+  ASSERT_TRUE(c.ok()) << c.error;
+  EXPECT_EQ(canonical_smiles(*c.mol), canonical_smiles(*listed.forms.front()));
+  // Deterministic: the same list again.
+  const ParsedMol again = parse_smiles(quercetin, all);
+  ASSERT_EQ(again.forms.size(), listed.forms.size());
+  for (size_t k = 0; k < listed.forms.size(); ++k) {
+    EXPECT_EQ(canonical_smiles(*again.forms[k]), canonical_smiles(*listed.forms[k])) << k;
+  }
 }
 
 }  // namespace
