@@ -47,8 +47,9 @@ struct ParseOptions {
   // (after standardisation): RDKit's TautomerEnumerator (within the caps above) lists them,
   // they are ordered by RDKit's tautomer score, highest first, ties by SMILES (so the first
   // is normally RDKit's canonical tautomer), and each is re-read from its canonical SMILES.
-  // The list does not depend on which tautomer the SMILES wrote, so a prediction averaged
-  // over it does not either (docs/robustness.md). 0: off; at most kMaxTautomerForms.
+  // When the enumeration completes within the caps, the list does not depend on which
+  // tautomer the SMILES wrote, so a prediction averaged over it does not either
+  // (docs/robustness.md). 0: off; at most kMaxTautomerForms.
   int tautomer_forms = 0;
   // Longest SMILES (characters, after trimming surrounding whitespace) handed to RDKit.
   int max_smiles_length = kDefaultMaxSmilesLength;
