@@ -116,8 +116,9 @@ std::vector<MoleculePrediction> predict_molecules(Predictor& predictor,
     ++k;
     // A value that is not a number is no prediction: say so rather than write an empty
     // cell with an empty error (the targets left out above are not predictions).
+    const bool written_left_out = !written_row(m);
     bool finite = true;
-    for (size_t j = 0; j < t; ++j) finite &= std::isfinite(p.mean[j]) || (as_written[j] && !written_row(m));
+    for (size_t j = 0; j < t; ++j) finite &= std::isfinite(p.mean[j]) || (as_written[j] && written_left_out);
     if (!finite) {
       p.mean.clear();
       p.std.clear();

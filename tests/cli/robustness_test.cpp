@@ -45,6 +45,23 @@ std::vector<DriftRow> drift_rows(const std::string& out) {
   return rows;
 }
 
+// `molprop predict ARGS --output DIR/OUT --quiet` (it must succeed), then its CSV: the header and
+// each row, split at commas (these tests' SMILES and values hold no commas or quotes).
+std::vector<std::vector<std::string>> predicted_csv(const std::string& dir, const std::string& args,
+                                                    const std::string& out) {
+  auto p = run_molprop("predict " + args + " --output " + dir + "/" + out + " --quiet", dir);
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  std::istringstream in(read_file(dir + "/" + out));
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string>& cells = rows.emplace_back();
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
+  }
+  if (rows.empty()) ADD_FAILURE() << dir << "/" << out << " is empty";
+  return rows;
+}
+
 // A tiny model (1 epoch, 16 wide) of tests/data/train_small.csv (logS, size_score) in DIR/run.
 ::testing::AssertionResult train_tiny_model(const std::string& dir, const std::string& flags) {
   const auto t = run_molprop("train --data " + std::string(MOLPROP_TEST_DATA_DIR) + "/train_small.csv --output-dir " +
@@ -123,14 +140,9 @@ TEST(CliRobustness, TautomerFormsGiveEveryTautomerTheSamePrediction) {
   // predict: 2-pyridone and 2-hydroxypyridine, as written they differ, with forms they agree.
   std::ofstream(dir + "/pair.csv") << "smiles\nO=c1cccc[nH]1\nOc1ccccn1\n";
   const auto values = [&](const std::string& flags) {
-    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir + "/p.csv --quiet " + flags,
-                         dir);
-    EXPECT_EQ(p.exit_code, 0) << p.err;
-    std::istringstream in(read_file(dir + "/p.csv"));
-    std::string line;
-    std::getline(in, line);
+    const auto rows = predicted_csv(dir, dir + "/pair.csv --model " + dir + "/run " + flags, "p.csv");
     std::vector<double> v;
-    while (std::getline(in, line)) v.push_back(std::stod(line.substr(line.find(',') + 1)));
+    for (size_t i = 1; i < rows.size(); ++i) v.push_back(std::stod(rows[i].at(1)));
     return v;
   };
   const auto as_written = values(""), averaged = values("--tautomer-forms 4");
@@ -153,23 +165,14 @@ TEST(CliRobustness, TautomerAsWrittenTargetsIgnoreTheForms) {
   std::ofstream(dir + "/pair.csv") << "smiles\nO=c1cccc[nH]1\nOc1ccccn1\nCC(=O)CC(C)=O\n";
   // Per row: {logS, size_score}.
   const auto values = [&](const std::string& flags) {
-    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir +
-                             "/p.csv --precision fp32 --properties logS,size_score --quiet " + flags,
-                         dir);
-    EXPECT_EQ(p.exit_code, 0) << p.err;
-    std::istringstream in(read_file(dir + "/p.csv"));
-    std::string line;
-    std::getline(in, line);
-    EXPECT_EQ(line.rfind("smiles,logS,size_score,", 0), 0u) << line;
+    const auto rows = predicted_csv(
+        dir, dir + "/pair.csv --model " + dir + "/run --precision fp32 --properties logS,size_score " + flags, "p.csv");
     std::vector<std::pair<double, double>> v;
-    while (std::getline(in, line)) {
-      std::stringstream ss(line);
-      std::string smiles, a, b;
-      std::getline(ss, smiles, ',');
-      std::getline(ss, a, ',');
-      std::getline(ss, b, ',');
-      v.emplace_back(std::stod(a), std::stod(b));
-    }
+    if (rows.empty()) return v;
+    EXPECT_GT(rows[0].size(), 3u);
+    EXPECT_EQ(std::vector<std::string>(rows[0].begin(), rows[0].begin() + std::min<size_t>(3, rows[0].size())),
+              (std::vector<std::string>{"smiles", "logS", "size_score"}));
+    for (size_t i = 1; i < rows.size(); ++i) v.emplace_back(std::stod(rows[i].at(1)), std::stod(rows[i].at(2)));
     return v;
   };
   const auto as_written = values(""), averaged = values("--tautomer-forms 4");
@@ -192,21 +195,12 @@ TEST(CliRobustness, TautomerAsWrittenTargetsIgnoreTheForms) {
   // Without a column taken as written, the molecule as written is neither featurised nor
   // predicted: the forms' column is the same to the last digit, and no row fails.
   const auto cells = [&](const std::string& properties) {
-    auto p = run_molprop("predict " + dir + "/pair.csv --model " + dir + "/run --output " + dir +
-                             "/c.csv --precision fp32 --properties " + properties + " --quiet",
-                         dir);
-    EXPECT_EQ(p.exit_code, 0) << p.err;
-    std::istringstream in(read_file(dir + "/c.csv"));
-    std::string line;
-    std::getline(in, line);
+    const auto rows =
+        predicted_csv(dir, dir + "/pair.csv --model " + dir + "/run --precision fp32 --properties " + properties, "c.csv");
     std::vector<std::string> logs;
-    while (std::getline(in, line)) {
-      std::stringstream ss(line);
-      std::string smiles, a;
-      std::getline(ss, smiles, ',');
-      std::getline(ss, a, ',');
-      EXPECT_FALSE(a.empty()) << line;
-      logs.push_back(a);
+    for (size_t i = 1; i < rows.size(); ++i) {
+      EXPECT_FALSE(rows[i].at(1).empty()) << rows[i].at(0);
+      logs.push_back(rows[i].at(1));
     }
     return logs;
   };
