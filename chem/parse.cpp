@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "chem/tautomer_enumerator.h"
 #include "core/text.h"
 
 namespace molprop::chem {
@@ -167,17 +168,9 @@ static std::unique_ptr<RDKit::RWMol> reparse(const RDKit::ROMol& mol) {
   return out;
 }
 
-// The tautomer enumerator of canonical_tautomer and tautomer_forms, one per thread: building
-// one parses RDKit's transform catalogue (dozens of SMARTS), a fifth of the option's cost when
-// it was done per molecule. enumerate() and canonicalize() are const.
+// The tautomer enumerator of canonical_tautomer and tautomer_forms (this thread's, within the caps).
 static const RDKit::MolStandardize::TautomerEnumerator& tautomer_enumerator() {
-  thread_local const RDKit::MolStandardize::TautomerEnumerator enumerator = [] {
-    RDKit::MolStandardize::TautomerEnumerator e;
-    e.setMaxTautomers(kMaxTautomersListed);
-    e.setMaxTransforms(kMaxTautomerTransforms);
-    return e;
-  }();
-  return enumerator;
+  return thread_tautomer_enumerator({kMaxTautomersListed, kMaxTautomerTransforms, /*keep_stereo=*/false});
 }
 
 // ParseOptions::tautomer_forms: the `count` best-scored tautomers of `mol`, ties by SMILES.

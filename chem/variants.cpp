@@ -13,9 +13,14 @@
 #include <set>
 
 #include "chem/parse.h"
+#include "chem/tautomer_enumerator.h"
 
 namespace molprop::chem {
 namespace {
+
+// RDKit's transform limit for the robustness variants (parse's caps are tighter,
+// chem::kMaxTautomerTransforms): the report lists as many tautomers as the user's cap allows.
+constexpr unsigned kVariantTautomerTransforms = 200;
 
 // Ionisable at pH 7.4: the O–H of a carboxylic or sulfonic acid, and a basic amine N.
 const RDKit::ROMol& acid_pattern() {
@@ -59,22 +64,12 @@ const std::vector<std::string>& variant_kinds() {
   return kinds;
 }
 
-// The tautomer enumerator of enumerate_variants, one per thread, rebuilt only when the cap on
-// tautomers changes: building one parses RDKit's transform catalogue (dozens of SMARTS).
-// enumerate() is const.
+// The tautomer enumerator of enumerate_variants (this thread's): up to one more tautomer than
+// the cap (the input itself is among them), and the stereo the input has kept: a tautomer is not
+// a stereoisomer.
 static const RDKit::MolStandardize::TautomerEnumerator& variant_enumerator(int max_tautomers) {
-  thread_local std::unique_ptr<RDKit::MolStandardize::TautomerEnumerator> enumerator;
-  thread_local int built_for = 0;
-  if (!enumerator || built_for != max_tautomers) {
-    enumerator = std::make_unique<RDKit::MolStandardize::TautomerEnumerator>();
-    enumerator->setMaxTautomers(static_cast<unsigned>(std::max(1, max_tautomers) + 1));
-    enumerator->setMaxTransforms(200);
-    // Keep the stereo the input has: a tautomer is not a stereoisomer.
-    enumerator->setRemoveSp3Stereo(false);
-    enumerator->setRemoveBondStereo(false);
-    built_for = max_tautomers;
-  }
-  return *enumerator;
+  return thread_tautomer_enumerator({static_cast<unsigned>(std::max(1, max_tautomers) + 1), kVariantTautomerTransforms,
+                                     /*keep_stereo=*/true});
 }
 
 std::vector<MolVariant> enumerate_variants(const std::string& smiles, const VariantOptions& options) {
