@@ -29,7 +29,8 @@ struct TautomerEnumeratorSettings {
 
 // The calling thread's enumerator for `settings`, built on first use and kept for the next
 // call with the same settings. The reference is valid until this thread's next call (a thread
-// keeps its kKeptTautomerEnumerators most recent settings; older ones are dropped).
+// keeps the enumerators of the last kKeptTautomerEnumerators settings it built; building one more
+// drops the oldest).
 const RDKit::MolStandardize::TautomerEnumerator& thread_tautomer_enumerator(const TautomerEnumeratorSettings& settings);
 
 }  // namespace molprop::chem
