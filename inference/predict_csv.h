@@ -36,9 +36,10 @@ struct PredictCsvOptions {
   std::string format = "csv";            // csv | table (aligned columns for reading)
   std::string smiles_column = "smiles";  // ignored for .smi (first field)
   int threads = 1;                       // featurisation workers (inference uses the caller)
-  // Molecules per inference batch (= rows per chunk), 1..2^20; peak memory grows with it. 32: as
-  // fast as 48 and 25 MB less peak memory for the default model (docs/performance.md, 2026-12-07).
-  int64_t batch_size = 32;
+  // Molecules per inference batch (= rows per chunk), 1..2^20; peak memory grows with it. 24: as
+  // fast as 32 and 48, and 16 MB less peak memory than 32 for the default model (docs/performance.md,
+  // 2026-12-07).
+  int64_t batch_size = 24;
   // Shard k of n: only the records that start in the k-th of n equal byte ranges of the
   // (uncompressed) input's data, found by seeking, so no shard reads the others' bytes.
   // Writes <output>.shard.json beside the output; `molprop merge` joins the shards.
