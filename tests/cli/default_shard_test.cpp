@@ -21,6 +21,7 @@
 
 namespace fs = std::filesystem;
 using molprop::testing_util::count_lines;
+using molprop::testing_util::csv_rows;
 using molprop::testing_util::read_file;
 using molprop::testing_util::run_molprop;
 using ::testing::HasSubstr;
@@ -170,23 +171,12 @@ TEST(CliShardMerge, ShardsMergeToExactlyTheUnshardedOutput) {
   // de-standardised (z · sd + mean), so its noise scales with the column's spread, not with the
   // value: the tolerance is 1e-4 of the column's largest magnitude (a melting point of 5 °C
   // carries the noise of a column that reaches 150 °C). A row mix-up moves values by whole units.
-  const auto rows_of = [](const std::string& text) {
-    std::vector<std::vector<std::string>> rows;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-      std::vector<std::string> cells;
-      std::stringstream cs(line);
-      for (std::string c; std::getline(cs, c, ',');) cells.push_back(c);
-      rows.push_back(cells);
-    }
-    return rows;
-  };
   const auto number = [](const std::string& x, double* v) {
     char* end = nullptr;
     *v = std::strtod(x.c_str(), &end);
     return !x.empty() && *end == '\0';
   };
-  const auto merged = rows_of(read_file(dir + "/merged.csv")), whole_rows = rows_of(read_file(dir + "/whole.csv"));
+  const auto merged = csv_rows(read_file(dir + "/merged.csv")), whole_rows = csv_rows(read_file(dir + "/whole.csv"));
   ASSERT_EQ(merged.size(), whole_rows.size());
   std::vector<double> scale;
   for (const auto& row : whole_rows) {

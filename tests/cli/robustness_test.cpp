@@ -14,6 +14,7 @@
 
 namespace {
 
+using molprop::testing_util::csv_rows;
 using molprop::testing_util::read_file;
 using molprop::testing_util::run_molprop;
 using ::testing::HasSubstr;
@@ -51,13 +52,7 @@ std::vector<std::vector<std::string>> predicted_csv(const std::string& dir, cons
                                                     const std::string& out) {
   auto p = run_molprop("predict " + args + " --output " + dir + "/" + out + " --quiet", dir);
   EXPECT_EQ(p.exit_code, 0) << p.err;
-  std::istringstream in(read_file(dir + "/" + out));
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string>& cells = rows.emplace_back();
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) cells.push_back(cell);
-  }
+  const auto rows = csv_rows(read_file(dir + "/" + out));
   if (rows.empty()) ADD_FAILURE() << dir << "/" << out << " is empty";
   return rows;
 }

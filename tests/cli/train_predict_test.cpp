@@ -13,6 +13,7 @@
 
 namespace fs = std::filesystem;
 using molprop::testing_util::count_lines;
+using molprop::testing_util::csv_rows;
 using molprop::testing_util::read_file;
 using molprop::testing_util::run_molprop;
 using ::testing::HasSubstr;
@@ -103,25 +104,6 @@ TEST(CliTrainPredict, KfoldEnsembleWritesOneModelPerFoldAndMember) {
                         "domain_note,error\n"));
 }
 
-namespace {
-
-// Rows of a CSV without quoted fields, split on commas (a trailing empty cell is kept).
-std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> f;
-    size_t start = 0;
-    for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
-      f.push_back(line.substr(start, comma - start));
-    }
-    f.push_back(line.substr(start));
-    rows.push_back(f);
-  }
-  return rows;
-}
-
-}  // namespace
 
 TEST(CliTrainPredict, CalibrateScalesTheSpreadAndPredictSelectsProperties) {
   const std::string scratch = molprop::testing_util::fresh_dir("cli_calibrate");

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace molprop::testing_util {
 
@@ -38,6 +39,22 @@ inline CommandResult run_molprop(const std::string& args, const std::string& tmp
   r.out = read_file(out_path);
   r.err = read_file(err_path);
   return r;
+}
+
+// Rows of a CSV without quoted fields, split on commas (a trailing empty cell is kept).
+inline std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (size_t comma; (comma = line.find(',', start)) != std::string::npos; start = comma + 1) {
+      f.push_back(line.substr(start, comma - start));
+    }
+    f.push_back(line.substr(start));
+    rows.push_back(f);
+  }
+  return rows;
 }
 
 inline int count_lines(const std::string& text) {
