@@ -132,6 +132,100 @@ TEST(Trainer, FrozenEncoderDoesNotChange) {
   EXPECT_FALSE(torch::equal(head_before, model->head()->parameters()[0]));
 }
 
+TEST(Trainer, EncoderFrozenEpochsTrainTheHeadFirstThenEverything) {
+  data::GraphDataset ds(small_dataset("frozen-epochs"));
+  const auto train = first_n(ds, 20);
+  // Weights of the encoder after `epochs` epochs of which the first `frozen` train only the
+  // head; also whether the head moved.
+  auto run = [&](int64_t epochs, int64_t frozen, bool* head_moved) {
+    torch::manual_seed(0);
+    auto config = small_config(2, 32);
+    models::PropertyModel model(config);
+    const auto head_before = model->head()->parameters()[0].detach().clone();
+    checkpoint::Checkpoint ckpt;
+    ckpt.config = config;
+    finetune::TrainOptions o;
+    o.epochs = epochs;
+    o.batch_size = 5;
+    o.encoder_frozen_epochs = frozen;
+    o.quiet = true;
+    const auto r = finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+    EXPECT_EQ(r.log.size(), static_cast<size_t>(epochs));
+    if (head_moved) *head_moved = !torch::equal(head_before, model->head()->parameters()[0]);
+    std::vector<torch::Tensor> out;
+    for (const auto& p : model->encoder().parameters()) {
+      EXPECT_TRUE(p.requires_grad());  // handed back trainable, whatever the last epoch did
+      out.push_back(p.detach().clone());
+    }
+    return out;
+  };
+  torch::manual_seed(0);
+  std::vector<torch::Tensor> initial;
+  {
+    models::PropertyModel fresh(small_config(2, 32));
+    for (const auto& p : fresh->encoder().parameters()) initial.push_back(p.detach().clone());
+  }
+  bool head_moved = false;
+  // Every epoch frozen: the encoder keeps its starting weights while the head learns.
+  const auto all_frozen = run(3, 3, &head_moved);
+  ASSERT_EQ(all_frozen.size(), initial.size());
+  for (size_t k = 0; k < initial.size(); ++k) EXPECT_TRUE(torch::equal(initial[k], all_frozen[k])) << k;
+  EXPECT_TRUE(head_moved);
+  // Frozen for 2 of 3 epochs: the encoder learns in the third, so it ends elsewhere, and
+  // elsewhere than when it learnt from the first step.
+  const auto thaw = run(3, 2, nullptr), never = run(3, 0, nullptr);
+  bool moved = false, differs_from_never = false;
+  for (size_t k = 0; k < initial.size(); ++k) {
+    moved = moved || !torch::equal(initial[k], thaw[k]);
+    differs_from_never = differs_from_never || !torch::equal(never[k], thaw[k]);
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_TRUE(differs_from_never);
+  finetune::TrainOptions o;
+  o.epochs = 3;
+  o.encoder_frozen_epochs = 4;
+  EXPECT_THROW(o.validate(), Error);
+  o.encoder_frozen_epochs = -1;
+  EXPECT_THROW(o.validate(), Error);
+}
+
+TEST(Trainer, EncoderAnchorKeepsTheEncoderNearItsStart) {
+  data::GraphDataset ds(small_dataset("anchor"));
+  const auto train = first_n(ds, 20);
+  // Mean |w - w0| over the encoder's weights after training with this L2-SP weight.
+  auto drift = [&](double anchor) {
+    torch::manual_seed(0);
+    auto config = small_config(2, 32);
+    models::PropertyModel model(config);
+    std::vector<torch::Tensor> start;
+    for (const auto& p : model->encoder().parameters()) start.push_back(p.detach().clone());
+    checkpoint::Checkpoint ckpt;
+    ckpt.config = config;
+    finetune::TrainOptions o;
+    o.epochs = 6;
+    o.batch_size = 5;
+    o.encoder_anchor = anchor;
+    o.quiet = true;
+    finetune::train_model(model, ckpt, train, finetune::Subset{}, o);
+    const auto end = model->encoder().parameters();
+    double sum = 0;
+    int64_t n = 0;
+    for (size_t k = 0; k < start.size(); ++k) {
+      sum += (end[k].detach() - start[k]).abs().sum().item<double>();
+      n += start[k].numel();
+    }
+    return sum / static_cast<double>(n);
+  };
+  const double free = drift(0), mild = drift(0.1), strong = drift(100);
+  ASSERT_GT(free, 1e-4);
+  // The pull grows with the weight: a weight of 100 holds the encoder much closer.
+  EXPECT_LT(mild, free);
+  EXPECT_LT(strong, 0.5 * mild);
+  finetune::TrainOptions o;
+  o.encoder_anchor = -1;
+  EXPECT_THROW(o.validate(), Error);
+}
+
 TEST(Trainer, TargetScalingIsFittedOnTrainingRowsIgnoringGaps) {
   data::GraphDataset ds(small_dataset("scaling"));
   const auto train = first_n(ds, 30);
