@@ -51,8 +51,6 @@ FlagNames train_flag_names() {
            {"TrainOptions::patience", "--patience"},
            {"TrainOptions::encoder_lr_ratio", "--encoder-lr-ratio"},
            {"TrainOptions::freeze_encoder", "--freeze-encoder"},
-           {"TrainOptions::encoder_frozen_epochs", "--encoder-frozen-epochs"},
-           {"TrainOptions::encoder_anchor", "--encoder-anchor"},
            {"TrainOptions::workers", "--workers"},
        }) {
     names.push_back(std::move(entry));
@@ -221,16 +219,6 @@ void register_train(CLI::App& app, const std::string& command_line) {
       ->check(CLI::IsMember({"embedding", "ecfp"}))
       ->capture_default_str();
   sub->add_option("--encoder-lr-ratio", o.train.encoder_lr_ratio, "With --from: encoder lr = ratio × lr")
-      ->capture_default_str();
-  sub->add_option("--encoder-frozen-epochs", o.train.encoder_frozen_epochs,
-                  "With --from: the first N epochs train only the head, then the encoder learns too")
-      ->needs("--from")
-      ->excludes("--freeze-encoder")
-      ->capture_default_str();
-  sub->add_option("--encoder-anchor", o.train.encoder_anchor,
-                  "With --from: L2-SP, a pull of A/2 × |w - w_pretrained|^2 on the encoder's weights (0 = off)")
-      ->needs("--from")
-      ->excludes("--freeze-encoder")
       ->capture_default_str();
   sub->add_option("--device", o.device,
                   "cpu, cuda or cuda:K: where the model trains (CUDA needs a CUDA-enabled LibTorch)")

@@ -175,9 +175,6 @@ class TrainingPasses {
       for (int k = 1; k < workers_; ++k) replicas_.push_back(make_replica());
       pool_ = std::make_unique<core::ThreadPool>(workers_ - 1);
     }
-    if (options.encoder_anchor > 0 && !options.freeze_encoder) {
-      for (const auto& p : model->encoder().parameters()) anchors_.emplace_back(p, p.detach().clone());
-    }
     step_options_.group_lr_ratios = {1.0, options.encoder_lr_ratio};
     step_options_.grad_clip = options.grad_clip;
     step_options_.parallel = options.parallel;
@@ -190,17 +187,6 @@ class TrainingPasses {
 
   int rank() const { return rank_; }
   int workers() const { return workers_; }
-
-  // TrainOptions::encoder_frozen_epochs: while the encoder does not learn, its parameters
-  // need no gradient (no backward through it, no optimiser state); they stay in
-  // trainable_, and the step skips a parameter without a gradient.
-  void set_encoder_learns(bool learns) {
-    auto apply = [&](models::PropertyModel& model) {
-      for (auto& p : model->encoder().parameters()) p.set_requires_grad(learns);
-    };
-    apply(model_);
-    for (auto& replica : replicas_) apply(replica);
-  }
 
   // predict_subset of the model on `subset`; with step workers, its molecules are cut into
   // one run per worker, each predicted by that worker's copy (the same weights after every
@@ -227,7 +213,6 @@ class TrainingPasses {
   EpochPass run_epoch(int64_t epoch, bool quiet) {
     model_->train();
     for (auto& replica : replicas_) replica->train();
-    if (!options_.freeze_encoder) set_encoder_learns(epoch > options_.encoder_frozen_epochs);
     core::Rng rng(core::mix_seed(options_.seed, static_cast<uint64_t>(epoch)));
     order_ = train_.indices;
     core::shuffle(order_, rng);
@@ -246,7 +231,6 @@ class TrainingPasses {
       optimizer_->zero_grad();
       double loss = 0;
       if (!skip) loss = workers_ > 1 && idx_.size() > 1 ? backward_in_parts() : backward_batch(global_end - start);
-      pull_toward_anchors();
       // A rank with nothing to learn from still takes the step (the others wait for it in
       // the gradient exchange); its missing gradients count as zeros.
       training::optimizer_step(*optimizer_, trainable_, pass.lr, step_options_);
@@ -265,20 +249,6 @@ class TrainingPasses {
   }
 
  private:
-  // TrainOptions::encoder_anchor: the L2-SP term's gradient, anchor × (w − w₀), added to
-  // each learning encoder weight's gradient (every rank adds the same: its weights are the
-  // same). A weight the batch gave no gradient gets the term alone.
-  void pull_toward_anchors() {
-    if (anchors_.empty()) return;
-    torch::NoGradGuard no_grad;
-    for (auto& [w, w0] : anchors_) {
-      if (!w.requires_grad()) continue;  // encoder_frozen_epochs
-      torch::Tensor& g = w.mutable_grad();
-      if (!g.defined()) g = torch::zeros_like(w);
-      g.add_(w - w0, options_.encoder_anchor);
-    }
-  }
-
   // Loss of this rank's batch idx_ (of a global batch of `global_size` molecules), after
   // accumulating its gradient.
   double backward_batch(int64_t global_size) {
@@ -395,7 +365,6 @@ class TrainingPasses {
   const torch::Device device_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::vector<torch::Tensor> trainable_;  // after freezing; the ones the step updates
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> anchors_;  // encoder_anchor: (weight, its start)
   torch::Tensor task_weights_;            // TrainOptions::target_weights; undefined = every label alike
   training::OptimizerStepOptions step_options_;
   const int world_, rank_;
@@ -498,8 +467,6 @@ void TrainOptions::validate() const {
   core::check_at_least("TrainOptions::grad_clip", grad_clip, 0);
   core::check_range<int64_t>("TrainOptions::patience", patience, 0, 1000000);
   core::check_range("TrainOptions::encoder_lr_ratio", encoder_lr_ratio, 0.0, 100.0);
-  core::check_range<int64_t>("TrainOptions::encoder_frozen_epochs", encoder_frozen_epochs, 0, epochs);
-  core::check_range("TrainOptions::encoder_anchor", encoder_anchor, 0.0, 1e3);
   core::check_range("TrainOptions::workers", workers, 1, 64);
   bool any_positive = false;
   for (double w : target_weights) {
@@ -544,7 +511,6 @@ TrainResult train_model(models::PropertyModel& model, checkpoint::Checkpoint& ch
     if (!quiet) print_epoch(options, log, improved, tasks > 1);
     if (options.patience > 0 && best.since >= options.patience) break;
   }
-  if (!options.freeze_encoder) passes.set_encoder_learns(true);  // after encoder_frozen_epochs = epochs
   restore(model, best.weights);
   model->eval();
   result.best_epoch = best.epoch;

@@ -37,14 +37,6 @@ struct TrainOptions {
   std::string label;              // prefix of progress lines, e.g. "fold 1/5 member 2/3"
   double encoder_lr_ratio = 1.0;  // encoder learning rate = ratio × head learning rate, 0..100
   bool freeze_encoder = false;    // train only the head
-  // The first this many epochs train only the head, then the encoder learns too (at
-  // encoder_lr_ratio): a fitted head before the pretrained representation moves
-  // ("linear probe, then fine-tune"). 0..epochs; 0 = the encoder learns from the start.
-  int64_t encoder_frozen_epochs = 0;
-  // L2-SP: every step adds anchor × (w − w₀) to the gradient of each encoder weight w, w₀
-  // its value when training started (the pretrained one), i.e. anchor/2 × ‖w − w₀‖² on
-  // the loss (not included in the reported training loss). 0..1e3; 0 = off.
-  double encoder_anchor = 0;
   // Loss weight per target (one per task, each in [0, 1e6], at least one positive): the
   // loss is the weighted mean of the squared standardised errors (models::masked_mse).
   // Empty: every present label counts alike, so a target with more labels counts more.

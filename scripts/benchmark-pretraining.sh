@@ -11,7 +11,9 @@
 #   results-dir  default build/pretraining-results; re-running skips finished runs
 # Environment: MOLPROP (default build/cli/molprop), MOLPROP_SHARED_DATA_DIR, SEEDS ("0 1 2"),
 #   DATASETS ("esol freesolv lipophilicity opera_logp bradley_mp"), ROWS (the row names below;
-#   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default;
+#   finetuned-lr01 / finetuned-lr1 pin the encoder learning-rate ratio that chose the default,
+#   finetuned-lr3 / finetuned-lr10 the higher ratios of "The encoder's learning rate, and two ways
+#   to hold the encoder near its pretrained weights";
 #   finetuned-ep60, -ep100, -bs32, -ep60-bs32, -drop01, -lr5e4 and scratch-ep60 are the
 #   fine-tuning pilots of docs/results.md, "Fine-tuning, second look"; finetuned-sum,
 #   finetuned-attn, scratch-sum, finetuned-meansum, finetuned-meansumnorm and scratch-meansum
@@ -56,10 +58,6 @@ row finetuned-lr01      "foundation, fine-tuned, encoder lr × 0.1"     "--from 
 row finetuned-lr1       "foundation, fine-tuned, encoder lr × 1"       "--from $encoder --encoder-lr-ratio 1"
 row finetuned-lr3       "foundation, fine-tuned, encoder lr × 3"       "--from $encoder --encoder-lr-ratio 3"
 row finetuned-lr10      "foundation, fine-tuned, encoder lr × 10"      "--from $encoder --encoder-lr-ratio 10"
-row finetuned-lpft3     "foundation, head alone 3 epochs, then fine-tuned"  "--from $encoder --encoder-frozen-epochs 3"
-row finetuned-lpft10    "foundation, head alone 10 epochs, then fine-tuned" "--from $encoder --encoder-frozen-epochs 10"
-row finetuned-l2sp001   "foundation, fine-tuned, L2-SP 0.01"          "--from $encoder --encoder-anchor 0.01"
-row finetuned-l2sp01    "foundation, fine-tuned, L2-SP 0.1"           "--from $encoder --encoder-anchor 0.1"
 row frozen-mlp          "foundation, frozen + MLP"                     "--from $encoder --freeze-encoder"
 row frozen-ridge        "foundation, frozen + ridge"                   "--from $encoder --head ridge"
 row frozen-gp           "foundation, frozen + GP"                      "--from $encoder --head gp"
