@@ -8,7 +8,8 @@
 #   2. multi-task fine-tuning of the shipped foundation encoder (`--from foundation`) with RDKit's
 #      43 rdkit2d-v1 descriptors as extra head inputs (`--features descriptors`, chosen by
 #      validation in scripts/default-model-pilots.sh) and a 3-layer, 600-wide head (`--ffn-layers 3
-#      --ffn-hidden 600`, docs/default-model.md), an ensemble of 5 (seeds 0..4), 15 epochs,
+#      --ffn-hidden 600`) whose encoder learns 3× faster than the head (`--encoder-lr-ratio 3`,
+#      docs/default-model.md), an ensemble of 5 (seeds 0..4), 15 epochs,
 #      on a balanced Bemis–Murcko scaffold split 80/10/10 of the joined table (missing labels
 #      are NaN, masked out of the loss);
 #   3. `molprop calibrate` on the validation split: the ensemble spread scaled per target and a
@@ -24,7 +25,7 @@
 # build/default-model; a finished training run there is reused: delete build/default-model/run
 # to redo it). Environment: MOLPROP (binary), MOLPROP_THREADS, EPOCHS (15), MEMBERS (5),
 # TRAIN_ARGS (the `molprop train` recipe flags; default the recipe chosen by validation:
-# --features descriptors --ffn-layers 3 --ffn-hidden 600), TAUTOMER_FORMS (1; 0 predicts molecules as written),
+# --features descriptors --ffn-layers 3 --ffn-hidden 600 --encoder-lr-ratio 3), TAUTOMER_FORMS (1; 0 predicts molecules as written),
 # CANONICAL_TAUTOMER=1 (the table, and predict, use RDKit's canonical tautomer
 # of each parent: `canonicalize --canonical-tautomer`, predict.json "canonical_tautomer"),
 # ONLY_DATA=1 (stop after writing the joined table, build/default-model/all.csv).
@@ -37,7 +38,7 @@ threads="${MOLPROP_THREADS:-2}"
 epochs="${EPOCHS:-15}"
 members="${MEMBERS:-5}"
 # The recipe chosen by validation (scripts/default-model-pilots.sh, docs/default-model.md).
-train_args="${TRAIN_ARGS---features descriptors --ffn-layers 3 --ffn-hidden 600}"
+train_args="${TRAIN_ARGS---features descriptors --ffn-layers 3 --ffn-hidden 600 --encoder-lr-ratio 3}"
 # predict.json's tautomer rule (chosen by validation, docs/robustness.md): the mean over this many
 # most plausible tautomers (1: RDKit's canonical tautomer; 0: the molecule as written), the pKa
 # columns from the molecule as written.
