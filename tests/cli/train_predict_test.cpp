@@ -49,22 +49,18 @@ TEST(CliTrainPredict, TrainWritesTheRunFolderAndPredictReadsIt) {
   EXPECT_THAT(out, HasSubstr("C1CC(C,not_a_molecule,,,,,,,SMILES Parse Error"));
   EXPECT_THAT(p.err, HasSubstr("22 rows: 21 predicted, 1 failed"));
   // The domain columns: a similarity in [0, 1], "yes" exactly when it reaches 0.35.
-  std::istringstream lines(out);
-  std::string line;
-  std::getline(lines, line);
+  const auto rows = csv_rows(out);
   int checked = 0, out_of_domain = 0;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
-    if (f.size() < 6 || f[4].empty()) continue;  // the failed row (getline drops the empty error cell)
+  for (size_t r = 1; r < rows.size(); ++r) {  // after the header
+    const std::vector<std::string>& f = rows[r];
+    if (f.size() < 6 || f[4].empty()) continue;  // the failed row: no similarity
     const double sim = std::stod(f[4]);
     EXPECT_GE(sim, 0.0);
     EXPECT_LE(sim, 1.0);
     // A target's labelled molecules are a subset of all: never closer than the nearest of all.
     if (sim < 0.35) {
-      EXPECT_EQ(f[5], "no") << line;
-      EXPECT_EQ(f[6], "no") << line;
+      EXPECT_EQ(f[5], "no") << f[0];
+      EXPECT_EQ(f[6], "no") << f[0];
     }
     out_of_domain += f[5] == "no";
     ++checked;
@@ -103,7 +99,6 @@ TEST(CliTrainPredict, KfoldEnsembleWritesOneModelPerFoldAndMember) {
               HasSubstr("logS,size_score,logS_std,size_score_std,train_similarity,logS_in_domain,size_score_in_domain,"
                         "domain_note,error\n"));
 }
-
 
 TEST(CliTrainPredict, CalibrateScalesTheSpreadAndPredictSelectsProperties) {
   const std::string scratch = molprop::testing_util::fresh_dir("cli_calibrate");
